@@ -1,0 +1,373 @@
+"""config.toml -> a frozen, typed :class:`Config`.
+
+Every mistake stops the run with one :class:`ConfigError` line that names the key
+(``site.base_url: must be an absolute http(s) URL, got 'feeds/'``). Unknown keys
+are errors too: a typo such as ``min_qualty`` must not silently fall back to a
+default and publish articles the user meant to hold back.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, cast
+from urllib.parse import urlsplit
+
+Format = Literal["atom", "rss", "json"]
+FORMATS: tuple[Format, ...] = ("atom", "rss", "json")
+
+
+class ConfigError(Exception):
+    """A configuration problem; ``str()`` is the one line shown to the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    title: str
+    base_url: str  # absolute http(s) URL where the output folder is served; ends with "/"
+    home_url: str  # the human site the feeds belong to (rel="alternate"); ends with "/"
+    description: str
+    language: str  # BCP 47
+    icon: str | None = None
+    logo: str | None = None
+    author: str | None = None
+    rights: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    folder: Path
+    patterns: tuple[str, ...] = ("*.md",)  # glob patterns on file names, searched recursively
+    max_file_bytes: int = 1_048_576  # larger files are rejected by size, never read whole
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Minimum quality per feed family."""
+
+    all: float
+    topics: float
+    providers: float
+
+
+@dataclass(frozen=True, slots=True)
+class SelectionConfig:
+    min_quality: Thresholds
+    items_per_feed: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class FeedsConfig:
+    """Feed titles are templates: ``{site}`` is the site title, ``{name}`` the topic or
+    provider name."""
+
+    all_title: str = "{site}"
+    topic_title: str = "{site}: {name}"
+    provider_title: str = "{site}: {name}"
+    ttl: int = 60  # RSS <ttl>, minutes
+
+
+@dataclass(frozen=True, slots=True)
+class OutputConfig:
+    folder: Path
+    formats: tuple[Format, ...] = FORMATS  # in FORMATS order
+    opml: bool = True
+    index_html: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class WebSubConfig:
+    hubs: tuple[str, ...] = ()
+    timeout_seconds: float = 5.0
+    retries: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class StateConfig:
+    folder: Path  # incremental index and lock live here
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path  # the config file it came from; relative paths are resolved against its folder
+    site: SiteConfig
+    source: SourceConfig
+    selection: SelectionConfig
+    output: OutputConfig
+    feeds: FeedsConfig = field(default_factory=FeedsConfig)
+    websub: WebSubConfig = field(default_factory=WebSubConfig)
+    state: StateConfig | None = None
+
+    @property
+    def state_folder(self) -> Path:
+        if self.state is not None:
+            return self.state.folder
+        return self.path.parent / ".syndicate"
+
+
+# BCP 47 (RFC 5646) langtag, plus private-use tags; grandfathered tags are not accepted.
+_BCP47 = re.compile(
+    r"""^(?:
+        [a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4}|[a-z]{5,8}   # language
+    )
+    (?:-[a-z]{4})?                                         # script
+    (?:-(?:[a-z]{2}|[0-9]{3}))?                            # region
+    (?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*               # variants
+    (?:-[0-9a-wy-z](?:-[a-z0-9]{2,8})+)*                   # extensions
+    (?:-x(?:-[a-z0-9]{1,8})+)?$                            # private use
+    |^x(?:-[a-z0-9]{1,8})+$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def is_bcp47(tag: str) -> bool:
+    return bool(_BCP47.match(tag))
+
+
+def _absolute_http_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
+
+
+class _Table:
+    """A TOML table that remembers its dotted name and which keys were read."""
+
+    def __init__(self, data: Mapping[str, Any], name: str) -> None:
+        self._data = data
+        self._name = name
+        self._seen: set[str] = set()
+
+    def key(self, key: str) -> str:
+        return f"{self._name}.{key}" if self._name else key
+
+    def has(self, key: str) -> bool:
+        return key in self._data
+
+    def raw(self, key: str) -> Any:
+        self._seen.add(key)
+        return self._data.get(key)
+
+    def table(self, key: str) -> _Table:
+        value = self.raw(key)
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise ConfigError(f"{self.key(key)}: must be a table, got {_type_name(value)}")
+        return _Table(value, self.key(key))
+
+    def string(self, key: str, default: str | None = None, *, required: bool = False) -> str:
+        value = self.raw(key)
+        if value is None:
+            if required or default is None:
+                raise ConfigError(f"{self.key(key)}: required, missing")
+            return default
+        if not isinstance(value, str):
+            raise ConfigError(f"{self.key(key)}: must be a string, got {_type_name(value)}")
+        if required and not value.strip():
+            raise ConfigError(f"{self.key(key)}: must not be empty")
+        return value
+
+    def optional_string(self, key: str) -> str | None:
+        if self.raw(key) is None:
+            return None
+        return self.string(key)
+
+    def number(self, key: str, default: float | None = None) -> float:
+        value = self.raw(key)
+        if value is None:
+            if default is None:
+                raise ConfigError(f"{self.key(key)}: required, missing")
+            return default
+        # bool is an int subclass in Python; `min_quality = true` is a mistake, not 1.
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{self.key(key)}: must be a number, got {_type_name(value)}")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ConfigError(f"{self.key(key)}: must be a finite number, got {value}")
+        return value
+
+    def integer(self, key: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{self.key(key)}: must be an integer, got {_type_name(value)}")
+        if value < minimum or (maximum is not None and value > maximum):
+            upper = f" and at most {maximum}" if maximum is not None else ""
+            raise ConfigError(f"{self.key(key)}: must be at least {minimum}{upper}, got {value}")
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise ConfigError(f"{self.key(key)}: must be true or false, got {_type_name(value)}")
+        return value
+
+    def string_list(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{self.key(key)}: must be a list of strings")
+        return tuple(value)
+
+    def check_unknown(self) -> None:
+        unknown = sorted(set(self._data) - self._seen)
+        if unknown:
+            raise ConfigError(f"{self.key(unknown[0])}: unknown key")
+
+
+def _type_name(value: object) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+             list: "a list", dict: "a table"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _url(table: _Table, key: str, *, required: bool, default: str | None = None) -> str | None:
+    value = table.string(key, default, required=required) if required else (
+        table.optional_string(key) if default is None else table.string(key, default))
+    if value is None:
+        return None
+    if not _absolute_http_url(value):
+        raise ConfigError(f"{table.key(key)}: must be an absolute http(s) URL, got {value!r}")
+    return value
+
+
+def _folder_url(url: str) -> str:
+    # A base URL names a folder; without the slash, urljoin would drop its last segment.
+    return url if url.endswith("/") else url + "/"
+
+
+def _template(table: _Table, key: str, default: str) -> str:
+    value = table.string(key, default)
+    try:
+        value.format(site="s", name="n")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(
+            f"{table.key(key)}: bad template {value!r}: only {{site}} and {{name}} may be used"
+        ) from exc
+    return value
+
+
+def parse_config(data: Mapping[str, Any], path: Path) -> Config:
+    """Validate an already-parsed TOML document. ``path`` anchors relative folders."""
+    root = _Table(data, "")
+    here = path.parent
+
+    site_t = root.table("site")
+    base_url = _folder_url(cast(str, _url(site_t, "base_url", required=True)))
+    home_url = _folder_url(cast(str, _url(site_t, "home_url", required=False, default=base_url)))
+    language = site_t.string("language", "en")
+    if not is_bcp47(language):
+        raise ConfigError(f"site.language: must be a BCP 47 language tag such as 'en' or "
+                          f"'pt-BR', got {language!r}")
+    site = SiteConfig(
+        title=site_t.string("title", required=True).strip(),
+        base_url=base_url,
+        home_url=home_url,
+        description=site_t.string("description", "").strip(),
+        language=language,
+        icon=_url(site_t, "icon", required=False),
+        logo=_url(site_t, "logo", required=False),
+        author=site_t.optional_string("author"),
+        rights=site_t.optional_string("rights"),
+    )
+    site_t.check_unknown()
+
+    src_t = root.table("source")
+    patterns = src_t.string_list("patterns", ("*.md",))
+    if not patterns or any(not p.strip() or "/" in p or "\\" in p for p in patterns):
+        raise ConfigError("source.patterns: must be a non-empty list of file-name patterns "
+                          "such as '*.md' (no folders)")
+    source = SourceConfig(
+        folder=here / src_t.string("folder", "articles"),
+        patterns=patterns,
+        max_file_bytes=src_t.integer("max_file_bytes", 1_048_576, minimum=1024),
+    )
+    src_t.check_unknown()
+
+    sel_t = root.table("selection")
+    default_min = sel_t.number("min_quality", 0)
+    fam_t = sel_t.table("min_quality_by_family")
+    thresholds = Thresholds(
+        all=fam_t.number("all", default_min),
+        topics=fam_t.number("topics", default_min),
+        providers=fam_t.number("providers", default_min),
+    )
+    fam_t.check_unknown()
+    selection = SelectionConfig(
+        min_quality=thresholds,
+        items_per_feed=sel_t.integer("items_per_feed", 50, minimum=1, maximum=100_000),
+    )
+    sel_t.check_unknown()
+
+    out_t = root.table("output")
+    formats = out_t.string_list("formats", FORMATS)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise ConfigError(f"output.formats: each must be one of {', '.join(FORMATS)}; "
+                          f"got {bad[0] if bad else 'an empty list'!r}")
+    output = OutputConfig(
+        folder=here / out_t.string("folder", "feeds"),
+        formats=tuple(f for f in FORMATS if f in formats),
+        opml=out_t.boolean("opml", True),
+        index_html=out_t.boolean("index_html", True),
+    )
+    out_t.check_unknown()
+
+    feeds_t = root.table("feeds")
+    feeds = FeedsConfig(
+        all_title=_template(feeds_t, "all_title", "{site}"),
+        topic_title=_template(feeds_t, "topic_title", "{site}: {name}"),
+        provider_title=_template(feeds_t, "provider_title", "{site}: {name}"),
+        ttl=feeds_t.integer("ttl", 60, minimum=1, maximum=525_600),
+    )
+    feeds_t.check_unknown()
+
+    ws_t = root.table("websub")
+    hubs = ws_t.string_list("hubs", ())
+    for hub in hubs:
+        if not _absolute_http_url(hub):
+            raise ConfigError(f"websub.hubs: each must be an absolute http(s) URL, got {hub!r}")
+    timeout = ws_t.number("timeout_seconds", 5.0)
+    if not 0 < timeout <= 300:
+        raise ConfigError(f"websub.timeout_seconds: must be between 0 and 300, got {timeout}")
+    websub = WebSubConfig(
+        hubs=hubs,
+        timeout_seconds=float(timeout),
+        retries=ws_t.integer("retries", 2, minimum=0, maximum=10),
+    )
+    ws_t.check_unknown()
+
+    state_t = root.table("state")
+    state = StateConfig(folder=here / state_t.string("folder", ".syndicate"))
+    state_t.check_unknown()
+
+    root.check_unknown()
+    return Config(path=path, site=site, source=source, selection=selection, output=output,
+                  feeds=feeds, websub=websub, state=state)
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate ``path``. Raises :class:`ConfigError` (never a traceback-worthy
+    exception) for a missing, unreadable or invalid file."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return parse_config(data, path.resolve())
