@@ -1,0 +1,400 @@
+"""`syndicate serve`: a small static server for the output folder.
+
+It exists for previews and for the interop tests, so it does what a well-configured
+production web server does for feeds (see docs/serving.md): the right Content-Type per
+format, strong validators (ETag from the content, Last-Modified from the file), conditional
+GET answered with 304, gzip when the client asks for it, HEAD, and nothing outside the
+folder: no directory listings, no traversal, no hidden files, no symlinks leading out.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import gzip
+import hashlib
+import logging
+import os
+import re
+import socket
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote, unquote_to_bytes, urlsplit
+
+from syndicate import __version__
+
+log = logging.getLogger("syndicate.serve")
+
+CACHE_CONTROL = "public, max-age=300"
+
+# Every text type carries its charset: a reader must not guess (RFC 7303 says an XML
+# media type's charset parameter wins over the XML declaration; we write UTF-8 only).
+CONTENT_TYPES: dict[str, str] = {
+    ".atom": "application/atom+xml; charset=utf-8",
+    ".rss": "application/rss+xml; charset=utf-8",
+    ".json": "application/feed+json; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+}
+_FALLBACK_TYPE = "application/octet-stream"
+_COMPRESSIBLE = frozenset(CONTENT_TYPES.values())
+
+ALLOWED_METHODS = "GET, HEAD"
+
+# entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE ; etagc = %x21 / %x23-7E / obs-text (RFC 9110 8.8.3)
+_ENTITY_TAG = re.compile(r'\s*(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """One answered request, as passed to the ``on_request`` hook of :func:`make_server`."""
+
+    method: str
+    target: str  # the request target as received, query included
+    status: int
+    content_encoding: str | None  # "gzip" when the body was (or would have been) compressed
+    etag: str | None
+
+
+RequestHook = Callable[[Served], None]
+
+
+class BadTarget(Exception):
+    """The request target is malformed or tries to leave the folder (answered with 400)."""
+
+
+def target_segments(target: str) -> tuple[list[str], bool]:
+    """The decoded path segments of a request target and whether it ended with ``/``.
+
+    Raises :class:`BadTarget` for anything that is not a plain path inside the folder:
+    ``..`` or ``.`` segments (raw or percent-encoded), backslashes, NUL and other control
+    characters, invalid UTF-8 escapes. Hidden names are left to the caller (404, not 400).
+    """
+    if target.startswith("/"):
+        raw_path = target.split("?", 1)[0].split("#", 1)[0]
+    else:
+        # absolute-form (RFC 9112 3.2.2), as sent to proxies; only the path matters here
+        try:
+            parts = urlsplit(target)
+        except ValueError as exc:
+            raise BadTarget("malformed request target") from exc
+        if parts.scheme not in ("http", "https") or not parts.path.startswith("/"):
+            raise BadTarget("request target must be a path")
+        raw_path = parts.path
+    try:
+        path = unquote_to_bytes(raw_path).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadTarget("path is not UTF-8") from exc
+    if "\\" in path or any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+        raise BadTarget("path contains a backslash or a control character")
+    segments = [s for s in path.split("/") if s]
+    if any(s in (".", "..") for s in segments):
+        raise BadTarget("path contains a dot segment")
+    return segments, path.endswith("/")
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """Whether an ``Accept-Encoding`` value allows gzip (RFC 9110 12.5.3), ``q=0`` respected."""
+    if not header:
+        return False
+    weights: dict[str, float] = {}
+    for item in header.split(","):
+        coding, _, params = item.strip().partition(";")
+        coding = coding.strip().lower()
+        if not coding:
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value.strip())
+                except ValueError:
+                    q = 0.0  # a weight we cannot read is no permission to compress
+                if not 0.0 <= q <= 1.0:
+                    q = 0.0
+        weights[coding] = q
+    gzip_q = weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0)))
+    if gzip_q <= 0.0:
+        return False
+    identity_q = weights.get("identity")
+    return identity_q is None or gzip_q >= identity_q
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    """``If-None-Match`` evaluation: ``*`` or any listed tag equal under weak comparison."""
+    if header.strip() == "*":
+        return True
+    wanted = etag.removeprefix("W/")
+    pos = 0
+    while pos < len(header):
+        m = _ENTITY_TAG.match(header, pos)
+        if m is None:
+            return False  # malformed list: no match, so the client simply gets a 200
+        if f'"{m.group(1)}"' == wanted:
+            return True
+        pos = m.end()
+    return False
+
+
+def not_modified_since(header: str, mtime: int) -> bool:
+    """``If-Modified-Since`` evaluation; an invalid date is ignored (RFC 9110 13.1.3)."""
+    try:
+        since = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return mtime <= since.timestamp()
+
+
+@dataclass(frozen=True, slots=True)
+class _Representation:
+    body: bytes
+    etag: str
+    encoding: str | None
+
+
+class FeedServer(ThreadingHTTPServer):
+    """A ThreadingHTTPServer that knows its folder and an optional per-request hook."""
+
+    daemon_threads = True
+    # A restarted preview server must not fail on a port still in TIME_WAIT.
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], root: Path,
+                 on_request: RequestHook | None = None) -> None:
+        self.root = root
+        self.on_request = on_request
+        super().__init__(address, FeedRequestHandler)
+
+
+class _FeedServer6(FeedServer):
+    address_family = socket.AF_INET6
+
+
+class FeedRequestHandler(BaseHTTPRequestHandler):
+    server: FeedServer
+    protocol_version = "HTTP/1.1"  # keep-alive: feed readers poll many files in a row
+    server_version = f"syndicate/{__version__}"
+    sys_version = ""
+    timeout = 30  # a client that stops sending must not hold a thread forever
+    error_content_type = "text/plain; charset=utf-8"
+    error_message_format = "%(code)d %(message)s\n"
+
+    _status: int = 0
+    _encoding: str | None = None
+    _etag: str | None = None
+
+    # -- methods -------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        self._serve(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._serve(send_body=False)
+
+    def _not_allowed(self) -> None:
+        # the request body, if any, is left unread: close rather than misread it as a request
+        self.close_connection = True
+        self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
+        self.send_header("Connection", "close")
+        self.send_header("Allow", ALLOWED_METHODS)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        body = b"405 only GET and HEAD are allowed\n"
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
+
+    # -- the file ------------------------------------------------------------------------
+
+    def _resolve(self) -> Path | str | None:
+        """The file to serve, a redirect location (str), or None for 404.
+
+        Raises BadTarget for a 400."""
+        segments, trailing_slash = target_segments(self.path)
+        if any(s.startswith(".") for s in segments):
+            return None  # hidden files: temp files of an ongoing write, state, VCS
+        root = self.server.root
+        candidate = root.joinpath(*segments)
+        try:
+            real = candidate.resolve(strict=True)
+        except (OSError, RuntimeError):  # missing, unreadable, symlink loop
+            return None
+        if not real.is_relative_to(root):
+            return None  # a symlink that leads out of the folder
+        if real.is_dir():
+            if not trailing_slash and segments:
+                # relative links in index.html resolve against the folder only with a slash
+                return "/" + quote("/".join(segments)) + "/"
+            try:
+                real = (real / "index.html").resolve(strict=True)
+            except (OSError, RuntimeError):
+                return None  # never a listing
+            if not real.is_relative_to(root):
+                return None
+        return real
+
+    def _serve(self, *, send_body: bool) -> None:
+        try:
+            found = self._resolve()
+        except BadTarget as exc:
+            self.send_error(HTTPStatus.BAD_REQUEST, str(exc))
+            return
+        if isinstance(found, str):
+            self._redirect(found, send_body=send_body)
+            return
+        if found is None:
+            self.send_error(HTTPStatus.NOT_FOUND, "not found")
+            return
+        try:
+            # read and stat the same open file, so the validators describe these bytes
+            with open(found, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                if not stat.S_ISREG(st.st_mode):
+                    self.send_error(HTTPStatus.NOT_FOUND, "not found")
+                    return
+                data = fh.read()
+        except OSError:
+            self.send_error(HTTPStatus.NOT_FOUND, "not found")
+            return
+
+        content_type = CONTENT_TYPES.get(found.suffix.lower(), _FALLBACK_TYPE)
+        negotiable = content_type in _COMPRESSIBLE
+        rep = self._representation(data, negotiable)
+        mtime = int(st.st_mtime)
+        last_modified = email.utils.formatdate(mtime, usegmt=True)
+        self._encoding, self._etag = rep.encoding, rep.etag
+
+        inm = self.headers.get("If-None-Match")
+        ims = self.headers.get("If-Modified-Since")
+        # If-Modified-Since is only evaluated when If-None-Match is absent (RFC 9110 13.2.2)
+        if (etag_matches(inm, rep.etag) if inm is not None
+                else ims is not None and not_modified_since(ims, mtime)):
+            self.send_response(HTTPStatus.NOT_MODIFIED)
+            self._validator_headers(rep, last_modified, negotiable)
+            self.end_headers()
+            return
+
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(rep.body)))
+        if rep.encoding:
+            self.send_header("Content-Encoding", rep.encoding)
+        self._validator_headers(rep, last_modified, negotiable)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if send_body:
+            self.wfile.write(rep.body)
+
+    def _representation(self, data: bytes, negotiable: bool) -> _Representation:
+        digest = hashlib.sha256(data).hexdigest()[:32]
+        if negotiable and accepts_gzip(self.headers.get("Accept-Encoding")):
+            # A gzip body is a different representation, so it gets its own strong
+            # validator (RFC 9110 8.8.3). mtime=0 keeps the bytes, and so the tag, stable.
+            return _Representation(gzip.compress(data, compresslevel=6, mtime=0),
+                                   f'"{digest}-gzip"', "gzip")
+        return _Representation(data, f'"{digest}"', None)
+
+    def _validator_headers(self, rep: _Representation, last_modified: str,
+                           negotiable: bool) -> None:
+        self.send_header("ETag", rep.etag)
+        self.send_header("Last-Modified", last_modified)
+        self.send_header("Cache-Control", CACHE_CONTROL)
+        if negotiable:
+            self.send_header("Vary", "Accept-Encoding")
+
+    def _redirect(self, location: str, *, send_body: bool) -> None:
+        body = f"301 moved to {location}\n".encode()
+        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        self.send_header("Location", location)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    # -- logging and the hook ------------------------------------------------------------
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self._status = int(code)
+        super().send_response(code, message)
+
+    def end_headers(self) -> None:
+        # record before the headers leave: a client that has seen the answer must find it
+        # in the hook's record already
+        method = self.command or "-"
+        target = self.path if hasattr(self, "path") else "-"
+        extra = f" ({self._encoding})" if self._encoding and self._status in (200, 304) else ""
+        log.info('%s "%s %s" %d%s', self.client_address[0], method, _printable(target),
+                 self._status, extra)
+        hook = self.server.on_request
+        if hook is not None:
+            hook(Served(method=method, target=target, status=self._status,
+                        content_encoding=self._encoding, etag=self._etag))
+        # one handler serves every request of a keep-alive connection
+        self._status, self._encoding, self._etag = 0, None, None
+        super().end_headers()
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass  # end_headers logs one line per response, with what was decided
+
+    def log_error(self, format: str, *args: object) -> None:
+        # the status line logged by end_headers already says what went wrong
+        log.debug("%s %s", self.client_address[0], _printable(format % args))
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.warning("%s %s", self.client_address[0], _printable(format % args))
+
+
+def _printable(text: str) -> str:
+    # request targets are attacker-controlled: no terminal escapes or fake log lines
+    return text.encode("unicode_escape").decode("ascii")[:300]
+
+
+def make_server(folder: Path, bind: str = "127.0.0.1", port: int = 0, *,
+                on_request: RequestHook | None = None) -> ThreadingHTTPServer:
+    """A bound, not yet running server for ``folder`` (``port=0``: any free port; read it
+    from ``server.server_address``). ``on_request`` sees every answered request."""
+    root = folder.resolve(strict=True)
+    cls = _FeedServer6 if ":" in bind else FeedServer
+    return cls((bind, port), root, on_request)
+
+
+def _is_loopback(bind: str) -> bool:
+    return bind in ("localhost", "::1") or bind.startswith("127.")
+
+
+def run_serve(folder: Path, *, bind: str, port: int) -> int:
+    """Serve ``folder`` until interrupted. Exit code 0, or 2 when it cannot start."""
+    if not folder.is_dir():
+        log.error("serve: %s: no such folder (run 'syndicate build' first)", folder)
+        return 2
+    try:
+        server = make_server(folder, bind, port)
+    except OSError as exc:
+        log.error("serve: cannot listen on %s port %d: %s", bind, port, exc.strerror or exc)
+        return 2
+    host, real_port = server.server_address[:2]
+    shown = f"[{host!s}]" if ":" in str(host) else str(host)
+    if not _is_loopback(bind):
+        log.warning("serve: listening on %s, reachable from other machines; this server is "
+                    "meant for previews, not production (see docs/serving.md)", bind)
+    log.info("Serving %s at http://%s:%d/ (Ctrl-C to stop)", folder.resolve(), shown, real_port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("serve: stopped")
+    finally:
+        server.server_close()
+    return 0
+
