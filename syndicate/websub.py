@@ -1,0 +1,163 @@
+"""WebSub publish pings: tell each hub which feeds just changed.
+
+The WebSub Recommendation (W3C, 2018, section 7) leaves the publisher-to-hub call to the
+hub; what every public hub accepts is the PubSubHubbub form ping: a POST of
+``application/x-www-form-urlencoded`` ``hub.mode=publish`` and ``hub.url=<feed URL>``.
+Newer hubs read ``hub.topic`` instead, so both carry the same URL. One request per hub
+per feed keeps each answer tied to one feed (multi-URL pings fail or succeed as a whole).
+
+A ping is a courtesy: subscribers still poll. So :func:`ping_hubs` never raises; every
+failure comes back as a :class:`PingResult` for the build to log as a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from email.message import Message
+from typing import IO
+from urllib.parse import urlencode
+
+from syndicate import __version__
+
+log = logging.getLogger("syndicate.websub")
+
+USER_AGENT = f"syndicate/{__version__} (WebSub publisher)"
+MAX_BACKOFF_SECONDS = 30.0  # no single wait longer than this, whatever Retry-After says
+MAX_WORKERS = 4  # hubs are shared services: a few pings at a time, not hundreds
+_BODY_SNIPPET = 200  # characters of a hub's error body worth showing in a warning
+
+
+@dataclass(frozen=True, slots=True)
+class PingResult:
+    """The outcome of pinging one hub about one feed."""
+
+    hub: str
+    feed_url: str
+    ok: bool
+    status: int | None  # the last HTTP status, None when no answer came (timeout, refused)
+    error: str | None  # why it failed, one line; None when ok
+    attempts: int
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # urllib turns a redirected POST into a GET without the form, which a hub would read
+    # as a broken ping; a moved hub is a config change, so report it instead.
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int,
+                         msg: str, headers: Message, newurl: str) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def _transient(status: int | None) -> bool:
+    """Worth another try: no answer, overload, rate limit, server errors."""
+    return status is None or status in (408, 425, 429) or status >= 500
+
+
+def _retry_after(headers: Message | None) -> float | None:
+    value = headers.get("Retry-After") if headers is not None else None
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        return None  # an HTTP-date: fall back to our own backoff rather than trust a clock
+
+
+def _snippet(body: bytes) -> str:
+    text = body[:_BODY_SNIPPET * 4].decode("utf-8", "replace")
+    return " ".join(text.split())[:_BODY_SNIPPET]
+
+
+def _one_attempt(hub: str, feed_url: str, timeout: float) -> tuple[int | None, str | None,
+                                                                   float | None]:
+    """(status, error or None when accepted, Retry-After seconds)."""
+    form = urlencode([("hub.mode", "publish"), ("hub.url", feed_url),
+                      ("hub.topic", feed_url)]).encode("ascii")
+    request = urllib.request.Request(
+        hub, data=form, method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded",
+                 "User-Agent": USER_AGENT})
+    try:
+        with _OPENER.open(request, timeout=timeout) as resp:
+            resp.read(65536)  # drain a little so the connection closes cleanly
+            status = int(resp.status)
+            if 200 <= status < 300:
+                return status, None, None
+            return status, f"hub answered HTTP {status}", None
+    except urllib.error.HTTPError as exc:
+        try:
+            body = exc.read(4096)
+        except Exception:  # noqa: BLE001 - the status is what matters; the body is a bonus
+            body = b""
+        detail = _snippet(body)
+        if 300 <= exc.code < 400:
+            where = exc.headers.get("Location") if exc.headers else None
+            message = f"hub answered HTTP {exc.code} (moved{' to ' + where if where else ''}; " \
+                      "update websub.hubs)"
+        else:
+            message = f"hub answered HTTP {exc.code}" + (f": {detail}" if detail else "")
+        return exc.code, message, _retry_after(exc.headers)
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError):
+            return None, f"no answer within {timeout:g} s", None
+        return None, f"cannot reach hub: {exc.reason}", None
+    except TimeoutError:
+        return None, f"no answer within {timeout:g} s", None
+    except (OSError, ValueError) as exc:  # connection reset, malformed URL, bad status line
+        return None, f"cannot reach hub: {exc}", None
+
+
+def ping_hub(hub: str, feed_url: str, *, timeout: float, retries: int,
+             backoff: float = 0.5,
+             sleep: Callable[[float], None] = time.sleep) -> PingResult:
+    """Ping one hub about one feed: up to ``1 + retries`` attempts, waiting ``backoff``,
+    then twice that, and so on (capped) between them. Only transient failures (no answer,
+    408/425/429, 5xx) are retried; a 4xx says the ping itself is wrong. Never raises."""
+    attempts = 0
+    status: int | None = None
+    error: str | None = "not attempted"
+    try:
+        for attempt in range(max(0, retries) + 1):
+            attempts = attempt + 1
+            status, error, retry_after = _one_attempt(hub, feed_url, timeout)
+            if error is None:
+                log.debug("websub: %s accepted %s (HTTP %s)", hub, feed_url, status)
+                return PingResult(hub, feed_url, True, status, None, attempts)
+            log.debug("websub: %s, attempt %d for %s: %s", hub, attempts, feed_url, error)
+            if not _transient(status) or attempt == retries:
+                break
+            wait = backoff * (2 ** attempt) if retry_after is None else retry_after
+            sleep(min(wait, MAX_BACKOFF_SECONDS))
+    except Exception as exc:  # noqa: BLE001 - a ping must never fail the build
+        error = f"unexpected error: {type(exc).__name__}: {exc}"
+    return PingResult(hub, feed_url, False, status, error, attempts)
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def ping_hubs(hubs: Sequence[str], feed_urls: Sequence[str], *, timeout: float,
+              retries: int, backoff: float = 0.5) -> list[PingResult]:
+    """One publish ping per hub per feed URL (duplicates dropped), results in
+    hub-then-feed order. Never raises: failures are results with ``ok=False``."""
+    pairs = [(hub, url) for hub in _unique(hubs) for url in _unique(feed_urls)]
+    if not pairs:
+        return []
+    try:
+        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(pairs)),
+                                thread_name_prefix="websub") as pool:
+            return list(pool.map(
+                lambda pair: ping_hub(pair[0], pair[1], timeout=timeout, retries=retries,
+                                      backoff=backoff),
+                pairs))
+    except Exception as exc:  # noqa: BLE001 - e.g. no threads left; still never raise
+        return [PingResult(hub, url, False, None, f"not sent: {exc}", 0) for hub, url in pairs]

@@ -1,0 +1,209 @@
+"""WebSub publish pings against a loopback hub stub: the form, retries, and never raising."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pytest
+
+from syndicate.websub import MAX_BACKOFF_SECONDS, PingResult, ping_hub, ping_hubs
+
+FEED = "https://feeds.example.org/all.atom"
+
+
+@dataclass
+class Ping:
+    path: str
+    content_type: str | None
+    form: dict[str, list[str]]
+    user_agent: str | None
+
+
+# A reply is (status, headers, body); a callable reply may sleep first (a slow hub).
+Reply = tuple[int, dict[str, str], bytes]
+
+
+@dataclass
+class Hub:
+    """A loopback hub: records every POST and answers from a script of replies."""
+
+    url: str
+    pings: list[Ping]
+    replies: list[Reply | Callable[[], Reply]] = field(default_factory=list)
+
+    def feeds(self) -> list[str]:
+        return [p.form["hub.url"][0] for p in self.pings]
+
+
+def _start_hub() -> tuple[Hub, ThreadingHTTPServer, threading.Thread]:
+    lock = threading.Lock()
+    hub = Hub(url="", pings=[])
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length).decode("ascii")
+            with lock:
+                hub.pings.append(Ping(self.path, self.headers.get("Content-Type"),
+                                      parse_qs(body, strict_parsing=True),
+                                      self.headers.get("User-Agent")))
+                reply = hub.replies.pop(0) if hub.replies else (204, {}, b"")
+            status, headers, payload = reply() if callable(reply) else reply
+            try:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except OSError:
+                pass  # the client gave up (timeout test)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    hub.url = f"http://127.0.0.1:{server.server_address[1]}/hub"
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    return hub, server, thread
+
+
+@pytest.fixture()
+def hub() -> Iterator[Hub]:
+    stub, server, thread = _start_hub()
+    try:
+        yield stub
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_publish_ping_is_a_form_post_naming_the_feed(hub: Hub) -> None:
+    results = ping_hubs([hub.url], [FEED], timeout=5, retries=0)
+    assert results == [PingResult(hub.url, FEED, True, 204, None, 1)]
+    [ping] = hub.pings
+    assert ping.path == "/hub"
+    assert ping.content_type == "application/x-www-form-urlencoded"
+    assert ping.form == {"hub.mode": ["publish"], "hub.url": [FEED], "hub.topic": [FEED]}
+    assert ping.user_agent is not None and ping.user_agent.startswith("syndicate/")
+
+
+def test_one_ping_per_hub_per_feed_in_order_without_duplicates(hub: Hub) -> None:
+    other, server, thread = _start_hub()
+    try:
+        feeds = [FEED, "https://feeds.example.org/topics/caf%C3%A9.rss?a=1&b=2", FEED]
+        results = ping_hubs([hub.url, other.url, hub.url], feeds, timeout=5, retries=0)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    assert [(r.hub, r.feed_url) for r in results] == [
+        (hub.url, feeds[0]), (hub.url, feeds[1]), (other.url, feeds[0]), (other.url, feeds[1])]
+    assert all(r.ok for r in results)
+    # the query string survives form encoding intact
+    assert sorted(hub.feeds()) == sorted(feeds[:2])
+    assert sorted(other.feeds()) == sorted(feeds[:2])
+
+
+def test_any_2xx_is_success(hub: Hub) -> None:
+    hub.replies = [(202, {}, b"accepted"), (200, {}, b"")]
+    results = ping_hubs([hub.url], [FEED, FEED + "?2"], timeout=5, retries=0)
+    assert [r.ok for r in results] == [True, True]
+    assert sorted(r.status or 0 for r in results) == [200, 202]
+
+
+def test_server_error_is_retried_then_succeeds(hub: Hub) -> None:
+    hub.replies = [(503, {}, b"busy"), (500, {}, b"oops")]
+    [result] = ping_hubs([hub.url], [FEED], timeout=5, retries=2, backoff=0.01)
+    assert result.ok and result.status == 204 and result.attempts == 3
+    assert len(hub.pings) == 3
+
+
+def test_persistent_server_error_gives_up_after_the_retries(hub: Hub) -> None:
+    hub.replies = [(500, {}, b"broken hub")] * 5
+    [result] = ping_hubs([hub.url], [FEED], timeout=5, retries=2, backoff=0.01)
+    assert not result.ok
+    assert result.status == 500 and result.attempts == 3 and len(hub.pings) == 3
+    assert result.error is not None and "HTTP 500" in result.error and "broken hub" in result.error
+
+
+def test_client_error_is_not_retried_and_names_the_hubs_reason(hub: Hub) -> None:
+    hub.replies = [(400, {}, b"Topic URL\nnot allowed   here")]
+    [result] = ping_hubs([hub.url], [FEED], timeout=5, retries=3, backoff=0.01)
+    assert (result.ok, result.status, result.attempts) == (False, 400, 1)
+    assert result.error == "hub answered HTTP 400: Topic URL not allowed here"
+
+
+def test_rate_limit_honours_a_short_retry_after(hub: Hub) -> None:
+    hub.replies = [(429, {"Retry-After": "0"}, b"")]
+    [result] = ping_hubs([hub.url], [FEED], timeout=5, retries=1, backoff=10)
+    assert result.ok and result.attempts == 2
+
+
+def test_redirect_is_reported_not_followed(hub: Hub) -> None:
+    hub.replies = [(307, {"Location": "http://127.0.0.1:1/elsewhere"}, b"")]
+    [result] = ping_hubs([hub.url], [FEED], timeout=5, retries=2, backoff=0.01)
+    assert not result.ok and result.status == 307 and result.attempts == 1
+    assert result.error is not None and "http://127.0.0.1:1/elsewhere" in result.error
+    assert len(hub.pings) == 1
+
+
+def test_slow_hub_times_out_and_is_retried(hub: Hub) -> None:
+    def slow() -> Reply:
+        time.sleep(1.0)
+        return (204, {}, b"")
+
+    hub.replies = [slow, slow]
+    [result] = ping_hubs([hub.url], [FEED], timeout=0.2, retries=1, backoff=0.01)
+    assert not result.ok
+    assert result.status is None and result.attempts == 2
+    assert result.error is not None and "0.2" in result.error
+
+
+def test_unreachable_hub_is_a_result_not_an_exception() -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/"
+    [result] = ping_hubs([url], [FEED], timeout=2, retries=1, backoff=0.01)
+    assert not result.ok and result.status is None and result.attempts == 2
+    assert result.error is not None and result.error.startswith("cannot reach hub")
+
+
+@pytest.mark.parametrize("bad_hub", ["not a url", "ftp://example.org/", "http://", ""])
+def test_malformed_hub_never_raises(bad_hub: str) -> None:
+    [result] = ping_hubs([bad_hub], [FEED], timeout=1, retries=1, backoff=0.01)
+    assert not result.ok and result.error
+
+
+def test_nothing_to_ping_sends_nothing(hub: Hub) -> None:
+    assert ping_hubs([hub.url], [], timeout=1, retries=0) == []
+    assert ping_hubs([], [FEED], timeout=1, retries=0) == []
+    assert hub.pings == []
+
+
+def test_backoff_doubles_and_is_capped(hub: Hub) -> None:
+    hub.replies = [(502, {}, b"")] * 10
+    waits: list[float] = []
+    result = ping_hub(hub.url, FEED, timeout=5, retries=7, backoff=1.0, sleep=waits.append)
+    assert result.attempts == 8
+    assert waits == [1, 2, 4, 8, 16, MAX_BACKOFF_SECONDS, MAX_BACKOFF_SECONDS]
+
+
+def test_huge_retry_after_is_capped(hub: Hub) -> None:
+    hub.replies = [(503, {"Retry-After": "86400"}, b"")]
+    waits: list[float] = []
+    assert ping_hub(hub.url, FEED, timeout=5, retries=1, sleep=waits.append).ok
+    assert waits == [MAX_BACKOFF_SECONDS]
