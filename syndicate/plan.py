@@ -1,0 +1,111 @@
+"""The set of feeds a build writes: families, slugs, titles, paths and URLs. Pure, no I/O.
+
+One :class:`FeedPlan` per feed: the all-feed first, then one per topic, then one per
+provider, each family in key order (the order :mod:`syndicate.select` gives).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from syndicate.config import Config, Format
+from syndicate.model import Article
+from syndicate.select import FeedItems, Selection
+from syndicate.slug import assign_slugs
+
+Family = Literal["all", "topic", "provider"]
+
+EXTENSIONS: dict[Format, str] = {"atom": ".atom", "rss": ".rss", "json": ".json"}
+FOLDERS: dict[Family, str] = {"all": "", "topic": "topics/", "provider": "providers/"}
+
+# An empty feed has no newest entry to date it by, and the build time is not an option
+# (output must be a pure function of the input): it is dated at the Unix epoch, a value
+# readers accept and that never changes from run to run.
+EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
+
+OPML_PATH = "feeds.opml"
+INDEX_PATH = "index.html"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPlan:
+    """One feed, ready to render in any format.
+
+    ``items`` are in publication order (newest first), unchanged: an article renders
+    the same in every feed because nothing about it depends on the feed it is in.
+    ``updated`` is the newest ``updated`` among the items, or :data:`EMPTY_FEED_UPDATED`.
+    """
+
+    family: Family
+    key: str
+    name: str
+    slug: str
+    title: str
+    subtitle: str
+    items: tuple[Article, ...]
+    updated: datetime
+
+    def path(self, fmt: Format) -> str:
+        """POSIX path relative to the output folder: ``all.atom``, ``topics/<slug>.rss``."""
+        return f"{FOLDERS[self.family]}{self.slug}{EXTENSIONS[fmt]}"
+
+    def url(self, fmt: Format, config: Config) -> str:
+        """Absolute URL the feed is served at (its ``rel="self"``). Slugs are
+        ``[a-z0-9-]`` so the path needs no quoting."""
+        return config.site.base_url + self.path(fmt)
+
+
+def newest_updated(items: Sequence[Article]) -> datetime:
+    return max((a.updated for a in items), default=EMPTY_FEED_UPDATED)
+
+
+def topic_scheme(config: Config) -> str:
+    """The category scheme URI for topics: the folder the topic feeds live in."""
+    return config.site.base_url + FOLDERS["topic"]
+
+
+def plan_feeds(selection: Selection, config: Config) -> tuple[FeedPlan, ...]:
+    """Every feed of one build. Topic and provider feeds exist only when they have items
+    (the selection leaves out empty ones); the all-feed always exists."""
+    site = config.site
+    feeds = config.feeds
+    all_items = tuple(selection.all)
+    plans = [FeedPlan(
+        family="all",
+        key="all",
+        name=site.title,
+        slug="all",
+        title=feeds.all_title.format(site=site.title, name=site.title),
+        subtitle=site.description or site.title,
+        items=all_items,
+        updated=newest_updated(all_items),
+    )]
+
+    def family_plans(family: Family, groups: Sequence[FeedItems], template: str) -> None:
+        slugs = assign_slugs(group.key for group in groups)
+        for group in groups:
+            items = tuple(group.items)
+            plans.append(FeedPlan(
+                family=family,
+                key=group.key,
+                name=group.name,
+                slug=slugs[group.key],
+                title=template.format(site=site.title, name=group.name),
+                subtitle=_subtitle(family, group.name, group.key, site.title),
+                items=items,
+                updated=newest_updated(items),
+            ))
+
+    family_plans("topic", selection.topics, feeds.topic_title)
+    family_plans("provider", selection.providers, feeds.provider_title)
+    return tuple(plans)
+
+
+def _subtitle(family: Family, name: str, key: str, site: str) -> str:
+    if family == "topic":
+        return f"Articles about {name}, selected by {site}."
+    where = f" ({key})" if key != name else ""  # a provider's key is its domain
+    return f"Articles from {name}{where}, selected by {site}."

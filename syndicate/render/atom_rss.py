@@ -1,0 +1,111 @@
+"""Atom 1.0 (RFC 4287) and RSS 2.0 through feedgen; its traps are handled in
+:mod:`syndicate.render.feedgen_ext`.
+
+Mapping, the same for every feed that carries an article:
+
+- id: :func:`~syndicate.render.common.entry_id` (Atom ``id``; RSS ``guid
+  isPermaLink="false"``, since it is not the article URL);
+- title as text; one alternate link, the article URL;
+- published / updated (RFC 3339 in Atom; RSS ``pubDate`` = published, RFC 822);
+- summary = excerpt: Atom ``summary type="text"``; RSS ``description`` holds HTML by
+  convention, so the excerpt is HTML-escaped there and readers show it as written;
+- author = provider: Atom ``author`` name + uri ``https://<domain>/``; RSS
+  ``dc:creator`` (RSS ``author`` must be an e-mail address);
+- categories = topics: term and label = the topic's display name, scheme = the topic
+  feeds' folder URL (RSS: text + ``domain``);
+- Media RSS images and video player; Atom ``link rel="related"`` for related coverage.
+"""
+
+from __future__ import annotations
+
+import html
+
+from feedgen.entry import FeedEntry  # type: ignore[import-untyped]
+from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
+
+from syndicate.config import Config
+from syndicate.model import Article
+from syndicate.plan import FeedPlan, topic_scheme
+from syndicate.render.common import (
+    GENERATOR,
+    GENERATOR_VERSION,
+    MEDIA_TYPES,
+    clean,
+    entry_id,
+    feed_author,
+    provider_uri,
+    utc,
+)
+from syndicate.render.feedgen_ext import add_entry, feed_links, new_feed, set_entry_extras
+
+
+def render_atom(plan: FeedPlan, config: Config) -> bytes:
+    """The plan as an Atom 1.0 document, UTF-8, pretty-printed. Pure."""
+    fg = _feed(plan, config, "atom")
+    site = config.site
+    fg.author(name=feed_author(config))
+    if site.icon:
+        fg.icon(site.icon)
+    if site.logo:
+        fg.logo(site.logo)
+    for article in plan.items:
+        entry = _entry(fg, article, config)
+        if article.excerpt:
+            entry.summary(clean(article.excerpt), type="text")
+        if article.provider is not None:
+            entry.author(name=clean(article.provider.name), uri=provider_uri(article.provider))
+    return bytes(fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True))
+
+
+def render_rss(plan: FeedPlan, config: Config) -> bytes:
+    """The plan as an RSS 2.0 document, UTF-8, pretty-printed. Pure."""
+    fg = _feed(plan, config, "rss")
+    fg.ttl(config.feeds.ttl)
+    if config.site.logo:
+        # RSS <image> needs title and link equal to the channel's; feedgen copies them.
+        fg.logo(config.site.logo)
+    for article in plan.items:
+        entry = _entry(fg, article, config)
+        if article.excerpt:
+            entry.description(html.escape(clean(article.excerpt), quote=False))
+    return bytes(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
+
+
+def _feed(plan: FeedPlan, config: Config, fmt: str) -> FeedGenerator:
+    site = config.site
+    # Atom has a version attribute; RSS <generator> is one string.
+    name, version = ((GENERATOR, GENERATOR_VERSION) if fmt == "atom"
+                     else (f"{GENERATOR} {GENERATOR_VERSION}", None))
+    fg = new_feed(updated=utc(plan.updated), generator=name, version=version)
+    self_url = plan.url("atom" if fmt == "atom" else "rss", config)
+    fg.id(self_url)
+    fg.title(clean(plan.title))
+    fg.subtitle(clean(plan.subtitle))  # also RSS <description>
+    fg.language(site.language)
+    if site.rights:
+        fg.rights(clean(site.rights))  # also RSS <copyright>
+    feed_links(fg, self_url=self_url, self_type=MEDIA_TYPES[fmt], alternate=site.home_url,
+               hubs=config.websub.hubs)
+    return fg
+
+
+def _entry(fg: FeedGenerator, article: Article, config: Config) -> FeedEntry:
+    """What Atom and RSS share; format-specific parts are added by the caller."""
+    entry = add_entry(fg)
+    entry.id(entry_id(article))  # also RSS guid, isPermaLink="false"
+    entry.title(clean(article.title) or article.link)  # feedgen refuses an empty title
+    entry.link(href=article.link)  # the only link given to feedgen: the alternate one
+    entry.published(utc(article.published))  # also RSS pubDate
+    entry.updated(utc(article.updated))
+    scheme = topic_scheme(config)
+    for topic in article.topics:
+        name = clean(topic)
+        entry.category(term=name, label=name, scheme=scheme)
+    set_entry_extras(
+        entry,
+        images=article.images,
+        player=article.embed_url,
+        related=article.related,
+        creator=article.provider.name if article.provider is not None else None,
+    )
+    return entry

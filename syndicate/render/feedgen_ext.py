@@ -1,0 +1,192 @@
+"""Every workaround for python-feedgen 1.0.0, in one place, each naming the trap.
+
+feedgen builds Atom and RSS well, but:
+
+1. **Entry links lose rel/type/length/title** (https://github.com/lkiesow/python-feedgen/issues/135): in
+   ``FeedEntry.atom_entry`` the loop variable ``link`` is rebound to the new XML element
+   before its attributes are copied, so only ``href`` survives and a ``rel="related"`` link
+   silently becomes a second alternate link. We give feedgen only the one alternate link
+   per entry (no ``rel`` means alternate, RFC 4287 section 4.2.7.2) and write every other
+   entry link ourselves, through the extension API (:class:`RelatedEntryExtension`).
+2. **Clock in the output**: ``FeedGenerator`` and ``FeedEntry`` default ``updated`` /
+   ``lastBuildDate`` to ``datetime.now()``; :func:`new_feed` and the renderers always set
+   them from the data.
+3. **Advertising itself**: the generator defaults to ``python-feedgen`` with feedgen's
+   URI and version, and RSS ``docs`` to an ``http://`` URL; :func:`new_feed` sets both.
+4. **RSS channel link is the LAST link added** (``FeedGenerator.link`` copies
+   ``self.__atom_link[-1]`` although its comment says "first"): :func:`feed_links` adds
+   the alternate link last.
+5. **RSS gets only the first ``rel="self"`` link**: WebSub ``rel="hub"`` links never
+   reach the RSS channel; :class:`RssChannelExtension` writes them as ``atom:link``.
+6. **feedgen's own media extension** wraps everything in ``media:group`` (group
+   ``"default"``) and has no ``media:player``; :class:`MediaEntryExtension` writes
+   ``media:content`` / ``media:thumbnail`` / ``media:player`` straight into the item.
+7. **add_entry() prepends** by default: :func:`add_entry` always appends, so entries keep
+   the selection's newest-first order.
+
+feedgen writes Atom elements without a namespace and declares the default namespace by
+hand on the root, so Atom elements we add to an Atom entry are plain ``link`` elements;
+in RSS they are ``{ATOM_NS}link``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import cast
+
+from feedgen.entry import FeedEntry  # type: ignore[import-untyped]
+from feedgen.ext.base import BaseEntryExtension, BaseExtension  # type: ignore[import-untyped]
+from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
+from lxml import etree
+
+from syndicate.model import Image, RelatedLink
+from syndicate.render.common import clean
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+
+RSS_DOCS = "https://www.rssboard.org/rss-specification"
+
+_MEDIA = "syndicate_media"
+_RELATED = "syndicate_related"
+_RSS = "syndicate_rss"
+
+
+class MediaFeedExtension(BaseExtension):  # type: ignore[misc]
+    def extend_ns(self) -> dict[str, str]:
+        return {"media": MEDIA_NS}
+
+
+class MediaEntryExtension(BaseEntryExtension):  # type: ignore[misc]
+    """Media RSS (https://www.rssboard.org/media-rss) for one item, Atom and RSS alike:
+    ``media:thumbnail`` for the lead image, ``media:content medium="image"`` for every
+    image (with width/height when known), and ``media:player`` for a video embed.
+
+    The player sits at item level (Media RSS allows its optional elements there) rather
+    than in a url-less ``media:content``: feedparser would turn that into a
+    ``media_content`` entry without ``url``, which breaks consumers indexing ``["url"]``.
+    """
+
+    def __init__(self) -> None:
+        self.images: tuple[Image, ...] = ()
+        self.player: str | None = None
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        if self.images:
+            lead = self.images[0]
+            etree.SubElement(entry, f"{{{MEDIA_NS}}}thumbnail", _image_attrs(lead))
+        for image in self.images:
+            attrs = {"url": clean(image.url), "medium": "image"}
+            attrs.update(_size_attrs(image))
+            etree.SubElement(entry, f"{{{MEDIA_NS}}}content", attrs)
+        if self.player:
+            etree.SubElement(entry, f"{{{MEDIA_NS}}}player", {"url": clean(self.player)})
+        return entry
+
+    def extend_rss(self, item: etree._Element) -> etree._Element:
+        return self.extend_atom(item)
+
+
+def _size_attrs(image: Image) -> dict[str, str]:
+    attrs = {}
+    if image.width:
+        attrs["width"] = str(image.width)
+    if image.height:
+        attrs["height"] = str(image.height)
+    return attrs
+
+
+def _image_attrs(image: Image) -> dict[str, str]:
+    attrs = {"url": clean(image.url)}
+    attrs.update(_size_attrs(image))
+    return attrs
+
+
+class RelatedEntryExtension(BaseEntryExtension):  # type: ignore[misc]
+    """Atom ``link rel="related"`` per related article (bug 1 above). RSS has no
+    equivalent core element; RSS items carry none."""
+
+    def __init__(self) -> None:
+        self.related: tuple[RelatedLink, ...] = ()
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        for link in self.related:
+            attrs = {"rel": "related", "href": clean(link.url)}
+            title = clean(link.title)
+            if title:
+                attrs["title"] = title
+            etree.SubElement(entry, "link", attrs)
+        return entry
+
+
+class RssChannelExtension(BaseExtension):  # type: ignore[misc]
+    """RSS channel: ``atom:link rel="hub"`` per WebSub hub (bug 5); declares ``dc``."""
+
+    def __init__(self) -> None:
+        self.hubs: tuple[str, ...] = ()
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"dc": DC_NS}
+
+    def extend_rss(self, rss: etree._Element) -> etree._Element:
+        channel = rss.find("channel")
+        assert channel is not None  # feedgen always creates it before extensions run
+        # feedgen put the self link right after <description>; the hubs go beside it.
+        anchor = channel.find(f"{{{ATOM_NS}}}link")
+        position = list(channel).index(anchor) + 1 if anchor is not None else len(channel)
+        for offset, hub in enumerate(self.hubs):
+            link = etree.Element(f"{{{ATOM_NS}}}link", {"href": clean(hub), "rel": "hub"})
+            channel.insert(position + offset, link)
+        return rss
+
+
+class RssItemExtension(BaseEntryExtension):  # type: ignore[misc]
+    """``dc:creator``: RSS ``author`` must be an e-mail address, a provider has none."""
+
+    def __init__(self) -> None:
+        self.creator: str | None = None
+
+    def extend_rss(self, item: etree._Element) -> etree._Element:
+        if self.creator:
+            etree.SubElement(item, f"{{{DC_NS}}}creator").text = clean(self.creator)
+        return item
+
+
+def new_feed(*, updated: datetime, generator: str, version: str | None) -> FeedGenerator:
+    """A FeedGenerator with our extensions and nothing defaulted from the clock or
+    from feedgen (bugs 2 and 3)."""
+    fg = FeedGenerator()
+    fg.register_extension(_MEDIA, MediaFeedExtension, MediaEntryExtension)
+    fg.register_extension(_RELATED, BaseExtension, RelatedEntryExtension, rss=False)
+    fg.register_extension(_RSS, RssChannelExtension, RssItemExtension, atom=False)
+    fg.updated(updated)  # also RSS lastBuildDate
+    fg.generator(generator, version=version)  # no uri: name and version only
+    fg.docs(RSS_DOCS)
+    return fg
+
+
+def feed_links(fg: FeedGenerator, *, self_url: str, self_type: str, alternate: str,
+               hubs: Sequence[str]) -> None:
+    """Feed-level links: self, hubs, then alternate LAST (bug 4: RSS takes the last)."""
+    fg.link(href=self_url, rel="self", type=self_type)
+    for hub in hubs:
+        fg.link(href=clean(hub), rel="hub")
+    fg.link(href=alternate, rel="alternate", type="text/html")
+    cast(RssChannelExtension, getattr(fg, _RSS)).hubs = tuple(hubs)
+
+
+def add_entry(fg: FeedGenerator) -> FeedEntry:
+    """A new entry after the ones already added (bug 7)."""
+    return cast(FeedEntry, fg.add_entry(order="append"))
+
+
+def set_entry_extras(entry: FeedEntry, *, images: Sequence[Image], player: str | None,
+                     related: Sequence[RelatedLink], creator: str | None) -> None:
+    """Everything about an entry that must not go through ``FeedEntry.link`` (bug 1)."""
+    media = cast(MediaEntryExtension, getattr(entry, _MEDIA))
+    media.images = tuple(images)
+    media.player = player
+    cast(RelatedEntryExtension, getattr(entry, _RELATED)).related = tuple(related)
+    cast(RssItemExtension, getattr(entry, _RSS)).creator = creator
