@@ -44,6 +44,12 @@ class PingResult:
     error: str | None  # why it failed, one line; None when ok
     attempts: int
 
+    def __str__(self) -> str:
+        """One line for a log: which hub, which feed, what happened."""
+        tries = f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"
+        outcome = "accepted" if self.ok else f"failed: {self.error}"
+        return f"hub {self.hub}: ping for {self.feed_url} {outcome} ({tries})"
+
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     # urllib turns a redirected POST into a GET without the form, which a hub would read

@@ -147,6 +147,8 @@ def test_client_error_is_not_retried_and_names_the_hubs_reason(hub: Hub) -> None
     [result] = ping_hubs([hub.url], [FEED], timeout=5, retries=3, backoff=0.01)
     assert (result.ok, result.status, result.attempts) == (False, 400, 1)
     assert result.error == "hub answered HTTP 400: Topic URL not allowed here"
+    assert str(result) == (f"hub {hub.url}: ping for {FEED} failed: hub answered HTTP 400: "
+                           "Topic URL not allowed here (1 attempt)")
 
 
 def test_rate_limit_honours_a_short_retry_after(hub: Hub) -> None:
