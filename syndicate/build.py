@@ -1,0 +1,662 @@
+"""One build: lock -> discover -> index -> parse (parallel) -> select -> plan -> render ->
+publish -> WebSub -> report.
+
+Every record reaches selection and rendering *through the index* (a temporary one with
+--no-index), cold build or warm, 1 process or N: there is one code path, so output
+bytes cannot depend on which run produced a record.
+
+Work is skipped at three levels, each proven safe by a key:
+
+- parsing: a file whose size and mtime match its index entry is not read (racy
+  entries are re-hashed, see :mod:`syndicate.index`);
+- everything after parsing: when the index generation and the build key (syndicate
+  version + the whole config) equal those of the last completed build, and every
+  output file it wrote is still there with its size, selection, planning and rendering
+  are skipped — the output would be the same bytes;
+- rendering one feed file: its fingerprint (build key, the plan's header, and the
+  digest of every item's record) equals the last build's and the file is present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import logging
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from syndicate import __version__
+from syndicate.config import Config
+from syndicate.index import (
+    Entry,
+    Index,
+    IndexCorrupt,
+    content_hash,
+    discard,
+    encode,
+    now_ns,
+    open_index,
+    read_key,
+    temporary_index,
+)
+from syndicate.model import Article, Outcome, Rejection
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_IO = 2
+EXIT_BUSY = 3
+
+# Below this many files to parse, forking workers costs more than it saves.
+PARALLEL_THRESHOLD = 1000
+# Paths per worker task: big enough to amortise pickling, small enough to balance.
+MAX_CHUNK = 400
+FEED_SUFFIXES = {"atom": ".atom", "rss": ".rss", "json": ".json"}
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    prune: bool = False
+    jobs: int = 0  # worker processes; 0 = all cores
+    use_index: bool = True
+    wait: float = 0.0  # seconds to wait for another build's lock
+    progress: bool = False
+    parallel_threshold: int = PARALLEL_THRESHOLD
+    want_outcomes: bool = True  # load every file's Outcome (for --report)
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFile:
+    """One file of the output folder as this build left it."""
+
+    path: str  # POSIX, relative to the output folder
+    kind: str  # "feed", "opml" or "index"
+    items: int  # entries in a feed; feeds listed for opml/index
+    changed: bool  # bytes written this run
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    read: int  # source files found
+    parsed: int  # of which read and parsed this run
+    reused: int  # of which taken from the index
+    selected: int
+    filtered: int
+    rejected: int
+    outputs: tuple[OutputFile, ...]  # sorted by path
+    rendered: int  # output files rendered this run
+    written: int  # output files whose bytes changed
+    stale: tuple[str, ...]  # feed files of vanished topics/providers still on disk
+    pruned: tuple[str, ...]  # stale files deleted (--prune)
+    seconds: float
+    outcomes: tuple[Outcome, ...] = ()  # every source file, sorted by path
+    rejections: tuple[Rejection, ...] = ()
+    ping_failures: tuple[str, ...] = ()
+    skipped_render: bool = False  # the whole select/plan/render stage was proven unneeded
+
+    @property
+    def feeds(self) -> tuple[OutputFile, ...]:
+        return tuple(o for o in self.outputs if o.kind == "feed")
+
+
+class SourceMissing(Exception):
+    """The configured source folder does not exist."""
+
+
+# --- discovery and parsing -------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    rel: str
+    size: int
+    mtime_ns: int
+
+
+def discover(config: Config) -> list[_Found]:
+    """Every article file with its stat, sorted by relative path."""
+    from syndicate.articles import iter_source_files
+
+    folder = config.source.folder
+    if not folder.is_dir():
+        raise SourceMissing(f"source folder {folder} does not exist or is not a folder")
+    found: list[_Found] = []
+    for file in iter_source_files(folder, config.source.patterns):
+        try:
+            st = os.stat(file)
+        except OSError:
+            # Listed a moment ago, gone now: it is no longer in the source folder.
+            continue
+        found.append(_Found(file.relative_to(folder).as_posix(), st.st_size, st.st_mtime_ns))
+    found.sort(key=lambda f: f.rel)
+    return found
+
+
+def read_one(folder: Path, rel: str, max_bytes: int) -> Entry:
+    """Read, parse and encode one file. Never raises for anything about the file."""
+    from syndicate.articles import parse_article, read_article
+
+    file = folder / rel
+    try:
+        st = os.stat(file)
+    except OSError:
+        # read_article turns the OS error into the Rejection with the right message;
+        # size -1 can never match, so the next run tries again.
+        rec = read_article(file, rel, max_bytes=max_bytes)
+        return encode(rec, size=-1, mtime_ns=-1, data=None, read_at_ns=now_ns())
+    data: bytes | None = None
+    if st.st_size <= max_bytes:
+        try:
+            with open(file, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except OSError:
+            data = None
+    if data is None or len(data) > max_bytes:
+        rec = read_article(file, rel, max_bytes=max_bytes)
+        return encode(rec, size=st.st_size if data is not None else -1,
+                      mtime_ns=st.st_mtime_ns, data=None, read_at_ns=now_ns())
+    # Hash the very bytes we parse: the racy check later compares against them.
+    return encode(parse_article(data, rel), size=st.st_size, mtime_ns=st.st_mtime_ns,
+                  data=data, read_at_ns=now_ns())
+
+
+def _parse_chunk(task: tuple[str, list[str], int]) -> list[Entry]:
+    folder, rels, max_bytes = task
+    root = Path(folder)
+    return [read_one(root, rel, max_bytes) for rel in rels]
+
+
+def _jobs(requested: int) -> int:
+    return requested if requested > 0 else (os.cpu_count() or 1)
+
+
+def parse_files(config: Config, rels: Sequence[str], *, jobs: int, threshold: int,
+                on_progress: Callable[[int], None]) -> Iterator[list[Entry]]:
+    """Parsed entries in chunks, in the order of ``rels`` (so merging is deterministic)."""
+    folder = str(config.source.folder)
+    max_bytes = config.source.max_file_bytes
+    workers = min(_jobs(jobs), max(1, len(rels) // 50))
+    if workers <= 1 or len(rels) < threshold:
+        for start in range(0, len(rels), MAX_CHUNK):
+            chunk = list(rels[start:start + MAX_CHUNK])
+            entries = _parse_chunk((folder, chunk, max_bytes))
+            on_progress(len(chunk))
+            yield entries
+        return
+    size = max(20, min(MAX_CHUNK, math.ceil(len(rels) / (workers * 4))))
+    tasks = [(folder, list(rels[i:i + size]), max_bytes) for i in range(0, len(rels), size)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        # map() yields in submission order whatever order workers finish in.
+        for entries in pool.map(_parse_chunk, tasks):
+            on_progress(len(entries))
+            yield entries
+
+
+@dataclass(slots=True)
+class _Refresh:
+    found: int = 0
+    parsed: int = 0
+    reused: int = 0
+    deleted: int = 0
+
+
+def refresh_index(index: Index, config: Config, options: BuildOptions) -> _Refresh:
+    """Bring the index in line with the source folder (inside the caller's transaction)."""
+    from syndicate.progress import Progress
+
+    files = discover(config)
+    known = index.stats()
+    to_parse: list[str] = []
+    stats = _Refresh(found=len(files))
+    max_bytes = config.source.max_file_bytes
+    for f in files:
+        st = known.pop(f.rel, None)
+        fresh = st is not None and st.size == f.size and st.mtime_ns == f.mtime_ns
+        if fresh and st is not None and st.racy:
+            fresh = _same_content(index, config.source.folder, f, max_bytes)
+        if fresh:
+            stats.reused += 1
+        else:
+            to_parse.append(f.rel)
+    stats.deleted = index.delete(sorted(known))
+    if to_parse:
+        progress = Progress(len(to_parse), enabled=options.progress)
+        try:
+            for entries in parse_files(config, to_parse, jobs=options.jobs,
+                                       threshold=options.parallel_threshold,
+                                       on_progress=progress.advance):
+                stats.parsed += index.put(entries)
+        finally:
+            progress.close()
+    log.debug("index: %d files, %d parsed, %d reused, %d deleted",
+              stats.found, stats.parsed, stats.reused, stats.deleted)
+    return stats
+
+
+def _same_content(index: Index, folder: Path, f: _Found, max_bytes: int) -> bool:
+    """A racy entry: is the file still the bytes we parsed? (Re-stamps it if so.)"""
+    stored = index.content_hash_of(f.rel)
+    try:
+        with open(folder / f.rel, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError:
+        return False
+    if not stored or len(data) > max_bytes or content_hash(data) != stored:
+        return False
+    index.mark_verified(f.rel, f.size, f.mtime_ns, f.mtime_ns + 2_000_000_000 > now_ns())
+    return True
+
+
+# --- selection, planning, rendering -------------------------------------------------
+
+def build_key(config: Config) -> bytes:
+    """Everything besides the records that the output bytes depend on."""
+    return hashlib.blake2b(repr((__version__, config)).encode("utf-8"), digest_size=16).digest()
+
+
+@dataclass(slots=True)
+class Selected:
+    """Selection over light records, plus the accounting."""
+
+    plans: tuple[Any, ...]
+    outcomes: dict[str, Outcome]
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+def select_from_index(index: Index, config: Config) -> Selected:
+    from syndicate.plan import plan_feeds
+    from syndicate.select import select_passes
+
+    rejections: list[Rejection] = []
+    passes = 0
+
+    def articles() -> Iterator[Article]:
+        # Two passes straight off the index: light records are never all in memory.
+        nonlocal passes
+        passes += 1
+        first = passes == 1
+        for record in index.iter_light():
+            if isinstance(record, Rejection):
+                if first:
+                    rejections.append(record)
+            else:
+                yield record
+
+    selection = select_passes(articles, config.selection)
+    plans = tuple(plan_feeds(selection, config))
+    outcomes = dict(selection.outcomes)
+    for r in rejections:
+        outcomes[r.path] = Outcome(r.path, "rejected", r.reason, r.line, r.column)
+    return Selected(plans, outcomes, rejections)
+
+
+def _plan_header(plan: Any) -> str:
+    return repr((plan.family, plan.key, plan.name, plan.slug, plan.title, plan.subtitle,
+                 plan.updated, len(plan.items)))
+
+
+def _renderers() -> dict[str, Callable[[Any, Config], bytes]]:
+    from syndicate.render.atom_rss import render_atom, render_rss
+    from syndicate.render.jsonfeed import render_json
+
+    return {"atom": render_atom, "rss": render_rss, "json": render_json}
+
+
+def opml_path() -> str:
+    from syndicate import plan
+
+    return str(getattr(plan, "OPML_PATH", "feeds.opml"))
+
+
+def index_html_path() -> str:
+    from syndicate import plan
+
+    return str(getattr(plan, "INDEX_PATH", "index.html"))
+
+
+@dataclass(slots=True)
+class _Render:
+    outputs: list[OutputFile]
+    fingerprints: dict[str, tuple[bytes, int]]
+    changed_urls: list[str]
+    rendered: int = 0
+
+
+def render_and_publish(index: Index, config: Config, plans: Sequence[Any], key: bytes,
+                       previous: dict[str, tuple[bytes, int]]) -> _Render:
+    from syndicate.publish import write_if_changed
+
+    root = config.output.folder
+    renderers = _renderers()
+    item_paths = sorted({a.path for p in plans for a in p.items})
+    digests = index.digests(item_paths)
+    full: dict[str, Article] = {}
+
+    def materialise(plan: Any) -> Any:
+        missing = [a.path for a in plan.items if a.path not in full]
+        for path, record in index.load(missing).items():
+            if not isinstance(record, Article):
+                raise IndexCorrupt(f"{path}: selected record is not an article")
+            full[path] = record
+        try:
+            # The plan may have adjusted light fields (topic spellings): keep its item
+            # and fill in only what the light record left out.
+            items = tuple(_with_body(a, full[a.path]) for a in plan.items)
+        except KeyError as exc:
+            raise IndexCorrupt(f"{exc.args[0]}: selected record missing from index") from None
+        return dataclasses.replace(plan, items=items)
+
+    result = _Render([], {}, [])
+    all_prints: list[bytes] = []
+    for plan in plans:
+        h = hashlib.blake2b(key, digest_size=16)
+        h.update(_plan_header(plan).encode("utf-8"))
+        for a in plan.items:
+            h.update(a.path.encode("utf-8") + b"\0" + digests.get(a.path, b"?"))
+        base = h.digest()
+        full_plan = None
+        for fmt in config.output.formats:
+            rel = plan.path(fmt)
+            fp = hashlib.blake2b(base + fmt.encode(), digest_size=16).digest()
+            all_prints.append(fp)
+            if _unchanged(root, rel, fp, previous):
+                result.fingerprints[rel] = previous[rel]
+                result.outputs.append(OutputFile(rel, "feed", len(plan.items), False))
+                continue
+            if full_plan is None:
+                full_plan = materialise(plan)
+            data = renderers[fmt](full_plan, config)
+            result.rendered += 1
+            changed = write_if_changed(root, rel, data)
+            result.fingerprints[rel] = (fp, len(data))
+            result.outputs.append(OutputFile(rel, "feed", len(plan.items), changed))
+            if changed:
+                result.changed_urls.append(plan.url(fmt, config))
+    # The OPML and HTML index list every feed; re-rendered when any feed's print moved.
+    listing = hashlib.blake2b(key + b"".join(all_prints), digest_size=16).digest()
+    extra: list[tuple[str, str, str]] = []
+    if config.output.opml:
+        extra.append(("opml", opml_path(), "syndicate.render.opml:render_opml"))
+    if config.output.index_html:
+        extra.append(("index", index_html_path(), "syndicate.render.html:render_index"))
+    full_plans: tuple[Any, ...] | None = None
+    for kind, rel, target in extra:
+        fp = hashlib.blake2b(listing + kind.encode(), digest_size=16).digest()
+        if _unchanged(root, rel, fp, previous):
+            result.fingerprints[rel] = previous[rel]
+            result.outputs.append(OutputFile(rel, kind, len(plans), False))
+            continue
+        if full_plans is None:
+            full_plans = tuple(materialise(p) for p in plans)
+        data = _load_callable(target)(full_plans, config)
+        result.rendered += 1
+        changed = write_if_changed(root, rel, data)
+        result.fingerprints[rel] = (fp, len(data))
+        result.outputs.append(OutputFile(rel, kind, len(plans), changed))
+    result.outputs.sort(key=lambda o: o.path)
+    return result
+
+
+def _with_body(light: Article, full: Article) -> Article:
+    return dataclasses.replace(light, title=full.title, excerpt=full.excerpt,
+                               images=full.images, related=full.related,
+                               embed_url=full.embed_url)
+
+
+def _load_callable(target: str) -> Callable[[Any, Config], bytes]:
+    import importlib
+
+    module, name = target.split(":")
+    fn: Callable[[Any, Config], bytes] = getattr(importlib.import_module(module), name)
+    return fn
+
+
+def _unchanged(root: Path, rel: str, fp: bytes, previous: dict[str, tuple[bytes, int]]) -> bool:
+    before = previous.get(rel)
+    if before is None or before[0] != fp:
+        return False
+    try:
+        return os.stat(root / rel).st_size == before[1]
+    except OSError:
+        return False
+
+
+def _outputs_present(root: Path, fingerprints: dict[str, tuple[bytes, int]]) -> bool:
+    for rel, (_, size) in fingerprints.items():
+        try:
+            if os.stat(root / rel).st_size != size:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def find_stale(root: Path, keep: set[str]) -> list[str]:
+    """Feed files in the output folder that this build did not produce."""
+    stale: list[str] = []
+    suffixes = tuple(FEED_SUFFIXES.values())
+    for folder in (root, root / "topics", root / "providers"):
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith(".") or not name.endswith(suffixes):
+                continue
+            rel = (folder / name).relative_to(root).as_posix()
+            if rel not in keep and (folder / name).is_file():
+                stale.append(rel)
+    return sorted(stale)
+
+
+# --- the build -------------------------------------------------------------------------
+
+_LAST = "last_build"
+_OUTCOMES = "outcomes"
+
+
+def _encode_outcomes(outcomes: Iterable[Outcome]) -> list[tuple[Any, ...]]:
+    return [(o.path, o.status, o.reason, o.line, o.column) for o in outcomes]
+
+
+def _decode_outcomes(raw: Any) -> list[Outcome]:
+    if not isinstance(raw, list):
+        raise IndexCorrupt("bad stored outcomes")
+    try:
+        return [Outcome(p, s, r, line, col) for p, s, r, line, col in raw]
+    except (TypeError, ValueError):
+        raise IndexCorrupt("bad stored outcomes") from None
+
+
+def _build_with(index: Index, config: Config, options: BuildOptions, started: float
+                ) -> BuildResult:
+    index.begin()
+    refresh = refresh_index(index, config, options)
+    # One transaction per run: the generation moves now if files changed, and commits
+    # together with the record of the build that used it.
+    generation = index.bump_generation()
+    key = build_key(config)
+    last = index.get_meta(_LAST)
+    previous: dict[str, tuple[bytes, int]] = {}
+    if isinstance(last, dict) and isinstance(last.get("outputs"), dict):
+        previous = last["outputs"]
+    root = config.output.folder
+
+    if (isinstance(last, dict) and last.get("generation") == generation
+            and last.get("key") == key and _outputs_present(root, previous)):
+        # Nothing that the output depends on moved: the files on disk are the answer.
+        outputs = tuple(OutputFile(p, k, n, False) for p, k, n in last["listing"])
+        counts = last["counts"]
+        rejections = [Rejection(*r) for r in last["rejections"]]
+        outcomes = (_decode_outcomes(index.get_meta(_OUTCOMES))
+                    if options.want_outcomes else [])
+        rendered, written, changed_urls, skipped = 0, 0, [], True
+    else:
+        sel = select_from_index(index, config)
+        render = render_and_publish(index, config, sel.plans, key, previous)
+        outputs = tuple(render.outputs)
+        ordered = sorted(sel.outcomes.values(), key=lambda o: o.path)
+        counts = [sum(1 for o in ordered if o.status == s)
+                  for s in ("selected", "filtered", "rejected")]
+        rejections = sorted(sel.rejections, key=lambda r: r.path)
+        outcomes = ordered if options.want_outcomes else []
+        index.set_meta(_OUTCOMES, _encode_outcomes(ordered))
+        index.set_meta(_LAST, {
+            "generation": generation, "key": key, "outputs": render.fingerprints,
+            "listing": [(o.path, o.kind, o.items) for o in outputs],
+            "counts": counts,
+            "rejections": [(r.path, r.reason, r.line, r.column) for r in rejections],
+        })
+        rendered, changed_urls, skipped = render.rendered, render.changed_urls, False
+        written = sum(1 for o in outputs if o.changed)
+        if len(ordered) != refresh.found:
+            log.error("accounting mismatch: %d files found, %d outcomes", refresh.found,
+                      len(ordered))
+    index.commit()
+
+    keep = {o.path for o in outputs}
+    stale = find_stale(root, keep)
+    pruned: list[str] = []
+    if options.prune and stale:
+        from syndicate.publish import prune
+
+        pruned = sorted(prune(root, keep))
+        stale = [s for s in stale if s not in set(pruned)]
+    failures = _ping(config, changed_urls)
+    return BuildResult(
+        read=refresh.found, parsed=refresh.parsed, reused=refresh.reused,
+        selected=counts[0], filtered=counts[1], rejected=counts[2], outputs=outputs,
+        rendered=rendered, written=written, stale=tuple(stale), pruned=tuple(pruned),
+        seconds=time.monotonic() - started, outcomes=tuple(outcomes),
+        rejections=tuple(rejections), ping_failures=tuple(failures), skipped_render=skipped)
+
+
+def _ping(config: Config, urls: list[str]) -> list[str]:
+    if not config.websub.hubs or not urls:
+        return []
+    from syndicate.websub import ping_hubs
+
+    results = ping_hubs(config.websub.hubs, sorted(urls), timeout=config.websub.timeout_seconds,
+                        retries=config.websub.retries)
+    failures = [str(r) for r in results if not getattr(r, "ok", True)]
+    for f in failures:
+        log.warning("websub: %s", f)
+    return failures
+
+
+def run_build(config: Config, options: BuildOptions | None = None) -> BuildResult:
+    """Run one build under the lock. Raises LockBusy, SourceMissing and OSError (for the
+    output folder); a damaged index is logged and rebuilt, never an error."""
+    from syndicate.lock import acquire_lock
+
+    options = options or BuildOptions()
+    started = time.monotonic()
+    with acquire_lock(config.state_folder, options.wait):
+        if not options.use_index:
+            return _build_temporary(config, options, started)
+        key = read_key(config.source.folder, config.source.patterns,
+                       config.source.max_file_bytes)
+        index = open_index(config.state_folder, key)
+        try:
+            result = _build_with(index, config, options, started)
+        except IndexCorrupt as exc:
+            index.rollback()
+            log.warning("index %s is unusable (%s); rebuilding it from the source files",
+                        index.file, exc)
+            discard(index)
+        except BaseException:
+            index.rollback()
+            index.close()
+            raise
+        else:
+            index.close()
+            return result
+        # A second attempt on a fresh index: a corrupt index must never cost the build.
+        index = open_index(config.state_folder, key)
+        try:
+            return _build_with(index, config, options, started)
+        except BaseException:
+            index.rollback()
+            raise
+        finally:
+            index.close()
+
+
+def _build_temporary(config: Config, options: BuildOptions, started: float) -> BuildResult:
+    key = read_key(config.source.folder, config.source.patterns, config.source.max_file_bytes)
+    with tempfile.TemporaryDirectory(prefix="syndicate-") as tmp:
+        index = temporary_index(Path(tmp), key)
+        try:
+            return _build_with(index, config, options, started)
+        finally:
+            index.close()
+
+
+# --- command line ----------------------------------------------------------------------
+
+def summary_line(result: BuildResult) -> str:
+    feeds = result.feeds
+    changed = sum(1 for o in result.outputs if o.changed)
+    parts = [(f"read {result.read} files ({result.parsed} parsed, {result.reused} unchanged): "
+              f"{result.selected} selected, {result.filtered} filtered, "
+              f"{result.rejected} rejected; {len(feeds)} feeds written, {changed} changed")]
+    if result.stale:
+        parts.append(f"; {len(result.stale)} stale (use --prune)")
+    if result.pruned:
+        parts.append(f"; {len(result.pruned)} pruned")
+    parts.append(f"; {result.seconds:.2f} s")
+    return "".join(parts)
+
+
+def run_build_command(config: Config, args: argparse.Namespace) -> int:
+    """The ``syndicate build`` command: exit 0, 1 (rejections under --strict),
+    2 (I/O), 3 (another build holds the lock)."""
+    from syndicate.lock import LockBusy
+    from syndicate.progress import progress_enabled
+
+    options = BuildOptions(
+        prune=bool(args.prune), jobs=int(args.jobs or 0), use_index=not args.no_index,
+        wait=float(args.wait or 0.0),
+        progress=progress_enabled(sys.stderr, bool(getattr(args, "quiet", False))),
+        want_outcomes=args.report is not None)
+    try:
+        result = run_build(config, options)
+    except LockBusy as exc:
+        log.error("syndicate: %s", exc)
+        return EXIT_BUSY
+    except SourceMissing as exc:
+        log.error("syndicate: %s", exc)
+        return EXIT_IO
+    except OSError as exc:
+        log.error("syndicate: %s", _os_error(exc))
+        return EXIT_IO
+    for r in result.rejections:
+        log.warning("%s: %s", r.where(), r.reason)
+    for s in result.stale:
+        log.info("stale feed kept (no articles any more; --prune deletes it): %s", s)
+    log.info("%s", summary_line(result))
+    if args.report is not None:
+        from syndicate.report import write_report
+
+        try:
+            write_report(Path(args.report), result)
+        except OSError as exc:
+            log.error("syndicate: cannot write report: %s", _os_error(exc))
+            return EXIT_IO
+    if args.strict and result.rejected:
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _os_error(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"

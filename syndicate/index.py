@@ -1,0 +1,506 @@
+"""The incremental index: parsed records of every source file, in SQLite.
+
+One file, ``<state folder>/index.sqlite``, written by one build at a time (the build
+lock) in a single transaction with SQLite's default rollback journal, so ``kill -9``
+at any moment leaves either the previous or the next complete index (SQLite rolls a
+hot journal back on the next open).
+
+What is stored, per source file (table ``files``, keyed by the POSIX path relative to
+the source folder):
+
+- ``size``, ``mtime_ns`` as stat saw them before the file was read, and ``chash``, a
+  BLAKE2b digest of the bytes that were parsed;
+- ``racy``: 1 when the file's mtime was within :data:`RACY_WINDOW_NS` of the moment
+  it was read, or in the future. Such an mtime cannot prove the file is unchanged
+  (a second write inside the same timestamp tick keeps size and mtime), so the next
+  run re-reads a racy file and compares its content hash instead of trusting stat.
+  This is git's "racily clean" rule;
+- ``kind`` (0 Article, 1 Rejection) and the record itself as two ``marshal`` blobs of
+  plain types: ``light`` (what selection needs: link, times, quality, flags,
+  provider, topics, warnings) and ``body`` (text, images, related links, embed). Selection
+  runs over light records only; full records are decoded just for the items that go
+  into the feeds, so memory does not grow with the whole corpus;
+- ``digest``: BLAKE2b of ``light`` + ``body``, checked whenever a full record is
+  decoded, and used in feed fingerprints.
+
+Table ``meta`` holds the schema number, the syndicate version, the *read key* (a hash
+of everything in the config that changes how files are read) and a generation counter
+bumped whenever ``files`` changes. A different schema, version or read key makes the
+index stale: it is discarded and rebuilt. A file that is not a SQLite database, a
+malformed one or a record that fails validation raises :class:`IndexCorrupt`; callers
+log it and rebuild from scratch — a damaged index never produces different output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import marshal
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from syndicate import __version__
+from syndicate.model import Article, Image, Provider, Rejection, RelatedLink
+
+log = logging.getLogger(__name__)
+
+INDEX_FILE_NAME = "index.sqlite"
+SCHEMA = 1
+# Coarse file systems (FAT: 2 s, some network mounts: 1 s) round mtimes; anything
+# modified this close to the moment we read it may change again without a new mtime.
+RACY_WINDOW_NS = 2_000_000_000
+# SQLite's default limit on host parameters is 999 in old builds; stay well below.
+_CHUNK = 500
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+_SCHEMA_SQL = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE files (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    racy INTEGER NOT NULL,
+    chash BLOB NOT NULL,
+    kind INTEGER NOT NULL,
+    digest BLOB NOT NULL,
+    light BLOB,
+    body BLOB NOT NULL
+);
+CREATE INDEX files_stat ON files (path, size, mtime_ns, racy);
+"""
+
+
+class IndexCorrupt(Exception):
+    """The index file is unreadable, malformed or holds an invalid record."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One encoded record, ready to store (built in parse workers: plain data only)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    racy: bool
+    chash: bytes
+    kind: int
+    light: bytes | None
+    body: bytes
+    digest: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Stat:
+    size: int
+    mtime_ns: int
+    racy: bool
+
+
+# --- codec -------------------------------------------------------------------------
+
+def _ts(value: datetime) -> int:
+    return (value - _EPOCH) // _US
+
+
+def _dt(value: object) -> datetime:
+    if type(value) is not int:
+        raise IndexCorrupt(f"bad timestamp {value!r}")
+    return _EPOCH + timedelta(microseconds=value)
+
+
+def content_hash(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def encode(record: Article | Rejection, *, size: int, mtime_ns: int, data: bytes | None,
+           read_at_ns: int) -> Entry:
+    """Encode ``record`` (parsed from ``data``, the bytes read) into an :class:`Entry`.
+
+    ``data`` is None when the file was not read whole (too large, unreadable): its
+    content hash is then empty and the entry is never racy-verified by content.
+    """
+    light: bytes | None
+    if isinstance(record, Rejection):
+        kind = 1
+        light = None
+        body = marshal.dumps((record.reason, record.line, record.column))
+    else:
+        kind = 0
+        a = record
+        provider = None if a.provider is None else (a.provider.name, a.provider.domain)
+        light = marshal.dumps((a.link, _ts(a.published), _ts(a.updated), a.type, a.quality,
+                               a.heat, a.is_published, provider, tuple(a.topics),
+                               tuple(a.warnings)))
+        body = marshal.dumps((a.title, a.excerpt,
+                              tuple((i.url, i.width, i.height) for i in a.images),
+                              tuple((r.url, r.title) for r in a.related),
+                              a.embed_url))
+    digest = content_hash((light or b"") + body)
+    racy = mtime_ns + RACY_WINDOW_NS > read_at_ns
+    chash = content_hash(data) if data is not None else b""
+    return Entry(record.path, size, mtime_ns, racy, chash, kind, light, body, digest)
+
+
+def _check(cond: bool, what: str) -> None:
+    if not cond:
+        raise IndexCorrupt(f"invalid record in index: {what}")
+
+
+def _is_num(value: object) -> bool:
+    return type(value) in (int, float)
+
+
+def _opt_str(value: object) -> bool:
+    return value is None or type(value) is str
+
+
+def _str_tuple(value: object) -> bool:
+    return type(value) is tuple and all(type(v) is str for v in value)
+
+
+def _light_article(path: str, light: object, body: tuple[Any, ...] | None) -> Article:
+    """Build an Article from decoded blobs, validating every type (the index is a file
+    on disk: anything could be in it)."""
+    _check(type(light) is tuple and len(light) == 10, f"{path}: light shape")
+    assert isinstance(light, tuple)
+    (link, published, updated, type_, quality, heat, is_published, provider, topics,
+     warnings) = light
+    _check(type(link) is str and type(type_) is str, f"{path}: link/type")
+    _check(_is_num(quality) and (heat is None or _is_num(heat)), f"{path}: numbers")
+    _check(type(is_published) is bool, f"{path}: published flag")
+    _check(_str_tuple(topics) and _str_tuple(warnings), f"{path}: topics/warnings")
+    prov: Provider | None = None
+    if provider is not None:
+        _check(type(provider) is tuple and len(provider) == 2 and _str_tuple(provider),
+               f"{path}: provider")
+        prov = Provider(provider[0], provider[1])
+    title, excerpt = "", ""
+    images: tuple[Image, ...] = ()
+    related: tuple[RelatedLink, ...] = ()
+    embed_url: str | None = None
+    if body is not None:
+        _check(len(body) == 5, f"{path}: body shape")
+        title, excerpt, raw_images, raw_related, embed_url = body
+        _check(type(title) is str and type(excerpt) is str and _opt_str(embed_url),
+               f"{path}: text")
+        _check(type(raw_images) is tuple and type(raw_related) is tuple, f"{path}: lists")
+        for item in raw_images:
+            _check(type(item) is tuple and len(item) == 3 and type(item[0]) is str
+                   and all(v is None or type(v) is int for v in item[1:]), f"{path}: image")
+        for item in raw_related:
+            _check(type(item) is tuple and len(item) == 2 and _str_tuple(item),
+                   f"{path}: related")
+        images = tuple(Image(u, w, h) for u, w, h in raw_images)
+        related = tuple(RelatedLink(u, t) for u, t in raw_related)
+    return Article(path=path, link=link, title=title, excerpt=excerpt,
+                   published=_dt(published), updated=_dt(updated), type=type_,
+                   quality=quality, heat=heat, is_published=is_published, provider=prov,
+                   topics=topics, images=images, related=related, embed_url=embed_url,
+                   warnings=warnings)
+
+
+def _loads(blob: object, path: str) -> Any:
+    _check(type(blob) is bytes, f"{path}: blob type")
+    assert isinstance(blob, bytes)
+    try:
+        return marshal.loads(blob)
+    except (EOFError, ValueError, TypeError) as exc:
+        raise IndexCorrupt(f"invalid record in index: {path}: {exc}") from None
+
+
+def _rejection(path: str, body: object) -> Rejection:
+    value = _loads(body, path)
+    _check(type(value) is tuple and len(value) == 3, f"{path}: rejection shape")
+    reason, line, column = value
+    _check(type(reason) is str and all(v is None or type(v) is int for v in (line, column)),
+           f"{path}: rejection fields")
+    return Rejection(path, reason, line, column)
+
+
+def decode(path: str, kind: object, light: object, body: object, digest: object
+           ) -> Article | Rejection:
+    """The full record; raises :class:`IndexCorrupt` if anything does not check out."""
+    _check(type(body) is bytes and (light is None or type(light) is bytes), f"{path}: blobs")
+    assert isinstance(body, bytes)
+    _check(digest == content_hash((light or b"") + body), f"{path}: digest mismatch")  # type: ignore[operator]
+    if kind == 1:
+        return _rejection(path, body)
+    _check(kind == 0, f"{path}: kind")
+    value = _loads(body, path)
+    _check(type(value) is tuple, f"{path}: body shape")
+    return _light_article(path, _loads(light, path), value)
+
+
+def decode_light(path: str, kind: object, light: object, body: object) -> Article | Rejection:
+    """What selection needs: an Article without text, images or related links (or the
+    full Rejection, which is small)."""
+    if kind == 1:
+        return _rejection(path, body)
+    _check(kind == 0, f"{path}: kind")
+    return _light_article(path, _loads(light, path), None)
+
+
+# --- the database ---------------------------------------------------------------------
+
+def read_key(source_folder: Path, patterns: Sequence[str], max_file_bytes: int) -> str:
+    """A hash of the config parts that change what a file parses to or which files count."""
+    raw = repr((str(source_folder), tuple(patterns), max_file_bytes))
+    return hashlib.blake2b(raw.encode("utf-8"), digest_size=16).hexdigest()
+
+
+class Index:
+    """An open index. Use :func:`open_index` or :func:`temporary_index`."""
+
+    def __init__(self, conn: sqlite3.Connection, file: Path | None) -> None:
+        self._conn = conn
+        self.file = file
+        self._dirty = False
+
+    # -- life cycle
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def begin(self) -> None:
+        self._run("BEGIN IMMEDIATE")
+
+    def bump_generation(self) -> int:
+        """The generation after this run's file changes (bumped once if files changed)."""
+        if self._dirty:
+            self.set_meta("generation", self.generation() + 1)
+            self._dirty = False
+        return self.generation()
+
+    def commit(self) -> None:
+        """Commit the run's single transaction."""
+        self.bump_generation()
+        self._run("COMMIT")
+
+    def rollback(self) -> None:
+        try:
+            self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self._conn.execute(sql, params)
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(f"index {self.file}: {exc}") from None
+
+    # -- meta
+
+    def get_meta(self, key: str) -> Any:
+        row = self._run("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        return _loads(row[0], f"meta {key}")
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self._run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                  (key, marshal.dumps(value)))
+
+    def generation(self) -> int:
+        value = self.get_meta("generation")
+        if type(value) is not int:
+            raise IndexCorrupt(f"index {self.file}: bad generation")
+        return int(value)
+
+    # -- files
+
+    def stats(self) -> dict[str, Stat]:
+        """Every indexed path with the stat it was indexed under."""
+        out: dict[str, Stat] = {}
+        try:
+            for path, size, mtime_ns, racy in self._conn.execute(
+                    "SELECT path, size, mtime_ns, racy FROM files"):
+                out[path] = Stat(size, mtime_ns, bool(racy))
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(f"index {self.file}: {exc}") from None
+        return out
+
+    def content_hash_of(self, path: str) -> bytes | None:
+        row = self._run("SELECT chash FROM files WHERE path = ?", (path,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def mark_verified(self, path: str, size: int, mtime_ns: int, racy: bool) -> None:
+        """A racy file re-read with the same content: the record stands, the stat moves on.
+        The generation is not bumped — nothing that feeds the output changed."""
+        self._run("UPDATE files SET size = ?, mtime_ns = ?, racy = ? WHERE path = ?",
+                  (size, mtime_ns, int(racy), path))
+
+    def put(self, entries: Iterable[Entry]) -> int:
+        rows = [(e.path, e.size, e.mtime_ns, int(e.racy), e.chash, e.kind, e.digest, e.light,
+                 e.body) for e in entries]
+        if rows:
+            try:
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO files (path, size, mtime_ns, racy, chash, kind, "
+                    "digest, light, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            except sqlite3.DatabaseError as exc:
+                raise IndexCorrupt(f"index {self.file}: {exc}") from None
+            self._dirty = True
+        return len(rows)
+
+    def delete(self, paths: Iterable[str]) -> int:
+        rows = [(p,) for p in paths]
+        if rows:
+            try:
+                self._conn.executemany("DELETE FROM files WHERE path = ?", rows)
+            except sqlite3.DatabaseError as exc:
+                raise IndexCorrupt(f"index {self.file}: {exc}") from None
+            self._dirty = True
+        return len(rows)
+
+    def iter_light(self) -> Iterator[Article | Rejection]:
+        """Every record, light, in path order (deterministic, whatever order it was
+        stored in)."""
+        try:
+            cur = self._conn.execute("SELECT path, kind, light, CASE kind WHEN 1 THEN body "
+                                     "END FROM files ORDER BY path")
+            while True:
+                rows = cur.fetchmany(1000)
+                if not rows:
+                    return
+                for path, kind, light, body in rows:
+                    _check(type(path) is str, "path type")
+                    yield decode_light(path, kind, light, body)
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(f"index {self.file}: {exc}") from None
+
+    def _select_many(self, columns: str, paths: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+        for start in range(0, len(paths), _CHUNK):
+            chunk = paths[start:start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            yield from self._run(f"SELECT {columns} FROM files WHERE path IN ({marks})", chunk)
+
+    def digests(self, paths: Sequence[str]) -> dict[str, bytes]:
+        return {p: bytes(d) for p, d in self._select_many("path, digest", paths)}
+
+    def load(self, paths: Sequence[str]) -> dict[str, Article | Rejection]:
+        """Full, validated records for ``paths`` (those present)."""
+        out: dict[str, Article | Rejection] = {}
+        for path, kind, light, body, digest in self._select_many(
+                "path, kind, light, body, digest", paths):
+            out[path] = decode(path, kind, light, body, digest)
+        return out
+
+    def copy_to(self, target: Index) -> None:
+        """Copy this index into ``target`` (for a read-only user such as explain)."""
+        try:
+            self._conn.backup(target._conn)
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(f"index {self.file}: {exc}") from None
+
+
+def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves — one transaction per run.
+    conn = sqlite3.connect(target, isolation_level=None, timeout=5.0, uri=uri)
+    return conn
+
+
+def _initialise(conn: sqlite3.Connection, key: str) -> None:
+    conn.executescript(_SCHEMA_SQL)
+    for name, value in (("schema", SCHEMA), ("version", __version__), ("read_key", key),
+                        ("generation", 0)):
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (name, marshal.dumps(value)))
+
+
+def _validate(index: Index, key: str) -> str | None:
+    """None when the index matches this syndicate and config; else why it is stale."""
+    if index.get_meta("schema") != SCHEMA:
+        return "it has another schema"
+    if index.get_meta("version") != __version__:
+        return "it was written by another syndicate version"
+    if index.get_meta("read_key") != key:
+        return "the source settings changed"
+    index.generation()
+    return None
+
+
+def _remove(file: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        try:
+            os.unlink(f"{file}{suffix}")
+        except FileNotFoundError:
+            pass
+
+
+def open_index(folder: Path, key: str) -> Index:
+    """Open (or create) the index in ``folder`` for source settings ``key``.
+
+    A stale index is replaced silently (logged at INFO); a corrupt, locked or foreign
+    one with a WARNING. OSError (folder not writable) propagates: the caller decides.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    file = folder / INDEX_FILE_NAME
+    if file.exists():
+        try:
+            index = Index(_connect(str(file)), file)
+            try:
+                # A cheap structural probe: a junk file fails here ("file is not a database").
+                index._run("SELECT count(*) FROM sqlite_master").fetchone()
+                stale = _validate(index, key)
+            except BaseException:
+                index.close()
+                raise
+            if stale is None:
+                return index
+            index.close()
+            log.info("index %s: rebuilding, %s", file, stale)
+        except (IndexCorrupt, sqlite3.Error) as exc:
+            log.warning("index %s is unusable (%s); rebuilding it from the source files",
+                        file, exc)
+        _remove(file)
+    conn = _connect(str(file))
+    _initialise(conn, key)
+    return Index(conn, file)
+
+
+def discard(index: Index) -> None:
+    """Close and delete a damaged index file."""
+    index.close()
+    if index.file is not None:
+        _remove(index.file)
+
+
+def open_readonly(folder: Path, key: str) -> Index | None:
+    """The index in ``folder`` opened read-only, or None if absent, stale or corrupt."""
+    file = folder / INDEX_FILE_NAME
+    if not file.exists():
+        return None
+    try:
+        index = Index(_connect(f"{file.resolve().as_uri()}?mode=ro", uri=True), file)
+    except sqlite3.Error:
+        return None
+    try:
+        if _validate(index, key) is None:
+            return index
+    except (IndexCorrupt, sqlite3.Error):
+        pass
+    index.close()
+    return None
+
+
+def temporary_index(folder: Path, key: str) -> Index:
+    """A fresh index in ``folder`` (a temporary directory the caller removes): used with
+    --no-index and by explain, so both run exactly the build's code path."""
+    file = folder / INDEX_FILE_NAME
+    conn = _connect(str(file))
+    # Nobody else ever sees this file; durability would only cost time.
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA journal_mode = OFF")
+    _initialise(conn, key)
+    return Index(conn, file)
+
+
+def now_ns() -> int:
+    return time.time_ns()

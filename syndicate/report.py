@@ -1,0 +1,88 @@
+"""The JSON accounting written by ``syndicate build --report FILE``.
+
+Shape (keys sorted, lists sorted by path; everything but ``summary.seconds`` is a
+pure function of the source folder and the config)::
+
+    {"articles": [{"path", "status", "reason", "line"?, "column"?}],
+     "feeds":    [{"path", "items", "changed"}],
+     "outputs":  [{"path", "kind", "items", "changed"}],   # feeds + OPML + HTML index
+     "stale":    [path, ...], "pruned": [path, ...],
+     "summary":  {"read", "parsed", "reused", "selected", "filtered", "rejected",
+                  "feeds", "written", "stale", "pruned", "seconds"},
+     "version":  "<syndicate version>"}
+
+Every source file appears in ``articles`` exactly once, and
+``read == selected + filtered + rejected``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from syndicate import __version__
+
+if TYPE_CHECKING:
+    from syndicate.build import BuildResult
+
+
+def report_data(result: BuildResult) -> dict[str, Any]:
+    articles: list[dict[str, Any]] = []
+    for o in sorted(result.outcomes, key=lambda o: o.path):
+        item: dict[str, Any] = {"path": o.path, "status": o.status, "reason": o.reason}
+        if o.line is not None:
+            item["line"] = o.line
+        if o.column is not None:
+            item["column"] = o.column
+        articles.append(item)
+    outputs = sorted(result.outputs, key=lambda o: o.path)
+    return {
+        "version": __version__,
+        "articles": articles,
+        "feeds": [{"path": o.path, "items": o.items, "changed": o.changed}
+                  for o in outputs if o.kind == "feed"],
+        "outputs": [{"path": o.path, "kind": o.kind, "items": o.items, "changed": o.changed}
+                    for o in outputs],
+        "stale": sorted(result.stale),
+        "pruned": sorted(result.pruned),
+        "summary": {
+            "read": result.read,
+            "parsed": result.parsed,
+            "reused": result.reused,
+            "selected": result.selected,
+            "filtered": result.filtered,
+            "rejected": result.rejected,
+            "feeds": sum(1 for o in outputs if o.kind == "feed"),
+            "written": result.written,
+            "stale": len(result.stale),
+            "pruned": len(result.pruned),
+            "seconds": round(result.seconds, 3),
+        },
+    }
+
+
+def render_report(result: BuildResult) -> bytes:
+    text = json.dumps(report_data(result), sort_keys=True, indent=1, ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
+
+
+def write_report(file: Path, result: BuildResult) -> None:
+    """Write atomically: a reader (or a crash) sees the old report or the new one."""
+    data = render_report(result)
+    folder = file.parent if str(file.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, file)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
