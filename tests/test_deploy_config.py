@@ -1,0 +1,222 @@
+"""The example production config in deploy/ really does what docs/serving.md says.
+
+nginx runs deploy/nginx.conf as shipped, with only its ``root`` and ``listen`` lines
+swapped for a freshly built feeds folder and a loopback port, wrapped in a minimal main
+config under a temporary prefix. Skipped when nginx is not installed (CI installs the
+Debian package ``nginx-light``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import grp
+import gzip
+import http.client
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from syndicate.config import StateConfig, load_config
+
+REPO = Path(__file__).resolve().parents[1]
+NGINX_CONF = REPO / "deploy" / "nginx.conf"
+NGINX = shutil.which("nginx") or next(
+    (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None)
+
+pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed "
+                                "(apt-get install nginx-light)")
+
+EXPECTED_TYPES = {
+    ".atom": "application/atom+xml; charset=utf-8",
+    ".rss": "application/rss+xml; charset=utf-8",
+    ".json": "application/feed+json; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _replace_once(text: str, old: str, new: str) -> str:
+    # if someone edits these lines in deploy/nginx.conf, fail loudly rather than test
+    # a config that silently kept its production paths
+    assert text.count(old) == 1, f"deploy/nginx.conf: expected exactly one {old!r}"
+    return text.replace(old, new)
+
+
+def site_config(root: Path, port: int) -> str:
+    text = NGINX_CONF.read_text(encoding="utf-8")
+    text = _replace_once(text, "root /srv/syndicate/feeds;", f"root {root};")
+    text = _replace_once(text, "listen 80;", f"listen 127.0.0.1:{port};")
+    return _replace_once(text, "listen [::]:80;", "")
+
+
+def main_config(prefix: Path, site: Path) -> str:
+    # As root, workers would switch to 'nobody' and could not read a private temp folder;
+    # as anyone else nginx keeps the current user and the 'user' line would only warn.
+    user = ""
+    if os.geteuid() == 0:
+        user = f"user {getpass.getuser()} {grp.getgrgid(os.getegid()).gr_name};"
+    temps = "\n".join(f"    {name}_temp_path {prefix / name};"
+                      for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    return f"""{user}
+daemon off;
+worker_processes 1;
+pid {prefix / 'nginx.pid'};
+error_log {prefix / 'error.log'} warn;
+events {{ worker_connections 64; }}
+http {{
+    access_log {prefix / 'access.log'};
+{temps}
+    include {site};
+}}
+"""
+
+
+@dataclass
+class Nginx:
+    root: Path
+    port: int
+
+    def get(self, target: str, **headers: str) -> tuple[int, http.client.HTTPMessage, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.putrequest("GET", target, skip_accept_encoding=True)
+            for name, value in headers.items():
+                conn.putheader(name.replace("_", "-"), value)
+            conn.endheaders()
+            resp = conn.getresponse()
+            return resp.status, resp.headers, resp.read()
+        finally:
+            conn.close()
+
+    def request(self, method: str, target: str) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request(method, target, body=b"" if method == "POST" else None)
+            resp = conn.getresponse()
+            resp.read()
+            return resp.status
+        finally:
+            conn.close()
+
+
+def _build(tmp: Path) -> Path:
+    from syndicate.build import BuildOptions, run_build
+
+    config = load_config(REPO / "config.toml")
+    out = tmp / "feeds"
+    config = dataclasses.replace(
+        config,
+        output=dataclasses.replace(config.output, folder=out),
+        state=StateConfig(folder=tmp / "state"))
+    run_build(config, BuildOptions(jobs=1))
+    return out
+
+
+@pytest.fixture(scope="module")
+def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
+    assert NGINX is not None
+    tmp = tmp_path_factory.mktemp("nginx")
+    root = _build(tmp)
+    (root / ".hidden").write_text("state", encoding="utf-8")
+    (tmp / "secret.txt").write_text("outside", encoding="utf-8")
+    (root / "leak.atom").symlink_to(tmp / "secret.txt")
+    prefix = tmp / "prefix"
+    prefix.mkdir()
+    port = _free_port()
+    site = prefix / "site.conf"
+    site.write_text(site_config(root, port), encoding="utf-8")
+    conf = prefix / "nginx.conf"
+    conf.write_text(main_config(prefix, site), encoding="utf-8")
+    cmd = [NGINX, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")]
+    check = subprocess.run([*cmd, "-t"], capture_output=True, text=True, timeout=30)
+    assert check.returncode == 0, check.stderr
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"nginx did not start: {(prefix / 'error.log').read_text()}") from None
+                time.sleep(0.05)
+        yield Nginx(root, port)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _served_files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                  if p.is_file() and not p.is_symlink() and not p.name.startswith("."))
+
+
+def test_every_built_file_has_its_content_type(nginx: Nginx) -> None:
+    files = _served_files(nginx.root)
+    suffixes = {Path(f).suffix for f in files}
+    assert suffixes == set(EXPECTED_TYPES), suffixes  # the build wrote every kind
+    for rel in files:
+        status, headers, body = nginx.get("/" + rel)
+        assert status == 200, rel
+        assert headers["Content-Type"] == EXPECTED_TYPES[Path(rel).suffix], rel
+        assert body == (nginx.root / rel).read_bytes(), rel
+        assert headers["Cache-Control"] == "public, max-age=300", rel
+        assert headers["X-Content-Type-Options"] == "nosniff", rel
+
+
+def test_etag_and_last_modified_give_304(nginx: Nginx) -> None:
+    status, headers, _ = nginx.get("/all.atom")
+    etag, last_modified = headers["ETag"], headers["Last-Modified"]
+    assert status == 200 and etag and last_modified
+    status, headers, body = nginx.get("/all.atom", If_None_Match=etag)
+    assert (status, body) == (304, b"")
+    assert headers["ETag"] == etag
+    assert headers["Cache-Control"] == "public, max-age=300"
+    assert nginx.get("/all.atom", If_Modified_Since=last_modified)[0] == 304
+    assert nginx.get("/all.atom", If_None_Match='"something-else"')[0] == 200
+
+
+def test_gzip_when_asked_and_304_still_works(nginx: Nginx) -> None:
+    plain = (nginx.root / "all.atom").read_bytes()
+    for rel in ("all.atom", "all.rss", "all.json"):
+        status, headers, body = nginx.get("/" + rel, Accept_Encoding="gzip")
+        assert status == 200
+        assert headers["Content-Encoding"] == "gzip", rel
+        assert headers["Vary"] == "Accept-Encoding", rel
+        assert gzip.decompress(body) == (nginx.root / rel).read_bytes(), rel
+    status, headers, body = nginx.get("/all.atom", Accept_Encoding="gzip")
+    assert len(body) < len(plain)
+    # nginx weakens a compressed answer's ETag; If-None-Match compares weakly
+    etag = headers["ETag"]
+    assert nginx.get("/all.atom", Accept_Encoding="gzip", If_None_Match=etag)[0] == 304
+    status, headers, body = nginx.get("/all.atom", Accept_Encoding="gzip;q=0")
+    assert headers["Content-Encoding"] is None and body == plain
+
+
+def test_no_listing_no_dotfiles_no_symlinks_no_writes(nginx: Nginx) -> None:
+    assert nginx.get("/topics/")[0] in (403, 404)
+    assert nginx.get("/.hidden")[0] == 404
+    assert nginx.get("/leak.atom")[0] in (403, 404)
+    assert nginx.get("/../secret.txt")[0] in (400, 404)
+    assert nginx.request("POST", "/all.atom") == 405
+    assert nginx.request("HEAD", "/all.atom") == 200
