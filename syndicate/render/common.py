@@ -69,3 +69,14 @@ def feed_author(config: Config) -> str:
     """Atom requires an author on the feed or on every entry; not every article has a
     provider, so the feed always names one: the configured author, else the site."""
     return clean(config.site.author or config.site.title)
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def rfc822(moment: datetime) -> str:
+    """``Tue, 09 Jun 2020 01:09:00 +0000``, locale-independent (as RSS and OPML want)."""
+    t = utc(moment)
+    return (f"{_DAYS[t.weekday()]}, {t.day:02d} {_MONTHS[t.month - 1]} {t.year:04d} "
+            f"{t.hour:02d}:{t.minute:02d}:{t.second:02d} +0000")

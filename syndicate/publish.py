@@ -1,0 +1,167 @@
+"""Atomic, change-aware writes confined to the output folder; and pruning stale feeds.
+
+A reader polling a feed must never see half a file, and a web server must keep serving
+the same ETag / Last-Modified when nothing changed. So a file is written only when its
+bytes differ, always through a temporary file in the same folder that is fsynced and
+renamed over the old one, and the folder is fsynced so the rename survives a crash.
+
+Nothing here writes or deletes outside ``root``: a relative path is refused if it is
+absolute, contains ``..``, a backslash or NUL, or resolves (through symlinked
+sub-folders) to somewhere outside ``root``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import stat
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+log = logging.getLogger(__name__)
+
+FEED_SUFFIXES = (".atom", ".rss", ".json")
+FEED_FOLDERS = ("topics", "providers")
+
+# A new file is readable by the web server whatever the umask of the build (mkstemp
+# creates 0600); an existing file keeps its mode.
+NEW_FILE_MODE = 0o644
+
+
+class UnsafePathError(ValueError):
+    """A relative output path that is malformed or would leave the output folder."""
+
+
+def _parts(rel: str) -> tuple[str, ...]:
+    if not rel or "\\" in rel or "\0" in rel:
+        raise UnsafePathError(f"{rel!r}: not a plain relative POSIX path")
+    path = PurePosixPath(rel)
+    if path.is_absolute() or rel.startswith("/"):
+        raise UnsafePathError(f"{rel!r}: absolute path")
+    parts = rel.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise UnsafePathError(f"{rel!r}: empty, '.' or '..' path segment")
+    return tuple(parts)
+
+
+def _inside(root: Path, path: Path) -> bool:
+    return path.resolve() == root or path.resolve().is_relative_to(root)
+
+
+def _folder(root: Path, parts: tuple[str, ...]) -> Path:
+    """The folder for ``parts[:-1]`` under ``root``, created as needed, each step checked
+    BEFORE anything is created through it (a symlink could point anywhere)."""
+    real_root = root.resolve()
+    folder = root
+    for part in parts[:-1]:
+        folder = folder / part
+        if folder.exists() or folder.is_symlink():
+            if not _inside(real_root, folder):
+                raise UnsafePathError(f"{'/'.join(parts)!r}: {folder} leads outside {root}")
+            if not folder.is_dir():
+                raise UnsafePathError(f"{'/'.join(parts)!r}: {folder} is not a folder")
+        else:
+            folder.mkdir()
+    return folder
+
+
+def write_if_changed(root: Path, rel: str, data: bytes) -> bool:
+    """Make ``root/rel`` hold exactly ``data``. Returns True when the file was written,
+    False when it already held these bytes (then it is not touched: same mtime).
+
+    Raises :class:`UnsafePathError` for a ``rel`` that leaves ``root``, and ``OSError``
+    for I/O failures; a failed write leaves the old file intact and no temporary file
+    behind.
+    """
+    parts = _parts(rel)
+    root.mkdir(parents=True, exist_ok=True)
+    folder = _folder(root, parts)
+    target = folder / parts[-1]
+    if target.is_symlink() and not _inside(root.resolve(), target):
+        raise UnsafePathError(f"{rel!r}: {target} is a link leading outside {root}")
+
+    mode = NEW_FILE_MODE
+    try:
+        st = target.stat()
+    except FileNotFoundError:
+        pass
+    else:
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafePathError(f"{rel!r}: {target} exists and is not a regular file")
+        mode = stat.S_IMODE(st.st_mode)
+        if st.st_size == len(data) and target.read_bytes() == data:
+            return False
+
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{parts[-1]}.tmp-")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_folder(folder)
+    log.debug("wrote %s (%d bytes)", rel, len(data))
+    return True
+
+
+def _fsync_folder(folder: Path) -> None:
+    # Makes the rename durable. Some file systems (and Windows) cannot open a folder;
+    # the rename itself has still happened atomically.
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def feed_files(root: Path) -> list[str]:
+    """Every feed file the build could have written: ``all.*`` / ``*.atom|rss|json`` at
+    the top, in ``topics/`` and ``providers/``; regular files only, sorted."""
+    found: list[str] = []
+    real_root = root.resolve()
+    for prefix, folder in [("", root)] + [(f"{name}/", root / name) for name in FEED_FOLDERS]:
+        if folder.is_symlink() or not folder.is_dir() or not _inside(real_root, folder):
+            continue
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            name = entry.name
+            if name.startswith(".") or not name.endswith(FEED_SUFFIXES):
+                continue
+            if prefix == "" and not name.startswith("all."):
+                continue
+            if entry.is_file(follow_symlinks=False):
+                found.append(prefix + name)
+    return found
+
+
+def prune(root: Path, keep: Iterable[str]) -> list[str]:
+    """Delete feed files (see :func:`feed_files`) not in ``keep``; returns the deleted
+    relative paths, sorted. Never touches anything else: not ``feeds.opml``, not
+    ``index.html``, not files of other extensions, not symlinks, not hidden files."""
+    wanted = set(keep)
+    removed: list[str] = []
+    for rel in feed_files(root):
+        if rel in wanted:
+            continue
+        try:
+            (root / rel).unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(rel)
+        log.debug("pruned %s", rel)
+    if removed:
+        for name in ("", *FEED_FOLDERS):
+            _fsync_folder(root / name)
+    return removed

@@ -1,0 +1,66 @@
+"""JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/).
+
+The same article data as Atom and RSS: the same ``id`` string, ``url``, times (RFC
+3339), provider as author, topics as tags. ``content_text`` is required (a JSON Feed item
+needs ``content_html`` or ``content_text``); it holds the excerpt, or the title when the
+excerpt is empty. Keys are written in a fixed order, UTF-8, two-space indent, with a
+trailing newline.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from syndicate.config import Config
+from syndicate.model import Article
+from syndicate.plan import FeedPlan
+from syndicate.render.common import clean, entry_id, feed_author, provider_uri, rfc3339
+
+VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def render_json(plan: FeedPlan, config: Config) -> bytes:
+    """The plan as a JSON Feed 1.1 document. Pure."""
+    site = config.site
+    feed: dict[str, Any] = {
+        "version": VERSION,
+        "title": clean(plan.title),
+        "home_page_url": site.home_url,
+        "feed_url": plan.url("json", config),
+        "description": clean(plan.subtitle),
+    }
+    if site.icon:
+        # Atom <icon> and JSON Feed icon/favicon are all meant to be square.
+        feed["icon"] = site.icon
+        feed["favicon"] = site.icon
+    feed["authors"] = [{"name": feed_author(config)}]
+    feed["language"] = site.language
+    if config.websub.hubs:
+        feed["hubs"] = [{"type": "WebSub", "url": clean(hub)} for hub in config.websub.hubs]
+    feed["items"] = [_item(article) for article in plan.items]
+    text = json.dumps(feed, ensure_ascii=False, indent=2, sort_keys=False)
+    return (text + "\n").encode("utf-8")
+
+
+def _item(article: Article) -> dict[str, Any]:
+    title = clean(article.title)
+    excerpt = clean(article.excerpt)
+    item: dict[str, Any] = {
+        "id": entry_id(article),
+        "url": article.link,
+        "title": title,
+        "content_text": excerpt or title or article.link,
+    }
+    if excerpt:
+        item["summary"] = excerpt
+    if article.images:
+        item["image"] = clean(article.images[0].url)
+    item["date_published"] = rfc3339(article.published)
+    item["date_modified"] = rfc3339(article.updated)
+    if article.provider is not None:
+        item["authors"] = [{"name": clean(article.provider.name),
+                            "url": provider_uri(article.provider)}]
+    if article.topics:
+        item["tags"] = [clean(topic) for topic in article.topics]
+    return item
