@@ -8,9 +8,11 @@ After acquiring, the holder writes its PID and start time into the file. That te
 is only for the message another run prints ("held by PID 1234 since ..."); it is
 never used to decide whether the lock is held — a PID can be stale or reused.
 
-Processes forked by the holder (parse workers) share the lock's open file
-description, so the lock lives until they have exited too. The descriptor is
-close-on-exec, so programs the build *executes* do not inherit it.
+A forked child (a parse worker) would share the lock's open file description and
+keep the lock alive after the build itself died — every later cron run would then
+be "busy" until the orphans exit. So the descriptor is closed in every forked
+child (``os.register_at_fork``) and is close-on-exec for executed programs: only
+the process that acquired the lock ever holds it.
 """
 
 from __future__ import annotations
@@ -39,6 +41,22 @@ _PID = re.compile(r"^[0-9]{1,10}$")
 _STARTED = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
 
 log = logging.getLogger(__name__)
+
+# Lock descriptors this process holds. Process-wide on purpose: a fork copies every
+# descriptor whoever opened it, so the at-fork hook needs the full list.
+_HELD: set[int] = set()
+
+
+def _close_in_forked_child() -> None:
+    for fd in _HELD:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_close_in_forked_child)
 
 
 class LockBusy(Exception):
@@ -109,6 +127,8 @@ def acquire_lock(state_folder: Path, wait: float = 0.0) -> Iterator[None]:
     state_folder.mkdir(parents=True, exist_ok=True)
     lock_file = state_folder / LOCK_FILE_NAME
     fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    owner = os.getpid()
+    _HELD.add(fd)
     try:
         deadline = time.monotonic() + max(wait, 0.0)
         while True:
@@ -131,9 +151,14 @@ def acquire_lock(state_folder: Path, wait: float = 0.0) -> Iterator[None]:
         finally:
             # Clear the note while still holding the lock, so a later reader never
             # sees a finished build's PID; closing the descriptor releases the lock.
-            try:
-                os.ftruncate(fd, 0)
-            except OSError:
-                pass
+            if os.getpid() == owner:
+                try:
+                    os.ftruncate(fd, 0)
+                except OSError:
+                    pass
     finally:
-        os.close(fd)
+        # A forked child that runs on out of this block had the descriptor closed by
+        # the at-fork hook, and its number may name another file by now.
+        if os.getpid() == owner:
+            _HELD.discard(fd)
+            os.close(fd)

@@ -147,3 +147,45 @@ def test_lock_released_when_the_with_block_raises(tmp_path: Path) -> None:
         raise RuntimeError("build failed")
     with acquire_lock(tmp_path):  # LockBusy here would fail the test
         assert (tmp_path / LOCK_FILE_NAME).read_text() != ""
+
+
+# The holder forks a long-lived child (as a parse worker pool does), reports both PIDs,
+# and holds the lock until killed.
+_FORKING_HOLDER = """
+import os, sys, time
+from pathlib import Path
+from syndicate.lock import acquire_lock
+with acquire_lock(Path(sys.argv[1])):
+    child = os.fork()
+    if child == 0:
+        time.sleep(60)
+        os._exit(0)
+    print(os.getpid(), child, flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_forked_children_do_not_keep_the_lock_after_the_holder_dies(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-c", _FORKING_HOLDER, str(tmp_path)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None and proc.stdin is not None
+    child = int(proc.stdout.readline().split()[1])
+    try:
+        # The child closing its inherited copy must not release the parent's lock.
+        with pytest.raises(LockBusy), acquire_lock(tmp_path):
+            pass
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        os.kill(child, 0)  # the orphaned child is still alive...
+        with acquire_lock(tmp_path):  # ...and yet the lock is free
+            pass
+    finally:
+        for pid in (proc.pid, child):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        proc.wait(timeout=10)
+        proc.stdin.close()
+        proc.stdout.close()
