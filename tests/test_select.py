@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from syndicate.config import SelectionConfig, Thresholds
+from syndicate.config import SelectionConfig, Thresholds, load_config
 from syndicate.model import Article, Provider
 from syndicate.select import (
     FeedItems,
@@ -24,7 +24,6 @@ from syndicate.select import (
 
 SHARED = Path(__file__).parents[2] / "shared"
 CORPUS = SHARED / "corpus"
-SAMPLE = Path(__file__).parents[1] / "articles"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
@@ -151,11 +150,28 @@ def test_unpublished_article_is_filtered_with_reason() -> None:
 
 @pytest.mark.parametrize("raw", ["'true'", "'false'", "'yes'"])
 def test_non_boolean_published_is_filtered_with_the_readers_warning(raw: str) -> None:
-    warning = f"published is not a boolean (got {raw})"
-    sel = select([art("a.md", published=False, warnings=("image 1 dropped: bad url", warning))],
+    warning = f"published: must be true or false, got a string {raw}; not published"
+    sel = select([art("a.md", published=False, warnings=("images[0]: dropped", warning))],
                  rules())
     assert sel.outcomes["a.md"].status == "filtered"
     assert reason(sel, "a.md") == warning
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ('"true"', "'true'"), ('"false"', "'false'"), ("'True'", "'True'"), ("1", "an integer")])
+def test_published_as_text_read_by_articles_py_is_filtered_naming_the_value(
+        raw: str, shown: str) -> None:
+    articles_mod = pytest.importorskip("syndicate.articles")
+    record = articles_mod.parse_article(
+        ("---\ntitle: T\nwebUrl: https://example.com/a\n"
+         "publishedDateTime: 2025-01-01T00:00:00Z\nquality: 90\n"
+         f"published: {raw}\n---\n").encode(), "a.md")
+    assert isinstance(record, Article)
+    sel = select([record], rules())
+    assert sel.outcomes["a.md"].status == "filtered"
+    assert reason(sel, "a.md").startswith("published:")
+    assert shown in reason(sel, "a.md")
+    assert sel.all == ()
 
 
 def test_quality_below_every_threshold_names_the_numbers() -> None:
@@ -417,7 +433,7 @@ def test_select_passes_reads_the_source_twice_without_holding_it() -> None:
 
 def test_a_source_that_changes_between_passes_is_an_error() -> None:
     batches = iter([[art("a.md")], [art("a.md"), art("b.md", link="https://example.com/new")]])
-    with pytest.raises(ValueError, match="first pass"):
+    with pytest.raises(ValueError, match="changed between passes"):
         select_passes(lambda: next(batches), rules())
 
 
@@ -479,10 +495,11 @@ def test_real_corpus_duplicate_is_filtered_in_favour_of_the_newer_copy() -> None
 
 
 def test_sample_articles_build_with_zero_rejections_and_the_intended_feeds() -> None:
-    arts, rejected = _read_folder(SAMPLE, ("*.md",))
+    config = load_config(Path(__file__).parents[1] / "config.toml")  # the shipped rules
+    arts, rejected = _read_folder(config.source.folder, config.source.patterns)
     assert rejected == []
     assert len(arts) >= 45
-    sel = select(arts, rules(all=50, topics=50, providers=40))
+    sel = select(arts, config.selection)
     assert {(f.key, f.name) for f in sel.topics} == {
         ("machine learning", "Machine Learning"), ("computer vision", "Computer Vision"),
         ("power apps", "Power Apps"), ("cloud computing", "Cloud Computing"),
