@@ -1,0 +1,259 @@
+"""Crash safety and one-build-at-a-time, end to end through ``python -m syndicate build``.
+
+A build killed with SIGKILL at seeded random moments must leave every published
+file complete — byte for byte the old version or the new one, never a mix, never
+a temp file under a feed's name — and the next normal build must repair
+everything: its output equals a clean build's, byte for byte.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from lxml import etree
+
+from syndicate.lock import LOCK_FILE_NAME, acquire_lock
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "articles"
+SEED = 20261122
+# Generated articles beside the sample ones: many topics and providers, so a build
+# writes hundreds of files and a kill can land in the middle of publishing.
+GENERATED = 120
+KILLS_COLD = 3  # kills during a first build into an empty output folder
+KILLS_UPDATE = 6  # kills during a rebuild after every title changed
+TIME_BUDGET_SECONDS = 20.0  # bounds the kill loops on a slow or busy machine
+
+# publish.py may leave these behind when killed; they never look like feeds.
+_TEMP = re.compile(r"^\..*\.tmp")
+
+
+def _load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("gen_corpus", REPO / "benchmarks" / "gen_corpus.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["gen_corpus"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass(frozen=True)
+class Site:
+    root: Path
+    source: Path
+
+    def config(self, name: str) -> Path:
+        """A config building ``source`` into ``<name>/out`` with state in ``<name>/state``."""
+        folder = self.root / name
+        folder.mkdir(exist_ok=True)
+        path = folder / "config.toml"
+        path.write_text(
+            "[site]\n"
+            'title = "Crash test"\n'
+            'base_url = "https://feeds.example.org/"\n'
+            "[source]\n"
+            f"folder = {json.dumps(str(self.source))}\n"
+            "[output]\n"
+            f"folder = {json.dumps(str(folder / 'out'))}\n"
+            "[state]\n"
+            f"folder = {json.dumps(str(folder / 'state'))}\n",
+            encoding="utf-8")
+        return path
+
+
+def _command(config: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "syndicate", "build", "--config", str(config), "--quiet",
+            *extra]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def _build(config: Path) -> float:
+    """A normal build that must succeed; returns its wall time (to aim the kills)."""
+    started = time.monotonic()
+    done = subprocess.run(_command(config), env=_env(), capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return time.monotonic() - started
+
+
+def _killed_build(config: Path, delay: float) -> None:
+    proc = subprocess.Popen(_command(config), env=_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        proc.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+def _published(out: Path) -> dict[str, bytes]:
+    """Every file a reader could fetch: all but the publisher's hidden temp files."""
+    files: dict[str, bytes] = {}
+    if not out.is_dir():
+        return files
+    for path in sorted(out.rglob("*")):
+        if path.is_file() and not _TEMP.match(path.name):
+            files[path.relative_to(out).as_posix()] = path.read_bytes()
+    return files
+
+
+def _assert_complete(rel: str, data: bytes) -> None:
+    """The file parses as what its name says it is."""
+    if rel.endswith((".atom", ".rss", ".opml", ".xml")):
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        etree.fromstring(data, parser)
+    elif rel.endswith(".json"):
+        json.loads(data)
+    elif rel.endswith(".html"):
+        assert data.rstrip().endswith(b"</html>"), f"{rel}: truncated HTML"
+
+
+def _retitle(source: Path) -> None:
+    """Change every article's title: every feed file gets a new version."""
+    updated = '\ntitle: "Updated · '.encode()
+    for path in sorted(source.glob("*.md")):
+        path.write_bytes(path.read_bytes().replace(b'\ntitle: "', updated, 1))
+
+
+@pytest.fixture()
+def site(tmp_path: Path) -> Site:
+    source = tmp_path / "source"
+    source.mkdir()
+    if SAMPLE.is_dir():
+        for path in sorted(SAMPLE.glob("*.md")):
+            shutil.copy2(path, source / path.name)
+    gen = _load_generator()
+    for name, data in gen.iter_records(GENERATED, SEED, 0.0):
+        (source / f"gen-{name}").write_bytes(data)
+    return Site(tmp_path, source)
+
+
+def _kill_delays(rng: random.Random, count: int, build_seconds: float) -> Iterator[float]:
+    # Anywhere from just after start to a bit past the typical end of a build.
+    for _ in range(count):
+        yield rng.uniform(0.005, max(0.3, build_seconds * 1.1))
+
+
+def test_build_killed_at_random_points_leaves_old_or_new_files_and_next_run_repairs(
+        site: Site) -> None:
+    rng = random.Random(SEED)
+    deadline = time.monotonic() + TIME_BUDGET_SECONDS
+    work = site.config("work")
+    out = work.parent / "out"
+
+    # Reference outputs: clean builds of the original and of the retitled articles.
+    seconds = _build(site.config("ref-old"))
+    old = _published(site.root / "ref-old" / "out")
+    assert any(rel.endswith(".atom") for rel in old)
+    for rel, data in old.items():
+        _assert_complete(rel, data)
+
+    # 1. Kills during a cold build: whatever exists is complete and final.
+    kills = 0
+    for delay in _kill_delays(rng, KILLS_COLD, seconds):
+        if time.monotonic() > deadline and kills:
+            break
+        for folder in (out, work.parent / "state"):  # each one a true cold build
+            shutil.rmtree(folder, ignore_errors=True)
+        _killed_build(work, delay)
+        kills += 1
+        for rel, data in _published(out).items():
+            assert rel in old, f"{rel}: not a file the build publishes"
+            assert data == old[rel], f"{rel}: partial or foreign content after kill"
+            _assert_complete(rel, data)
+    _build(work)  # on top of whatever the last kill left, index included
+    assert _published(out) == old
+
+    _retitle(site.source)
+    _build(site.config("ref-new"))
+    new = _published(site.root / "ref-new" / "out")
+    assert set(new) == set(old)
+    assert sum(new[rel] != old[rel] for rel in new) > len(new) // 2
+
+    # 2. Kills during the rebuild: each file is the old bytes or the new, nothing else.
+    for delay in _kill_delays(rng, KILLS_UPDATE, seconds):
+        if time.monotonic() > deadline and kills > KILLS_COLD:
+            break
+        _killed_build(work, delay)
+        kills += 1
+        for rel, data in _published(out).items():
+            assert rel in new, f"{rel}: not a file the build publishes"
+            assert data in (old[rel], new[rel]), f"{rel}: neither old nor new after kill"
+            _assert_complete(rel, data)
+
+    # 3. The next normal run repairs everything: a clean build's bytes exactly.
+    _build(work)
+    assert _published(out) == new
+    # Leftover temp files, if any, are hidden and never taken for feeds.
+    for path in out.rglob("*"):
+        if path.is_file() and _TEMP.match(path.name):
+            assert path.relative_to(out).as_posix() not in new
+
+
+# --- one build at a time -----------------------------------------------------------------
+
+def test_second_build_while_locked_exits_3_with_a_clear_message(site: Site) -> None:
+    config = site.config("locked")
+    state = config.parent / "state"
+    with acquire_lock(state):
+        done = subprocess.run(_command(config), env=_env(), capture_output=True, text=True,
+                              timeout=60, check=False)
+    assert done.returncode == 3
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert str(state / LOCK_FILE_NAME) in lines[0]
+    assert f"PID {os.getpid()}" in lines[0]
+    assert "Traceback" not in done.stderr
+    assert not (config.parent / "out").exists()  # it wrote nothing
+
+
+def test_second_build_with_wait_runs_once_the_lock_is_released(site: Site) -> None:
+    config = site.config("waiting")
+    state = config.parent / "state"
+    released = threading.Event()
+    acquired = threading.Event()
+
+    def hold_then_release() -> None:
+        with acquire_lock(state):
+            acquired.set()
+            time.sleep(0.5)
+            released.set()
+
+    holder = threading.Thread(target=hold_then_release)
+    holder.start()
+    assert acquired.wait(10)
+    try:
+        done = subprocess.run(_command(config, "--wait", "30"), env=_env(),
+                              capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        holder.join()
+    assert released.is_set()
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (config.parent / "out" / "all.atom").is_file()
+
+
+def test_wait_that_runs_out_exits_3(site: Site) -> None:
+    config = site.config("timeout")
+    with acquire_lock(config.parent / "state"):
+        done = subprocess.run(_command(config, "--wait", "0.3"), env=_env(),
+                              capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 3
+    assert "after waiting 0.3s" in done.stderr
