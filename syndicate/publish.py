@@ -164,4 +164,4 @@ def prune(root: Path, keep: Iterable[str]) -> list[str]:
     if removed:
         for name in ("", *FEED_FOLDERS):
             _fsync_folder(root / name)
-    return removed
+    return sorted(removed)

@@ -1,0 +1,171 @@
+"""Publishing: atomic, change-aware writes that never leave the output folder; prune."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from syndicate import publish
+from syndicate.publish import UnsafePathError, prune, write_if_changed
+from syndicate.slug import slugify
+
+PAST = 1_000_000_000  # 2001: an mtime no test run can produce by writing
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob(".*tmp-*"))
+
+
+def test_new_file_is_written_and_readable_by_others(tmp_path: Path) -> None:
+    root = tmp_path / "feeds"
+    assert write_if_changed(root, "topics/ai.atom", b"<feed/>") is True
+    target = root / "topics" / "ai.atom"
+    assert target.read_bytes() == b"<feed/>"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert leftovers(root) == []
+
+
+def test_unchanged_bytes_leave_the_file_and_its_mtime_alone(tmp_path: Path) -> None:
+    write_if_changed(tmp_path, "all.rss", b"same")
+    target = tmp_path / "all.rss"
+    os.utime(target, (PAST, PAST))
+    inode = target.stat().st_ino
+    assert write_if_changed(tmp_path, "all.rss", b"same") is False
+    assert target.stat().st_mtime == PAST
+    assert target.stat().st_ino == inode
+
+
+def test_changed_bytes_replace_the_file_and_keep_its_mode(tmp_path: Path) -> None:
+    write_if_changed(tmp_path, "all.json", b"old")
+    target = tmp_path / "all.json"
+    target.chmod(0o640)
+    os.utime(target, (PAST, PAST))
+    assert write_if_changed(tmp_path, "all.json", b"new!") is True
+    assert target.read_bytes() == b"new!"
+    assert target.stat().st_mtime != PAST
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    # Same size, different bytes: still a change.
+    assert write_if_changed(tmp_path, "all.json", b"NEW!") is True
+    assert target.read_bytes() == b"NEW!"
+
+
+@pytest.mark.parametrize("rel", [
+    "", "/etc/passwd", "../x.atom", "topics/../../x.atom", "a/./b.atom", "topics//a.atom",
+    "topics\\a.atom", "a\0b.atom", "..", ".", "topics/", "topics/..",
+])
+def test_unsafe_relative_paths_are_refused(rel: str, tmp_path: Path) -> None:
+    root = tmp_path / "feeds"
+    with pytest.raises(UnsafePathError):
+        write_if_changed(root, rel, b"x")
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == []
+
+
+def test_a_symlinked_subfolder_leading_outside_is_refused(tmp_path: Path) -> None:
+    root, outside = tmp_path / "feeds", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (root / "topics").symlink_to(outside)
+    with pytest.raises(UnsafePathError):
+        write_if_changed(root, "topics/ai.atom", b"x")
+    with pytest.raises(UnsafePathError):
+        write_if_changed(root, "topics/deeper/ai.atom", b"x")
+    assert list(outside.iterdir()) == []
+
+
+def test_a_symlinked_subfolder_inside_the_root_is_fine(tmp_path: Path) -> None:
+    root = tmp_path / "feeds"
+    (root / "real").mkdir(parents=True)
+    (root / "topics").symlink_to(root / "real")
+    assert write_if_changed(root, "topics/ai.atom", b"x") is True
+    assert (root / "real" / "ai.atom").read_bytes() == b"x"
+
+
+def test_a_file_symlink_leading_outside_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "feeds"
+    root.mkdir()
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"keep me")
+    (root / "all.atom").symlink_to(secret)
+    with pytest.raises(UnsafePathError):
+        write_if_changed(root, "all.atom", b"x")
+    assert secret.read_bytes() == b"keep me"
+
+
+@pytest.mark.parametrize("name", ["../../x", "C++", "人工智能", "x" * 400, "..", "/etc"])
+def test_hostile_names_through_slugs_stay_under_the_root(name: str, tmp_path: Path) -> None:
+    root = tmp_path / "feeds"
+    rel = f"topics/{slugify(name)}.atom"
+    assert write_if_changed(root, rel, b"x") is True
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert written == [root / rel]
+    assert (root / rel).resolve().is_relative_to(root.resolve())
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    write_if_changed(tmp_path, "all.atom", b"old")
+
+    def broken_replace(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish.os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        write_if_changed(tmp_path, "all.atom", b"new")
+    assert (tmp_path / "all.atom").read_bytes() == b"old"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_failed_fsync_leaves_no_temporary(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_fsync(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(publish.os, "fsync", broken_fsync)
+    with pytest.raises(OSError):
+        write_if_changed(tmp_path, "topics/a.atom", b"new")
+    assert not (tmp_path / "topics" / "a.atom").exists()
+    assert leftovers(tmp_path) == []
+
+
+def make_tree(root: Path) -> None:
+    for rel in ["all.atom", "all.rss", "all.json", "feeds.opml", "index.html", "notes.atom",
+                "topics/ai.atom", "topics/ai.rss", "topics/old.atom", "topics/old.json",
+                "topics/readme.txt", "topics/.hidden.atom", "providers/gone-com.rss",
+                "providers/kept-com.rss", "other/x.atom", "topics/sub/deep.atom"]:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+
+
+def test_prune_removes_only_unkept_feed_files(tmp_path: Path) -> None:
+    make_tree(tmp_path)
+    keep = {"all.atom", "all.rss", "topics/ai.atom", "topics/ai.rss", "providers/kept-com.rss"}
+    removed = prune(tmp_path, keep)
+    assert removed == ["all.json", "providers/gone-com.rss", "topics/old.atom",
+                       "topics/old.json"]
+    remaining = sorted(p.relative_to(tmp_path).as_posix()
+                       for p in tmp_path.rglob("*") if p.is_file())
+    assert remaining == sorted(
+        keep | {"feeds.opml", "index.html", "notes.atom", "topics/readme.txt",
+                "topics/.hidden.atom", "other/x.atom", "topics/sub/deep.atom"})
+    assert prune(tmp_path, keep) == []
+
+
+def test_prune_never_follows_a_symlinked_folder_outside(tmp_path: Path) -> None:
+    root, outside = tmp_path / "feeds", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (outside / "victim.atom").write_bytes(b"x")
+    (root / "topics").symlink_to(outside)
+    (root / "providers").mkdir()
+    (root / "providers" / "link.atom").symlink_to(outside / "victim.atom")
+    assert prune(root, set()) == []
+    assert (outside / "victim.atom").exists()
+    assert (root / "providers" / "link.atom").is_symlink()
+
+
+def test_prune_on_a_missing_folder_does_nothing(tmp_path: Path) -> None:
+    assert prune(tmp_path / "nothing-here", set()) == []
