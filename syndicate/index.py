@@ -45,13 +45,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from syndicate import __version__
+import syndicate
 from syndicate.model import Article, Image, Provider, Rejection, RelatedLink
 
 log = logging.getLogger(__name__)
 
 INDEX_FILE_NAME = "index.sqlite"
-SCHEMA = 1
+SCHEMA = 2
 # Coarse file systems (FAT: 2 s, some network mounts: 1 s) round mtimes; anything
 # modified this close to the moment we read it may change again without a new mtime.
 RACY_WINDOW_NS = 2_000_000_000
@@ -71,6 +71,7 @@ CREATE TABLE files (
     chash BLOB NOT NULL,
     kind INTEGER NOT NULL,
     digest BLOB NOT NULL,
+    lcheck BLOB NOT NULL,
     light BLOB,
     body BLOB NOT NULL
 );
@@ -95,6 +96,7 @@ class Entry:
     light: bytes | None
     body: bytes
     digest: bytes
+    lcheck: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +148,8 @@ def encode(record: Article | Rejection, *, size: int, mtime_ns: int, data: bytes
     digest = content_hash((light or b"") + body)
     racy = mtime_ns + RACY_WINDOW_NS > read_at_ns
     chash = content_hash(data) if data is not None else b""
-    return Entry(record.path, size, mtime_ns, racy, chash, kind, light, body, digest)
+    return Entry(record.path, size, mtime_ns, racy, chash, kind, light, body, digest,
+                 light_check(light))
 
 
 def _check(cond: bool, what: str) -> None:
@@ -154,72 +157,39 @@ def _check(cond: bool, what: str) -> None:
         raise IndexCorrupt(f"invalid record in index: {what}")
 
 
-def _is_num(value: object) -> bool:
-    return type(value) in (int, float)
+def light_check(light: bytes | None) -> bytes:
+    """A short checksum of the light blob, verified on every read: selection reads
+    every light record, so this must cost well under a microsecond."""
+    return hashlib.blake2b(light or b"", digest_size=8).digest()
 
 
-def _opt_str(value: object) -> bool:
-    return value is None or type(value) is str
-
-
-def _str_tuple(value: object) -> bool:
-    return type(value) is tuple and all(type(v) is str for v in value)
-
-
-def _light_article(path: str, light: object, body: tuple[Any, ...] | None) -> Article:
-    """Build an Article from decoded blobs, validating every type (the index is a file
-    on disk: anything could be in it)."""
-    _check(type(light) is tuple and len(light) == 10, f"{path}: light shape")
-    assert isinstance(light, tuple)
-    (link, published, updated, type_, quality, heat, is_published, provider, topics,
-     warnings) = light
-    _check(type(link) is str and type(type_) is str, f"{path}: link/type")
-    _check(_is_num(quality) and (heat is None or _is_num(heat)), f"{path}: numbers")
-    _check(type(is_published) is bool, f"{path}: published flag")
-    _check(_str_tuple(topics) and _str_tuple(warnings), f"{path}: topics/warnings")
-    prov: Provider | None = None
-    if provider is not None:
-        _check(type(provider) is tuple and len(provider) == 2 and _str_tuple(provider),
-               f"{path}: provider")
-        prov = Provider(provider[0], provider[1])
-    title, excerpt = "", ""
-    images: tuple[Image, ...] = ()
-    related: tuple[RelatedLink, ...] = ()
-    embed_url: str | None = None
-    if body is not None:
-        _check(len(body) == 5, f"{path}: body shape")
-        title, excerpt, raw_images, raw_related, embed_url = body
-        _check(type(title) is str and type(excerpt) is str and _opt_str(embed_url),
-               f"{path}: text")
-        _check(type(raw_images) is tuple and type(raw_related) is tuple, f"{path}: lists")
-        for item in raw_images:
-            _check(type(item) is tuple and len(item) == 3 and type(item[0]) is str
-                   and all(v is None or type(v) is int for v in item[1:]), f"{path}: image")
-        for item in raw_related:
-            _check(type(item) is tuple and len(item) == 2 and _str_tuple(item),
-                   f"{path}: related")
-        images = tuple(Image(u, w, h) for u, w, h in raw_images)
-        related = tuple(RelatedLink(u, t) for u, t in raw_related)
-    return Article(path=path, link=link, title=title, excerpt=excerpt,
-                   published=_dt(published), updated=_dt(updated), type=type_,
-                   quality=quality, heat=heat, is_published=is_published, provider=prov,
-                   topics=topics, images=images, related=related, embed_url=embed_url,
-                   warnings=warnings)
-
-
-def _loads(blob: object, path: str) -> Any:
-    _check(type(blob) is bytes, f"{path}: blob type")
-    assert isinstance(blob, bytes)
+def _article(path: str, light: bytes, body: bytes | None) -> Article:
+    """Rebuild an Article from blobs whose checksum was verified. Any shape error left
+    (an index written by a buggy build) is still reported as corruption, never raised
+    as a crash."""
     try:
-        return marshal.loads(blob)
+        (link, published, updated, type_, quality, heat, is_published, provider, topics,
+         warnings) = marshal.loads(light)
+        title, excerpt, embed_url = "", "", None
+        images: tuple[Image, ...] = ()
+        related: tuple[RelatedLink, ...] = ()
+        if body is not None:
+            title, excerpt, raw_images, raw_related, embed_url = marshal.loads(body)
+            images = tuple(Image(u, w, h) for u, w, h in raw_images)
+            related = tuple(RelatedLink(u, t) for u, t in raw_related)
+        return Article(path, link, title, excerpt, _dt(published), _dt(updated), type_,
+                       quality, heat, is_published,
+                       None if provider is None else Provider(*provider), topics, images,
+                       related, embed_url, warnings)
     except (EOFError, ValueError, TypeError) as exc:
         raise IndexCorrupt(f"invalid record in index: {path}: {exc}") from None
 
 
-def _rejection(path: str, body: object) -> Rejection:
-    value = _loads(body, path)
-    _check(type(value) is tuple and len(value) == 3, f"{path}: rejection shape")
-    reason, line, column = value
+def _rejection(path: str, body: bytes) -> Rejection:
+    try:
+        reason, line, column = marshal.loads(body)
+    except (EOFError, ValueError, TypeError) as exc:
+        raise IndexCorrupt(f"invalid record in index: {path}: {exc}") from None
     _check(type(reason) is str and all(v is None or type(v) is int for v in (line, column)),
            f"{path}: rejection fields")
     return Rejection(path, reason, line, column)
@@ -229,23 +199,27 @@ def decode(path: str, kind: object, light: object, body: object, digest: object
            ) -> Article | Rejection:
     """The full record; raises :class:`IndexCorrupt` if anything does not check out."""
     _check(type(body) is bytes and (light is None or type(light) is bytes), f"{path}: blobs")
-    assert isinstance(body, bytes)
-    _check(digest == content_hash((light or b"") + body), f"{path}: digest mismatch")  # type: ignore[operator]
+    assert isinstance(body, bytes) and (light is None or isinstance(light, bytes))
+    _check(digest == content_hash((light or b"") + body), f"{path}: digest mismatch")
     if kind == 1:
         return _rejection(path, body)
-    _check(kind == 0, f"{path}: kind")
-    value = _loads(body, path)
-    _check(type(value) is tuple, f"{path}: body shape")
-    return _light_article(path, _loads(light, path), value)
+    _check(kind == 0 and light is not None, f"{path}: kind")
+    assert light is not None
+    return _article(path, light, body)
 
 
-def decode_light(path: str, kind: object, light: object, body: object) -> Article | Rejection:
+def decode_light(path: str, kind: object, light: object, check: object, body: object
+                 ) -> Article | Rejection:
     """What selection needs: an Article without text, images or related links (or the
     full Rejection, which is small)."""
     if kind == 1:
+        _check(type(body) is bytes and check == light_check(None), f"{path}: rejection")
+        assert isinstance(body, bytes)
         return _rejection(path, body)
-    _check(kind == 0, f"{path}: kind")
-    return _light_article(path, _loads(light, path), None)
+    _check(kind == 0 and type(light) is bytes, f"{path}: kind")
+    assert isinstance(light, bytes)
+    _check(check == light_check(light), f"{path}: checksum mismatch")
+    return _article(path, light, None)
 
 
 # --- the database ---------------------------------------------------------------------
@@ -302,7 +276,10 @@ class Index:
         row = self._run("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
-        return _loads(row[0], f"meta {key}")
+        try:
+            return marshal.loads(row[0])
+        except (EOFError, ValueError, TypeError) as exc:
+            raise IndexCorrupt(f"index {self.file}: meta {key}: {exc}") from None
 
     def set_meta(self, key: str, value: Any) -> None:
         self._run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
@@ -338,13 +315,13 @@ class Index:
                   (size, mtime_ns, int(racy), path))
 
     def put(self, entries: Iterable[Entry]) -> int:
-        rows = [(e.path, e.size, e.mtime_ns, int(e.racy), e.chash, e.kind, e.digest, e.light,
-                 e.body) for e in entries]
+        rows = [(e.path, e.size, e.mtime_ns, int(e.racy), e.chash, e.kind, e.digest, e.lcheck,
+                 e.light, e.body) for e in entries]
         if rows:
             try:
                 self._conn.executemany(
                     "INSERT OR REPLACE INTO files (path, size, mtime_ns, racy, chash, kind, "
-                    "digest, light, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                    "digest, lcheck, light, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             except sqlite3.DatabaseError as exc:
                 raise IndexCorrupt(f"index {self.file}: {exc}") from None
             self._dirty = True
@@ -364,15 +341,15 @@ class Index:
         """Every record, light, in path order (deterministic, whatever order it was
         stored in)."""
         try:
-            cur = self._conn.execute("SELECT path, kind, light, CASE kind WHEN 1 THEN body "
-                                     "END FROM files ORDER BY path")
+            cur = self._conn.execute("SELECT path, kind, light, lcheck, CASE kind WHEN 1 "
+                                     "THEN body END FROM files ORDER BY path")
             while True:
                 rows = cur.fetchmany(1000)
                 if not rows:
                     return
-                for path, kind, light, body in rows:
+                for path, kind, light, check, body in rows:
                     _check(type(path) is str, "path type")
-                    yield decode_light(path, kind, light, body)
+                    yield decode_light(path, kind, light, check, body)
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(f"index {self.file}: {exc}") from None
 
@@ -409,7 +386,7 @@ def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
 
 def _initialise(conn: sqlite3.Connection, key: str) -> None:
     conn.executescript(_SCHEMA_SQL)
-    for name, value in (("schema", SCHEMA), ("version", __version__), ("read_key", key),
+    for name, value in (("schema", SCHEMA), ("version", syndicate.__version__), ("read_key", key),
                         ("generation", 0)):
         conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (name, marshal.dumps(value)))
 
@@ -418,7 +395,7 @@ def _validate(index: Index, key: str) -> str | None:
     """None when the index matches this syndicate and config; else why it is stale."""
     if index.get_meta("schema") != SCHEMA:
         return "it has another schema"
-    if index.get_meta("version") != __version__:
+    if index.get_meta("version") != syndicate.__version__:
         return "it was written by another syndicate version"
     if index.get_meta("read_key") != key:
         return "the source settings changed"
