@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
+import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -523,3 +525,30 @@ def test_sample_articles_build_with_zero_rejections_and_the_intended_feeds() -> 
         "provider:diariotecnologico.example.es")
     unpublished = [p for p, r in reasons.items() if r == "unpublished"]
     assert 12 <= len(unpublished) <= 20
+
+
+# --- memory ----------------------------------------------------------------------------
+
+
+def test_two_pass_selection_does_not_hold_every_article() -> None:
+    # Each article carries a 4 KB excerpt of its own: holding them all would cost at
+    # least 4 KB per article. The two-pass design keeps light keys, outcomes and K
+    # articles per feed, measured at ~0.4 KB per article.
+    n, excerpt = 6_000, 4_000
+
+    def source() -> Iterator[Article]:
+        for i in range(n):
+            a = art(f"{i:06}.md", link=f"https://example.com/{i // 2}", quality=30 + i % 90,
+                    when=i % 500, published=i % 4 != 0, topics=(f"Topic {i % 5}",),
+                    provider=(f"P{i % 5}", f"p{i % 5}.example"))
+            yield dataclasses.replace(a, excerpt=f"{i}" + "x" * excerpt)
+
+    tracemalloc.start()
+    try:
+        sel = select_passes(source, rules(k=10))  # at most 11 feeds x 10 articles held
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    print(f"select_passes: {n} articles, peak {peak / n:.0f} bytes per article")
+    assert len(sel.outcomes) == n
+    assert peak < n * excerpt / 4
