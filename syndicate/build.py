@@ -318,7 +318,8 @@ def _same_content(index: Index, folder: Path, f: _Found, max_bytes: int) -> bool
 
 def build_key(config: Config) -> bytes:
     """Everything besides the records that the output bytes depend on."""
-    return hashlib.blake2b(repr((syndicate.__version__, config)).encode("utf-8"), digest_size=16).digest()
+    raw = repr((syndicate.__version__, config)).encode("utf-8")
+    return hashlib.blake2b(raw, digest_size=16).digest()
 
 
 @dataclass(slots=True)

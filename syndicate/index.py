@@ -386,8 +386,9 @@ def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
 
 def _initialise(conn: sqlite3.Connection, key: str) -> None:
     conn.executescript(_SCHEMA_SQL)
-    for name, value in (("schema", SCHEMA), ("version", syndicate.__version__), ("read_key", key),
-                        ("generation", 0)):
+    meta = (("schema", SCHEMA), ("version", syndicate.__version__), ("read_key", key),
+            ("generation", 0))
+    for name, value in meta:
         conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (name, marshal.dumps(value)))
 
 
