@@ -163,3 +163,16 @@ def test_generated_articles_are_accepted_by_the_reader(
     results = [articles.parse_article(data, name) for name, data in sample[:300]]
     rejected = [r for r in results if not isinstance(r, Article)]
     assert rejected == []
+
+
+def test_broken_records_are_exactly_the_ones_the_reader_rejects() -> None:
+    articles = pytest.importorskip("syndicate.articles")
+    from syndicate.model import Rejection
+
+    for name, data in gen.iter_records(200, 11, 0.1):
+        try:
+            record = _front_matter(data)
+            broken = "title" not in record
+        except yaml.YAMLError:
+            broken = True
+        assert isinstance(articles.parse_article(data, name), Rejection) == broken, name
