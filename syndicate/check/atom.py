@@ -1,0 +1,408 @@
+"""Atom 1.0 (RFC 4287) checks: sections 3 and 4.1-4.2 MUSTs as errors, SHOULDs as warnings."""
+
+from __future__ import annotations
+
+import binascii
+from collections import defaultdict
+
+from lxml import etree
+
+from syndicate.check.findings import Finding
+from syndicate.check.tree import XML_NS, Sink, elements, line_of, resolve, same_location, split
+from syndicate.check.values import (
+    iri_problem,
+    is_email,
+    is_language_tag,
+    is_mime_type,
+    non_negative_int,
+    rfc3339_problem,
+)
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+ATOM03_NS = "http://purl.org/atom/ns#"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+_XHTML_DIV = "{" + XHTML_NS + "}div"
+
+_FEED_ONCE = ("id", "title", "updated", "subtitle", "rights", "generator", "icon", "logo")
+_ENTRY_ONCE = ("id", "title", "updated", "published", "summary", "content", "rights", "source")
+_METADATA = frozenset(("author", "category", "contributor", "generator", "icon", "id", "link",
+                       "logo", "rights", "subtitle", "title", "updated"))
+_FEED_KNOWN = _METADATA | {"entry"}
+_ENTRY_KNOWN = frozenset(("author", "category", "content", "contributor", "id", "link",
+                          "published", "rights", "source", "summary", "title", "updated"))
+_TEXT_CONSTRUCTS = frozenset(("title", "subtitle", "summary", "rights"))
+# IANA link relations (https://www.iana.org/assignments/link-relations), names only.
+_REGISTERED_RELS = frozenset(["about", "acl", "alternate", "amphtml", "appendix", "apple-touch-icon", "apple-touch-startup-image", "archives", "author", "blocked-by", "bookmark", "c2pa-manifest", "canonical", "chapter", "cite-as", "collection", "compression-dictionary", "contents", "convertedfrom", "copyright", "create-form", "current", "describedby", "describes", "disclosure", "dns-prefetch", "duplicate", "edit", "edit-form", "edit-media", "enclosure", "external", "first", "glossary", "help", "hosts", "hub", "ice-server", "icon", "index", "intervalafter", "intervalbefore", "intervalcontains", "intervaldisjoint", "intervalduring", "intervalequals", "intervalfinishedby", "intervalfinishes", "intervalin", "intervalmeets", "intervalmetby", "intervaloverlappedby", "intervaloverlaps", "intervalstartedby", "intervalstarts", "item", "last", "latest-version", "license", "linkset", "lrdd", "manifest", "mask-icon", "me", "media-feed", "memento", "micropub", "modulepreload", "monitor", "monitor-group", "next", "next-archive", "nofollow", "noopener", "noreferrer", "opener", "openid2.local_id", "openid2.provider", "original", "payment", "pingback", "preconnect", "predecessor-version", "prefetch", "preload", "prerender", "prev", "prev-archive", "preview", "previous", "privacy-policy", "profile", "publication", "related", "replies", "restconf", "search", "section", "self", "service", "service-desc", "service-doc", "service-meta", "sip-trunking", "sponsored", "start", "status", "stylesheet", "subsection", "successor-version", "sunset", "tag", "terms-of-service", "timegate", "timemap", "type", "ugc", "up", "version-history", "via", "webmention", "working-copy", "working-copy-of"])
+_ISEGMENT_NZ_NC = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                            "-._~!$&'()*+,;=@%")
+
+
+def check_atom(root: etree._Element, location: str | None) -> list[Finding]:
+    """Check an Atom Feed or Entry Document rooted at ``root``.
+
+    ``location`` is where the document is served (from --base-url); it resolves relative
+    references and is compared with the self link.
+    """
+    sink = Sink()
+    ns, name = split(root.tag)
+    if ns == ATOM03_NS:
+        sink.add("atom.obsolete-namespace",
+                 f"the Atom 0.3 namespace {ATOM03_NS} is obsolete; use {ATOM_NS} (RFC 4287)",
+                 line_of(root))
+        return sink.findings
+    checker = _Atom(sink, location)
+    if name == "feed":
+        checker.feed(root)
+    else:
+        checker.entry(root, feed_has_author=False, standalone=True)
+    return sink.findings
+
+
+def _group(el: etree._Element, sink: Sink, parent: str,
+           known: frozenset[str]) -> dict[str, list[etree._Element]]:
+    """Atom children of ``el`` by local name; unknown Atom elements are reported."""
+    groups: dict[str, list[etree._Element]] = defaultdict(list)
+    for child in elements(el):
+        ns, name = split(child.tag)
+        if ns != ATOM_NS:
+            continue  # foreign markup (RFC 4287 section 6) is allowed anywhere
+        if name not in known:
+            sink.add("atom.unknown-element", f"undefined {parent} element: atom:{name}",
+                     line_of(child))
+            continue
+        groups[name].append(child)
+    return groups
+
+
+class _Atom:
+    def __init__(self, sink: Sink, location: str | None) -> None:
+        self.sink = sink
+        self.location = location
+
+    # --- documents
+
+    def feed(self, feed: etree._Element) -> None:
+        sink = self.sink
+        self._lang(feed)
+        g = _group(feed, sink, "feed", _FEED_KNOWN)
+        self._required(feed, g, "feed", ("id", "title", "updated"))
+        self._once(g, "feed", _FEED_ONCE, "atom.feed.duplicate-element")
+        self._metadata(g)
+        self._alternates(g.get("link", ()), "atom.feed.duplicate-alternate", "feed")
+        self._self_link(feed, g.get("link", ()))
+        has_author = bool(g.get("author"))
+        entries = g.get("entry", [])
+        if not has_author and not entries:
+            sink.add("atom.feed.missing-author",
+                     "missing feed element: author (required when entries do not all have one)",
+                     line_of(feed))
+        seen: dict[tuple[str, str], int] = {}
+        for entry in entries:
+            key = self.entry(entry, feed_has_author=has_author, standalone=False)
+            if key is None:
+                continue
+            if key in seen:
+                sink.add("atom.entry.duplicate-id",
+                         f"two entries with the same id {key[0]!r} and the same updated "
+                         f"{key[1]!r} (first at line {seen[key]})", line_of(entry))
+            else:
+                seen[key] = line_of(entry) or 0
+
+    def entry(self, entry: etree._Element, *, feed_has_author: bool,
+              standalone: bool) -> tuple[str, str] | None:
+        """Check one entry; returns its (id, updated) for duplicate detection."""
+        sink = self.sink
+        self._lang(entry)
+        g = _group(entry, sink, "entry", _ENTRY_KNOWN)
+        missing = {"id": "atom.entry.missing-id", "title": "atom.entry.missing-title",
+                   "updated": "atom.entry.missing-updated"}
+        for name, code in missing.items():
+            if name not in g:
+                sink.add(code, f"missing entry element: {name}", line_of(entry))
+        self._once(g, "entry", _ENTRY_ONCE, "atom.entry.duplicate-element")
+        self._metadata(g)
+        links = g.get("link", [])
+        self._alternates(links, "atom.entry.duplicate-alternate", "entry")
+        source_has_author = False
+        for source in g.get("source", ()):
+            source_has_author |= self.source(source)
+        if not feed_has_author and "author" not in g and not source_has_author:
+            where = "an Atom Entry Document" if standalone else "this entry and the feed"
+            sink.add("atom.entry.missing-author",
+                     f"missing entry element: author (neither {where} nor atom:source "
+                     "has one)", line_of(entry))
+        needs_summary = False
+        for content in g.get("content", ()):
+            needs_summary |= self.content(content)
+        if "content" not in g:
+            if not any((link.get("rel") or "alternate") == "alternate" for link in links):
+                sink.add("atom.entry.missing-alternate",
+                         "missing content or alternate link: an entry without atom:content "
+                         "must have a link with rel=\"alternate\"", line_of(entry))
+            if "summary" not in g:
+                sink.add("atom.entry.missing-textual-content",
+                         "entry has neither content nor summary", line_of(entry))
+        if needs_summary and "summary" not in g:
+            sink.add("atom.entry.missing-summary",
+                     "missing summary: required when content has src or is base64-encoded",
+                     line_of(entry))
+        for name in ("published",):
+            for el in g.get(name, ()):
+                self._date(el)
+        ids, updated = g.get("id"), g.get("updated")
+        if ids and updated:
+            return (ids[0].text or "", (updated[0].text or "").strip())
+        return None
+
+    def source(self, source: etree._Element) -> bool:
+        """Check atom:source; returns whether it carries an author."""
+        sink = self.sink
+        g = _group(source, sink, "source", _METADATA)
+        for bad in elements(source):
+            if bad.tag == "{" + ATOM_NS + "}entry":
+                sink.add("atom.unknown-element", "atom:source must not contain atom:entry",
+                         line_of(bad))
+        for name in ("id", "title", "updated"):
+            if name not in g:
+                sink.add("atom.source.missing-element",
+                         f"missing source element: {name}", line_of(source))
+        self._once(g, "source", _FEED_ONCE, "atom.source.duplicate-element")
+        self._metadata(g)
+        return bool(g.get("author"))
+
+    # --- shared pieces
+
+    def _required(self, el: etree._Element, g: dict[str, list[etree._Element]], parent: str,
+                  names: tuple[str, ...]) -> None:
+        codes = {"id": "atom.feed.missing-id", "title": "atom.feed.missing-title",
+                 "updated": "atom.feed.missing-updated"}
+        for name in names:
+            if name not in g:
+                self.sink.add(codes[name], f"missing {parent} element: {name}", line_of(el))
+
+    def _once(self, g: dict[str, list[etree._Element]], parent: str,
+              names: tuple[str, ...], code: str) -> None:
+        for name in names:
+            for extra in g.get(name, [])[1:]:
+                self.sink.add(code, f"{parent} contains more than one atom:{name}",
+                              line_of(extra))
+
+    def _metadata(self, g: dict[str, list[etree._Element]]) -> None:
+        """Checks of the elements feed, entry and source share."""
+        for name, els in g.items():
+            for el in els:
+                if name != "entry":
+                    self._lang(el)
+                if name in _TEXT_CONSTRUCTS:
+                    self._text(el, name)
+                elif name == "id":
+                    self._id(el)
+                elif name == "updated":
+                    self._date(el)
+                elif name == "link":
+                    self._link(el)
+                elif name in ("author", "contributor"):
+                    self._person(el, name)
+                elif name == "category":
+                    self._category(el)
+                elif name == "generator":
+                    uri = el.get("uri")
+                    if uri is not None and (why := iri_problem(uri)):
+                        self.sink.add("atom.generator.bad-uri",
+                                      f"generator uri must be an IRI reference: {why}",
+                                      line_of(el))
+                elif name in ("icon", "logo") and (why := iri_problem((el.text or "").strip())):
+                    self.sink.add("atom.iri.invalid",
+                                  f"{name} must be an IRI reference: {why}", line_of(el))
+
+    def _lang(self, el: etree._Element) -> None:
+        lang = el.get(XML_NS + "lang")
+        if lang and not is_language_tag(lang):
+            self.sink.add("atom.bad-lang", f"xml:lang {lang!r} is not a language tag",
+                          line_of(el))
+
+    def _id(self, el: etree._Element) -> None:
+        value = el.text or ""
+        if why := iri_problem(value, absolute=True):
+            self.sink.add("atom.id.invalid", f"id {value!r} must be an absolute IRI: {why}",
+                          line_of(el))
+
+    def _date(self, el: etree._Element) -> None:
+        value = (el.text or "").strip()
+        if why := rfc3339_problem(value):
+            name = split(el.tag)[1]
+            self.sink.add("atom.date.invalid",
+                          f"{name} must be an RFC 3339 date-time, got {value!r}: {why}",
+                          line_of(el))
+
+    def _text(self, el: etree._Element, name: str) -> None:
+        kind = el.get("type")
+        if kind in (None, "text", "html"):
+            self._no_children(el, f"{name} (type {kind or 'text'})")
+        elif kind == "xhtml":
+            self._xhtml_div(el, name)
+        else:
+            self.sink.add("atom.text.bad-type",
+                          f"{name} type attribute must be \"text\", \"html\" or \"xhtml\", "
+                          f"not {kind!r}", line_of(el))
+
+    def _no_children(self, el: etree._Element, what: str) -> None:
+        for child in elements(el):
+            self.sink.add("atom.text.unexpected-child",
+                          f"{what} must not contain child elements (escape markup instead); "
+                          f"found {child.tag}", line_of(child))
+            return
+
+    def _xhtml_div(self, el: etree._Element, name: str) -> None:
+        kids = list(elements(el))
+        stray_text = (el.text or "").strip() or any((k.tail or "").strip() for k in el)
+        if len(kids) != 1 or kids[0].tag != _XHTML_DIV or stray_text:
+            self.sink.add("atom.text.missing-xhtml-div",
+                          f"{name} of type xhtml must contain exactly one xhtml:div element "
+                          "and nothing else", line_of(el))
+
+    def content(self, el: etree._Element) -> bool:
+        """Check atom:content; returns True when the entry must then carry a summary."""
+        sink = self.sink
+        kind = el.get("type")
+        src = el.get("src")
+        if src is not None:
+            if why := iri_problem(src):
+                sink.add("atom.content.bad-src", f"content src must be an IRI reference: {why}",
+                         line_of(el))
+            if (el.text or "").strip() or len(el):
+                sink.add("atom.content.src-not-empty",
+                         "content with a src attribute must be empty", line_of(el))
+            if kind is None:
+                sink.add("atom.content.src-missing-type",
+                         "content with src should have a type attribute (a MIME media type)",
+                         line_of(el))
+            elif kind in ("text", "html", "xhtml") or not is_mime_type(kind):
+                sink.add("atom.content.bad-type",
+                         f"content with src must have a MIME media type, not {kind!r}",
+                         line_of(el))
+            return True
+        if kind in (None, "text", "html"):
+            self._no_children(el, f"content (type {kind or 'text'})")
+            return False
+        if kind == "xhtml":
+            self._xhtml_div(el, "content")
+            return False
+        media = kind.split(";", 1)[0].strip().lower()
+        if not is_mime_type(kind) or media.startswith(("multipart/", "message/")):
+            sink.add("atom.content.bad-type",
+                     f"content type must be text, html, xhtml or a simple MIME media type, "
+                     f"not {kind!r}", line_of(el))
+            return False
+        if media.startswith("text/"):
+            self._no_children(el, f"content (type {kind})")
+            return False
+        if media.endswith(("/xml", "+xml", "/xml-external-parsed-entity",
+                           "/xml-dtd")):
+            return False
+        # Neither text nor XML: RFC 4287 4.1.3.3 says the content is base64.
+        if len(el):
+            self._no_children(el, f"content (type {kind}, base64)")
+        else:
+            payload = "".join((el.text or "").split())
+            try:
+                binascii.a2b_base64(payload.encode("ascii"), strict_mode=True)
+            except (binascii.Error, UnicodeEncodeError, ValueError):
+                sink.add("atom.content.bad-base64",
+                         f"content of type {kind!r} must be base64-encoded", line_of(el))
+        return True
+
+    def _link(self, el: etree._Element) -> None:
+        sink = self.sink
+        href = el.get("href")
+        if href is None:
+            sink.add("atom.link.missing-href", "link must have an href attribute",
+                     line_of(el))
+        elif why := iri_problem(href) if href else None:
+            sink.add("atom.link.bad-href", f"link href must be an IRI reference: {why}",
+                     line_of(el))
+        rel = el.get("rel")
+        if rel is not None:
+            if ":" in rel:
+                if why := iri_problem(rel, absolute=True):
+                    sink.add("atom.link.bad-rel",
+                             f"link rel {rel!r} must be a relation name or an absolute IRI: "
+                             f"{why}", line_of(el))
+            elif not rel or not set(rel) <= _ISEGMENT_NZ_NC:
+                sink.add("atom.link.bad-rel",
+                         f"link rel {rel!r} must be a relation name or an absolute IRI",
+                         line_of(el))
+            elif rel.lower() not in _REGISTERED_RELS:
+                sink.add("atom.link.unregistered-rel",
+                         f"unregistered link relationship {rel!r}", line_of(el))
+        kind = el.get("type")
+        if kind is not None and not is_mime_type(kind):
+            sink.add("atom.link.bad-type", f"link type {kind!r} is not a MIME media type",
+                     line_of(el))
+        lang = el.get("hreflang")
+        if lang is not None and not is_language_tag(lang):
+            sink.add("atom.link.bad-hreflang", f"link hreflang {lang!r} is not a language tag",
+                     line_of(el))
+        length = el.get("length")
+        if length is not None and non_negative_int(length) is None:
+            sink.add("atom.link.bad-length",
+                     f"link length {length!r} must be a non-negative integer", line_of(el))
+        if (el.text or "").strip() or len(el):
+            sink.add("atom.link.not-empty",
+                     "link should not have content (all data is in attributes)", line_of(el))
+
+    def _alternates(self, links: list[etree._Element] | tuple[()], code: str,
+                    parent: str) -> None:
+        seen: set[tuple[str | None, str | None]] = set()
+        for link in links:
+            if (link.get("rel") or "alternate") != "alternate":
+                continue
+            key = (link.get("type"), link.get("hreflang"))
+            if key in seen:
+                self.sink.add(code, f"{parent} has more than one alternate link with type "
+                                    f"{key[0]!r} and hreflang {key[1]!r}", line_of(link))
+            seen.add(key)
+
+    def _self_link(self, feed: etree._Element, links: list[etree._Element] | tuple[()]) -> None:
+        selfs = [link for link in links if link.get("rel") == "self"]
+        if not selfs:
+            self.sink.add("atom.feed.missing-self-link",
+                          "missing atom:link with rel=\"self\"", line_of(feed))
+            return
+        if self.location is None:
+            return
+        for link in selfs:
+            href = link.get("href")
+            if href is None:
+                continue
+            target = resolve(link, href, self.location)
+            if not same_location(target, self.location):
+                self.sink.add("atom.feed.self-link-mismatch",
+                              f"self reference {target!r} doesn't match document location "
+                              f"{self.location!r}", line_of(link))
+
+    def _person(self, el: etree._Element, name: str) -> None:
+        sink = self.sink
+        g = _group(el, sink, name, frozenset(("name", "uri", "email")))
+        if "name" not in g:
+            sink.add("atom.person.missing-name", f"missing {name} element: name",
+                     line_of(el))
+        self._once(g, name, ("name", "uri", "email"), "atom.person.duplicate-element")
+        for uri in g.get("uri", ()):
+            if why := iri_problem((uri.text or "").strip()):
+                sink.add("atom.person.bad-uri", f"{name} uri must be an IRI reference: {why}",
+                         line_of(uri))
+        for email in g.get("email", ()):
+            if not is_email((email.text or "").strip()):
+                sink.add("atom.person.bad-email",
+                         f"{name} email {email.text!r} is not an e-mail address",
+                         line_of(email))
+
+    def _category(self, el: etree._Element) -> None:
+        if el.get("term") is None:
+            self.sink.add("atom.category.missing-term", "category must have a term attribute",
+                          line_of(el))
+        scheme = el.get("scheme")
+        if scheme is not None and (why := iri_problem(scheme)):
+            self.sink.add("atom.category.bad-scheme", f"category scheme must be an IRI: {why}",
+                          line_of(el))

@@ -1,0 +1,108 @@
+"""Check one document: detect its format from the content, then run that format's rules."""
+
+from __future__ import annotations
+
+import json
+
+from syndicate.check.atom import ATOM03_NS, ATOM_NS, check_atom
+from syndicate.check.findings import CheckResult, Finding, Format, finding
+from syndicate.check.jsonfeed import check_jsonfeed, looks_like_jsonfeed
+from syndicate.check.jsontext import LinedDict, loads_with_lines
+from syndicate.check.opml import check_opml
+from syndicate.check.rss import RDF_NS, RSS1_NS, USERLAND_NS, check_rss
+from syndicate.check.tree import elements, line_of, split
+from syndicate.check.xml import parse_xml
+
+MAX_BYTES = 10 * 1024 * 1024
+_WHITESPACE = b" \t\r\n"
+_BOM8 = b"\xef\xbb\xbf"
+
+
+def check_bytes(data: bytes, *, path: str = "-", base_url: str | None = None) -> CheckResult:
+    """Check one document given as bytes. ``base_url`` is where it is served (if known).
+
+    Never raises for anything about the content; oversized input is refused unread.
+    """
+    if len(data) > MAX_BYTES:
+        return CheckResult(path, "unknown", (finding(
+            "file.too-large", f"{len(data)} bytes is more than the {MAX_BYTES}-byte cap",
+            None),))
+    start = data[3:] if data.startswith(_BOM8) else data
+    first = start.lstrip(_WHITESPACE)[:1]
+    if first in (b"{", b"["):
+        fmt, findings = _check_json(data, base_url)
+    else:
+        fmt, findings = _check_xml(data, base_url)
+    return CheckResult(path, fmt, tuple(findings))
+
+
+def _check_xml(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]]:
+    parsed = parse_xml(data)
+    findings = list(parsed.findings)
+    root = parsed.root
+    if root is None:
+        return _sniff_format(data), findings
+    ns, name = split(root.tag)
+    if ns in (ATOM_NS, ATOM03_NS) and name in ("feed", "entry"):
+        findings.extend(check_atom(root, base_url))
+        return "atom", findings
+    if name == "rss" and ns in ("", USERLAND_NS):
+        findings.extend(check_rss(root, base_url))
+        return "rss", findings
+    if (ns, name) == (RDF_NS, "RDF") and any(split(c.tag)[0] == RSS1_NS
+                                             for c in elements(root)):
+        findings.extend(check_rss(root, base_url))
+        return "rss", findings
+    if name == "opml" and ns == "":
+        findings.extend(check_opml(root))
+        return "opml", findings
+    findings.append(finding("format.unknown",
+                            f"root element {root.tag!r} is not an Atom feed or entry, RSS "
+                            "rss or rdf:RDF, or OPML opml element", line_of(root)))
+    return "unknown", findings
+
+
+def _sniff_format(data: bytes) -> Format:
+    """Best guess for a document that did not parse (only for the report's format field)."""
+    head = data[:4096]
+    if b"http://www.w3.org/2005/Atom" in head and (b"<feed" in head or b"<entry" in head):
+        return "atom"
+    if b"<rss" in head or b"purl.org/rss/1.0" in head:
+        return "rss"
+    if b"<opml" in head:
+        return "opml"
+    return "unknown"
+
+
+def _check_json(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]]:
+    findings: list[Finding] = []
+    body = data
+    if data.startswith(_BOM8):
+        findings.append(finding("json.bom", "JSON text must not begin with a byte order mark",
+                                1))
+        body = data[3:]
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        findings.append(finding("json.not-utf8",
+                                f"byte 0x{body[exc.start]:02x} is not valid UTF-8 (JSON "
+                                "must be UTF-8)", line))
+        return "unknown", findings
+    try:
+        doc = loads_with_lines(text)
+    except json.JSONDecodeError as exc:
+        findings.append(finding("json.not-well-formed", exc.msg, exc.lineno))
+        return "unknown", findings
+    except ValueError as exc:
+        findings.append(finding("json.not-well-formed", str(exc), None))
+        return "unknown", findings
+    except RecursionError:
+        findings.append(finding("json.not-well-formed", "values are nested too deeply", 1))
+        return "unknown", findings
+    if not isinstance(doc, LinedDict) or not looks_like_jsonfeed(doc):
+        findings.append(finding("format.unknown",
+                                "JSON, but not a JSON Feed (no jsonfeed.org version)", 1))
+        return "unknown", findings
+    findings.extend(check_jsonfeed(doc, base_url))
+    return "jsonfeed", findings

@@ -1,0 +1,246 @@
+"""The Finding record, the result of checking one document, and the registry of codes.
+
+Every code the checker can emit is declared once in ``CODES`` with its severity and a
+one-line explanation; ``docs/checks.md`` documents the same set (a test keeps them equal).
+Severity follows the specs: a MUST (or the W3C validator's error) is an error, a SHOULD
+(or a W3C warning / RSS Best Practices advice) is a warning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+Format = Literal["atom", "rss", "jsonfeed", "opml", "unknown"]
+
+E: Severity = "error"
+W: Severity = "warning"
+
+CODES: dict[str, tuple[Severity, str]] = {
+    # --- input and format detection
+    "file.unreadable": (E, "The file or standard input could not be read."),
+    "file.too-large": (E, "The document is larger than the size cap (10 MB); it is not read."),
+    "format.unknown": (E, "The content is not Atom, RSS, JSON Feed or OPML."),
+    # --- XML
+    "xml.not-well-formed": (E, "The document is not well-formed XML."),
+    "xml.too-deep": (E, "Elements are nested deeper than the parser allows (256 levels)."),
+    "xml.doctype-entity": (E, ("The DOCTYPE declares entities; they are never expanded and the "
+                              "document is rejected (entity bombs, external entities).")),
+    "xml.unknown-encoding": (E, "The XML declaration names an encoding that is not known."),
+    "xml.encoding-mismatch": (E, ("The bytes do not match the declared encoding or the byte "
+                                 "order mark.")),
+    "xml.undeclared-encoding": (E, "No encoding is declared and the bytes are not UTF-8."),
+    # --- Atom (RFC 4287)
+    "atom.obsolete-namespace": (E, "The feed uses the pre-RFC Atom 0.3 namespace."),
+    "atom.unknown-element": (E, ("An element in the Atom namespace that RFC 4287 does not define "
+                                "here.")),
+    "atom.feed.missing-id": (E, "atom:feed has no atom:id (exactly one is required)."),
+    "atom.feed.missing-title": (E, "atom:feed has no atom:title (exactly one is required)."),
+    "atom.feed.missing-updated": (E, "atom:feed has no atom:updated (exactly one is required)."),
+    "atom.feed.missing-author": (E, ("Neither atom:feed nor its (absent) entries carry an "
+                                    "atom:author.")),
+    "atom.feed.duplicate-element": (E, ("atom:feed contains more than one of an element allowed "
+                                       "once (id, title, updated, subtitle, rights, generator, "
+                                       "icon, logo).")),
+    "atom.feed.duplicate-alternate": (E, ("atom:feed has two alternate links with the same type "
+                                         "and hreflang.")),
+    "atom.feed.missing-self-link": (W, "atom:feed should contain a link with rel=\"self\"."),
+    "atom.feed.self-link-mismatch": (W, ("The self link does not match the location given by "
+                                        "--base-url.")),
+    "atom.entry.missing-id": (E, "atom:entry has no atom:id (exactly one is required)."),
+    "atom.entry.missing-title": (E, "atom:entry has no atom:title (exactly one is required)."),
+    "atom.entry.missing-updated": (E, ("atom:entry has no atom:updated (exactly one is "
+                                      "required).")),
+    "atom.entry.missing-author": (E, ("atom:entry has no author, and neither its atom:source nor "
+                                     "the feed supplies one.")),
+    "atom.entry.duplicate-element": (E, ("atom:entry contains more than one of an element "
+                                        "allowed once (id, title, updated, published, summary, "
+                                        "content, rights, source).")),
+    "atom.entry.duplicate-alternate": (E, ("atom:entry has two alternate links with the same type "
+                                          "and hreflang.")),
+    "atom.entry.missing-alternate": (E, ("atom:entry has no atom:content, so it must have a link "
+                                        "with rel=\"alternate\".")),
+    "atom.entry.missing-summary": (E, ("atom:entry has out-of-line (src) or base64 content, so it "
+                                      "must have an atom:summary.")),
+    "atom.entry.missing-textual-content": (W, "atom:entry has neither content nor summary."),
+    "atom.entry.duplicate-id": (W, ("Two entries share an id and the same updated time (their "
+                                   "updated values should differ).")),
+    "atom.source.missing-element": (W, ("atom:source should carry the id, title and updated of "
+                                       "the original feed.")),
+    "atom.source.duplicate-element": (E, ("atom:source contains more than one of an element "
+                                         "allowed once.")),
+    "atom.id.invalid": (E, "atom:id is not an absolute IRI."),
+    "atom.date.invalid": (E, ("A date construct (updated, published) is not an RFC 3339 "
+                             "date-time with uppercase T and Z.")),
+    "atom.text.bad-type": (E, "A text construct's type is not text, html or xhtml."),
+    "atom.text.unexpected-child": (E, ("A text or html text construct (or text/* content) "
+                                      "contains child elements.")),
+    "atom.text.missing-xhtml-div": (E, ("An xhtml text construct or content is not exactly one "
+                                       "xhtml:div element.")),
+    "atom.content.bad-type": (E, ("atom:content's type is not text, html, xhtml or a simple MIME "
+                                 "media type (or is text/html/xhtml together with src).")),
+    "atom.content.src-not-empty": (E, "atom:content with a src attribute must be empty."),
+    "atom.content.src-missing-type": (W, "atom:content with src should have a type attribute."),
+    "atom.content.bad-src": (E, "atom:content's src is not an IRI reference."),
+    "atom.content.bad-base64": (E, ("Content of a non-text, non-XML media type is not valid "
+                                   "base64.")),
+    "atom.link.missing-href": (E, "atom:link has no href attribute."),
+    "atom.link.bad-href": (E, "atom:link's href is not an IRI reference."),
+    "atom.link.bad-rel": (E, ("atom:link's rel is neither a link relation name nor an absolute "
+                             "IRI.")),
+    "atom.link.unregistered-rel": (W, ("atom:link's rel is a name not in the IANA link relation "
+                                      "registry.")),
+    "atom.link.bad-type": (E, "atom:link's type is not a MIME media type."),
+    "atom.link.bad-hreflang": (E, "atom:link's hreflang is not a language tag."),
+    "atom.link.bad-length": (E, "atom:link's length is not a non-negative integer."),
+    "atom.link.not-empty": (W, "atom:link should be empty (all its data is in attributes)."),
+    "atom.person.missing-name": (E, "A person construct (author, contributor) has no atom:name."),
+    "atom.person.duplicate-element": (E, ("A person construct has more than one name, uri or "
+                                         "email.")),
+    "atom.person.bad-uri": (E, "A person's atom:uri is not an IRI reference."),
+    "atom.person.bad-email": (E, "A person's atom:email is not an e-mail address."),
+    "atom.category.missing-term": (E, "atom:category has no term attribute."),
+    "atom.category.bad-scheme": (E, "atom:category's scheme is not an IRI."),
+    "atom.generator.bad-uri": (E, "atom:generator's uri is not an IRI reference."),
+    "atom.iri.invalid": (E, "atom:icon or atom:logo is not an IRI reference."),
+    "atom.bad-lang": (E, "An xml:lang value is not a language tag."),
+    # --- RSS 2.0
+    "rss.bad-version": (E, ("The rss element's version is missing or not 2.0 (0.91/0.92 are "
+                           "accepted).")),
+    "rss.rdf-limited": (W, "RSS 1.0 (RDF) is checked for its required elements only."),
+    "rss.missing-channel": (E, "The rss element has no channel."),
+    "rss.duplicate-channel": (E, "The rss element has more than one channel."),
+    "rss.unknown-element": (E, ("An element without a namespace that RSS 2.0 does not define "
+                               "here (extensions must be namespaced).")),
+    "rss.misplaced-item": (W, "item elements belong inside channel."),
+    "rss.channel.missing-title": (E, "channel has no title."),
+    "rss.channel.missing-link": (E, "channel has no link."),
+    "rss.channel.missing-description": (E, "channel has no description."),
+    "rss.duplicate-element": (E, "An element allowed once appears more than once."),
+    "rss.bad-url": (E, "A link, docs, comments, url or similar value is not a full URL."),
+    "rss.bad-email": (E, "managingEditor, webMaster or author is not an e-mail address."),
+    "rss.email-missing-name": (W, ("An e-mail value should be followed by the person's name in "
+                                  "parentheses (RSS Best Practices).")),
+    "rss.bad-language": (E, "channel language is not a language code."),
+    "rss.channel.bad-date": (E, "channel pubDate or lastBuildDate is not an RFC 822 date-time."),
+    "rss.item.bad-pubdate": (E, "item pubDate is not an RFC 822 date-time."),
+    "rss.date.wrong-weekday": (E, "An RFC 822 date names the wrong day of the week."),
+    "rss.date.problematic": (W, ("An RFC 822 date uses a two-digit year or a military time "
+                                "zone.")),
+    "rss.channel.bad-ttl": (E, "ttl is not a non-negative integer."),
+    "rss.channel.missing-atom-self": (W, ("channel should contain atom:link with rel=\"self\" "
+                                         "(RSS Best Practices).")),
+    "rss.channel.self-link-mismatch": (W, ("The atom:link self reference does not match the "
+                                          "location given by --base-url.")),
+    "rss.atom-link.missing-href": (E, "An atom:link in an RSS feed has no href."),
+    "rss.image.missing-element": (E, "image lacks url, title or link."),
+    "rss.image.bad-width": (E, "image width is not an integer from 1 to 144."),
+    "rss.image.bad-height": (E, "image height is not an integer from 1 to 400."),
+    "rss.image.title-mismatch": (W, "image title should match the channel title."),
+    "rss.image.link-mismatch": (W, "image link should match the channel link."),
+    "rss.cloud.missing-attribute": (E, ("cloud lacks domain, port, path, registerProcedure or "
+                                       "protocol.")),
+    "rss.cloud.bad-port": (E, "cloud port is not an integer from 0 to 65535."),
+    "rss.cloud.bad-protocol": (E, "cloud protocol is not xml-rpc, soap or http-post."),
+    "rss.textinput.missing-element": (E, "textInput lacks title, description, name or link."),
+    "rss.skiphours.bad-hour": (E, "skipHours hour is not an integer from 0 to 23."),
+    "rss.skiphours.too-many": (E, "skipHours has more than 24 hour elements."),
+    "rss.skipdays.bad-day": (E, "skipDays day is not Monday .. Sunday."),
+    "rss.skipdays.too-many": (E, "skipDays has more than 7 day elements."),
+    "rss.duplicate-value": (E, "A skipHours hour or skipDays day is listed twice."),
+    "rss.item.missing-title-or-description": (E, "item has neither title nor description."),
+    "rss.item.missing-guid": (W, "item should contain a guid."),
+    "rss.item.duplicate-guid": (W, "Two items share a guid (guids should be unique)."),
+    "rss.item.multiple-enclosures": (W, ("item has more than one enclosure (many readers take "
+                                        "only the first).")),
+    "rss.guid.not-url": (E, ("guid is a permalink (isPermaLink absent or true) but not a full "
+                            "URL.")),
+    "rss.guid.bad-ispermalink": (E, "guid isPermaLink is not \"true\" or \"false\"."),
+    "rss.guid.empty": (E, "guid is empty."),
+    "rss.enclosure.missing-attribute": (E, "enclosure lacks url, length or type."),
+    "rss.enclosure.bad-url": (E, "enclosure url is not a full http(s) URL."),
+    "rss.enclosure.bad-length": (E, "enclosure length is not a non-negative integer."),
+    "rss.enclosure.bad-type": (E, "enclosure type is not a MIME media type."),
+    "rss.source.missing-url": (E, "source has no url attribute."),
+    # --- JSON Feed 1.1
+    "json.not-well-formed": (E, "The document is not valid JSON (RFC 8259)."),
+    "json.not-utf8": (E, "The JSON is not UTF-8."),
+    "json.bom": (W, "The JSON starts with a byte order mark (RFC 8259: MUST NOT add one)."),
+    "jsonfeed.bad-version": (E, ("version is missing or not https://jsonfeed.org/version/1 or "
+                                "/1.1.")),
+    "jsonfeed.missing-title": (E, "The feed has no title."),
+    "jsonfeed.missing-items": (E, "The feed has no items array."),
+    "jsonfeed.bad-type": (E, ("A member has the wrong JSON type (string, boolean, number, array, "
+                             "object).")),
+    "jsonfeed.bad-url": (E, "A URL member is not a valid URL."),
+    "jsonfeed.bad-date": (E, "date_published or date_modified is not an RFC 3339 date-time."),
+    "jsonfeed.missing-home-page-url": (W, "home_page_url is strongly recommended."),
+    "jsonfeed.missing-feed-url": (W, "feed_url is strongly recommended."),
+    "jsonfeed.feed-url-mismatch": (W, ("feed_url does not match the location given by "
+                                      "--base-url.")),
+    "jsonfeed.deprecated-author": (W, "author is deprecated in JSON Feed 1.1; use authors."),
+    "jsonfeed.author.empty": (E, "An author object has none of name, url or avatar."),
+    "jsonfeed.hub.missing-member": (E, "A hub lacks type or url."),
+    "jsonfeed.item.missing-id": (E, "An item has no id."),
+    "jsonfeed.item.id-not-string": (W, ("An item id is a number; it should be a string (readers "
+                                       "coerce it).")),
+    "jsonfeed.item.duplicate-id": (W, "Two items share an id."),
+    "jsonfeed.item.missing-content": (E, "An item has neither content_html nor content_text."),
+    "jsonfeed.attachment.missing-member": (E, "An attachment lacks url or mime_type."),
+    "jsonfeed.unknown-member": (W, ("A member JSON Feed does not define (extensions start with "
+                                   "an underscore).")),
+    # --- OPML 2.0
+    "opml.bad-version": (E, "The opml element's version is missing or not 1.0, 1.1 or 2.0."),
+    "opml.missing-head": (E, "opml has no head."),
+    "opml.missing-body": (E, "opml has no body."),
+    "opml.duplicate-element": (E, "An element allowed once appears more than once."),
+    "opml.body.empty": (E, "body has no outline."),
+    "opml.unknown-element": (E, ("An element without a namespace that OPML does not define "
+                                "here.")),
+    "opml.bad-date": (E, "dateCreated, dateModified or created is not an RFC 822 date-time."),
+    "opml.bad-email": (E, "ownerEmail is not an e-mail address."),
+    "opml.bad-url": (E, "ownerId, docs, xmlUrl, htmlUrl or url is not a full URL."),
+    "opml.bad-number": (E, "A window or scroll value is not a non-negative integer."),
+    "opml.bad-expansion-state": (E, ("expansionState is not a comma-separated list of line "
+                                    "numbers.")),
+    "opml.outline.missing-text": (E, "outline has no text attribute."),
+    "opml.outline.missing-xmlurl": (E, "outline type=\"rss\" has no xmlUrl attribute."),
+    "opml.outline.missing-url": (E, ("outline type=\"link\" or \"include\" has no url "
+                                    "attribute.")),
+    "opml.outline.bad-boolean": (E, "isComment or isBreakpoint is not \"true\" or \"false\"."),
+    "opml.outline.unexpected-text": (E, "outline contains text (it is an empty element)."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem found in a document. ``line`` is 1-based, None when it has no place."""
+
+    code: str
+    severity: Severity
+    message: str
+    line: int | None
+
+
+def finding(code: str, message: str, line: int | None) -> Finding:
+    """Build a Finding; the severity comes from the registry so it cannot drift."""
+    severity, _ = CODES[code]
+    return Finding(code, severity, message, line)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The outcome of checking one document."""
+
+    path: str
+    format: Format
+    findings: tuple[Finding, ...]
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "warning")

@@ -1,0 +1,387 @@
+"""RSS 2.0 checks (RSS Board specification 2.0.11 and its Best Practices Profile).
+
+Element names without a namespace are RSS's own: unknown ones are errors, because the
+spec allows new elements only "if those elements are defined in a namespace".
+Namespaced elements (content:encoded, dc:creator, media:*, ...) are accepted as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from lxml import etree
+
+from syndicate.check.findings import Finding
+from syndicate.check.tree import Sink, elements, line_of, resolve, same_location, split
+from syndicate.check.values import (
+    DateVerdict,
+    is_email,
+    is_http_url,
+    is_language_tag,
+    is_mime_type,
+    non_negative_int,
+    rfc822_check,
+    url_problem,
+)
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RSS1_NS = "http://purl.org/rss/1.0/"
+USERLAND_NS = "http://backend.userland.com/rss2"  # an old, harmless default namespace
+
+_CHANNEL_ONCE = ("title", "link", "description", "language", "copyright", "managingEditor",
+                 "webMaster", "pubDate", "lastBuildDate", "generator", "docs", "cloud", "ttl",
+                 "image", "rating", "textInput", "skipHours", "skipDays")
+_CHANNEL_KNOWN = frozenset(_CHANNEL_ONCE) | {"category", "item"}
+_ITEM_ONCE = ("title", "link", "description", "author", "comments", "guid", "pubDate",
+              "source")
+_ITEM_KNOWN = frozenset(_ITEM_ONCE) | {"category", "enclosure"}
+_IMAGE_KNOWN = frozenset(("url", "title", "link", "width", "height", "description"))
+_TEXTINPUT_KNOWN = frozenset(("title", "description", "name", "link"))
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_CONTACT = re.compile(r"\s*([^\s()<>]+)\s*(?:\((.*)\))?\s*\Z", re.DOTALL)
+
+
+def check_rss(root: etree._Element, location: str | None) -> list[Finding]:
+    """Check an RSS document (rss root, or rdf:RDF for RSS 1.0)."""
+    sink = Sink()
+    if split(root.tag) == (RDF_NS, "RDF"):
+        _rss1(root, sink)
+        return sink.findings
+    version = root.get("version")
+    if version not in ("2.0", "0.91", "0.92"):
+        sink.add("rss.bad-version",
+                 "rss element must have version=\"2.0\"" if version is None else
+                 f"rss version {version!r} is not 2.0", line_of(root))
+    g = _group(root, sink, "rss", frozenset(("channel",)), allow_items=True)
+    channels = g.get("channel", [])
+    if not channels:
+        sink.add("rss.missing-channel", "missing rss element: channel", line_of(root))
+    for extra in channels[1:]:
+        sink.add("rss.duplicate-channel", "rss contains more than one channel",
+                 line_of(extra))
+    for item in g.get("item", ()):
+        sink.add("rss.misplaced-item", "item must be inside channel", line_of(item))
+    if channels:
+        _Channel(sink, location).check(channels[0])
+    return sink.findings
+
+
+def _group(el: etree._Element, sink: Sink, parent: str, known: frozenset[str],
+           *, allow_items: bool = False) -> dict[str, list[etree._Element]]:
+    groups: dict[str, list[etree._Element]] = defaultdict(list)
+    for child in elements(el):
+        ns, name = split(child.tag)
+        if ns not in ("", USERLAND_NS):
+            if ns == ATOM_NS and name == "link":
+                groups["atom:link"].append(child)
+            continue
+        if name in known or (allow_items and name == "item"):
+            groups[name].append(child)
+        else:
+            sink.add("rss.unknown-element", f"undefined {parent} element: {name}",
+                     line_of(child))
+    return groups
+
+
+def _once(sink: Sink, g: dict[str, list[etree._Element]], parent: str,
+          names: tuple[str, ...]) -> None:
+    for name in names:
+        for extra in g.get(name, [])[1:]:
+            sink.add("rss.duplicate-element", f"{parent} contains more than one {name}",
+                     line_of(extra))
+
+
+def _value(el: etree._Element) -> str:
+    return (el.text or "").strip()
+
+
+def _url(sink: Sink, el: etree._Element, what: str, value: str | None = None) -> None:
+    v = _value(el) if value is None else value
+    if why := url_problem(v):
+        sink.add("rss.bad-url", f"{what} must be a full URL, got {v!r}: {why}", line_of(el))
+
+
+def _date(sink: Sink, el: etree._Element, code: str, what: str) -> None:
+    verdict, why = rfc822_check(el.text or "")
+    if verdict is DateVerdict.INVALID:
+        sink.add(code, f"{what} must be an RFC 822 date-time, got {el.text!r}: {why}",
+                 line_of(el))
+    elif verdict is DateVerdict.WRONG_WEEKDAY:
+        sink.add("rss.date.wrong-weekday", f"incorrect day of week in {what}: {why}",
+                 line_of(el))
+    elif verdict is DateVerdict.PROBLEMATIC:
+        sink.add("rss.date.problematic", f"problematical RFC 822 date in {what}: {why}",
+                 line_of(el))
+
+
+def _contact(sink: Sink, el: etree._Element, what: str) -> None:
+    value = el.text or ""
+    m = _CONTACT.match(value)
+    if m is None or not is_email(m.group(1)):
+        sink.add("rss.bad-email",
+                 f"{what} must be an e-mail address, optionally followed by a name in "
+                 f"parentheses, got {value!r}", line_of(el))
+    elif m.group(2) is None:
+        sink.add("rss.email-missing-name",
+                 f"{what} should be an e-mail address followed by the name in parentheses, "
+                 f"e.g. 'jane@example.com (Jane Doe)'", line_of(el))
+
+
+class _Channel:
+    def __init__(self, sink: Sink, location: str | None) -> None:
+        self.sink = sink
+        self.location = location
+
+    def check(self, channel: etree._Element) -> None:
+        sink = self.sink
+        g = _group(channel, sink, "channel", _CHANNEL_KNOWN)
+        for name, code in (("title", "rss.channel.missing-title"),
+                           ("link", "rss.channel.missing-link"),
+                           ("description", "rss.channel.missing-description")):
+            if name not in g:
+                sink.add(code, f"missing channel element: {name}", line_of(channel))
+        _once(sink, g, "channel", _CHANNEL_ONCE)
+        for el in g.get("link", ()):
+            _url(sink, el, "channel link")
+        for el in g.get("docs", ()):
+            _url(sink, el, "docs")
+        for el in g.get("language", ()):
+            if not is_language_tag(_value(el)):
+                sink.add("rss.bad-language",
+                         f"language {el.text!r} must be a language code such as en-us",
+                         line_of(el))
+        for name in ("managingEditor", "webMaster"):
+            for el in g.get(name, ()):
+                _contact(sink, el, name)
+        for name in ("pubDate", "lastBuildDate"):
+            for el in g.get(name, ()):
+                _date(sink, el, "rss.channel.bad-date", name)
+        for el in g.get("ttl", ()):
+            if non_negative_int(el.text or "") is None:
+                sink.add("rss.channel.bad-ttl",
+                         f"ttl must be a non-negative integer (minutes), got {el.text!r}",
+                         line_of(el))
+        for el in g.get("cloud", ()):
+            self._cloud(el)
+        for el in g.get("image", ()):
+            self._image(el, g)
+        for el in g.get("textInput", ()):
+            self._text_input(el)
+        for el in g.get("skipHours", ()):
+            self._skip(el, "hour", 24, "rss.skiphours.too-many")
+        for el in g.get("skipDays", ()):
+            self._skip(el, "day", 7, "rss.skipdays.too-many")
+        self._atom_links(channel, g.get("atom:link", []))
+        guids: dict[str, int] = {}
+        for item in g.get("item", ()):
+            self._item(item, guids)
+
+    def _atom_links(self, channel: etree._Element, links: list[etree._Element]) -> None:
+        sink = self.sink
+        selfs = []
+        for link in links:
+            href = link.get("href")
+            if href is None:
+                sink.add("rss.atom-link.missing-href", "atom:link must have an href attribute",
+                         line_of(link))
+            elif link.get("rel") == "self":
+                selfs.append((link, href))
+        if not selfs:
+            sink.add("rss.channel.missing-atom-self",
+                     "missing atom:link with rel=\"self\"", line_of(channel))
+        elif self.location is not None:
+            for link, href in selfs:
+                target = resolve(link, href, self.location)
+                if not same_location(target, self.location):
+                    sink.add("rss.channel.self-link-mismatch",
+                             f"self reference {target!r} doesn't match document location "
+                             f"{self.location!r}", line_of(link))
+
+    def _cloud(self, el: etree._Element) -> None:
+        sink = self.sink
+        for attr in ("domain", "port", "path", "registerProcedure", "protocol"):
+            if el.get(attr) is None:
+                sink.add("rss.cloud.missing-attribute", f"missing cloud attribute: {attr}",
+                         line_of(el))
+        port = el.get("port")
+        if port is not None and ((n := non_negative_int(port)) is None or n > 65535):
+            sink.add("rss.cloud.bad-port", f"cloud port must be an integer from 0 to 65535, "
+                                           f"got {port!r}", line_of(el))
+        protocol = el.get("protocol")
+        if protocol is not None and protocol not in ("xml-rpc", "soap", "http-post"):
+            sink.add("rss.cloud.bad-protocol",
+                     f"cloud protocol must be xml-rpc, soap or http-post, got {protocol!r}",
+                     line_of(el))
+
+    def _image(self, image: etree._Element, channel: dict[str, list[etree._Element]]) -> None:
+        sink = self.sink
+        g = _group(image, sink, "image", _IMAGE_KNOWN)
+        for name in ("url", "title", "link"):
+            if name not in g:
+                sink.add("rss.image.missing-element", f"missing image element: {name}",
+                         line_of(image))
+        _once(sink, g, "image", tuple(sorted(_IMAGE_KNOWN)))
+        for el in g.get("url", ()):
+            _url(sink, el, "image url")
+        for el in g.get("link", ()):
+            _url(sink, el, "image link")
+        for name, code, top in (("width", "rss.image.bad-width", 144),
+                                ("height", "rss.image.bad-height", 400)):
+            for el in g.get(name, ()):
+                n = non_negative_int(el.text or "")
+                if n is None or not 1 <= n <= top:
+                    sink.add(code, f"image {name} must be an integer from 1 to {top}, "
+                                   f"got {el.text!r}", line_of(el))
+        if g.get("title") and channel.get("title") and \
+                _value(g["title"][0]) != _value(channel["title"][0]):
+            sink.add("rss.image.title-mismatch", "image title doesn't match channel title",
+                     line_of(g["title"][0]))
+        if g.get("link") and channel.get("link") and \
+                _value(g["link"][0]) != _value(channel["link"][0]):
+            sink.add("rss.image.link-mismatch", "image link doesn't match channel link",
+                     line_of(g["link"][0]))
+
+    def _text_input(self, el: etree._Element) -> None:
+        sink = self.sink
+        g = _group(el, sink, "textInput", _TEXTINPUT_KNOWN)
+        for name in ("title", "description", "name", "link"):
+            if name not in g:
+                sink.add("rss.textinput.missing-element", f"missing textInput element: {name}",
+                         line_of(el))
+        _once(sink, g, "textInput", ("title", "description", "name", "link"))
+        for link in g.get("link", ()):
+            _url(sink, link, "textInput link")
+
+    def _skip(self, el: etree._Element, child: str, most: int, too_many: str) -> None:
+        sink = self.sink
+        g = _group(el, sink, "skipHours" if child == "hour" else "skipDays",
+                   frozenset((child,)))
+        values = g.get(child, [])
+        if len(values) > most:
+            sink.add(too_many, f"{split(el.tag)[1]} can not contain more than {most} {child} "
+                               "elements", line_of(el))
+        seen: set[str] = set()
+        for v in values:
+            text = _value(v)
+            if child == "hour":
+                n = non_negative_int(text)
+                if n is None or n > 23:
+                    sink.add("rss.skiphours.bad-hour",
+                             f"hour must be an integer between 0 and 23, got {v.text!r}",
+                             line_of(v))
+                    continue
+                text = str(n)
+            elif text not in _DAYS:
+                sink.add("rss.skipdays.bad-day",
+                         "day must be Monday, Tuesday, Wednesday, Thursday, Friday, Saturday "
+                         f"or Sunday, got {v.text!r}", line_of(v))
+                continue
+            if text in seen:
+                sink.add("rss.duplicate-value", f"{child} {text} is listed more than once",
+                         line_of(v))
+            seen.add(text)
+
+    def _item(self, item: etree._Element, guids: dict[str, int]) -> None:
+        sink = self.sink
+        g = _group(item, sink, "item", _ITEM_KNOWN)
+        if "title" not in g and "description" not in g:
+            sink.add("rss.item.missing-title-or-description",
+                     "item must contain either title or description", line_of(item))
+        _once(sink, g, "item", _ITEM_ONCE)
+        for el in g.get("link", ()):
+            _url(sink, el, "item link")
+        for el in g.get("comments", ()):
+            _url(sink, el, "comments")
+        for el in g.get("author", ()):
+            _contact(sink, el, "author")
+        for el in g.get("pubDate", ()):
+            _date(sink, el, "rss.item.bad-pubdate", "pubDate")
+        for el in g.get("source", ()):
+            url = el.get("url")
+            if url is None:
+                sink.add("rss.source.missing-url", "missing source attribute: url",
+                         line_of(el))
+            else:
+                _url(sink, el, "source url", url)
+        enclosures = g.get("enclosure", [])
+        for el in enclosures:
+            self._enclosure(el)
+        for el in enclosures[1:]:
+            sink.add("rss.item.multiple-enclosures", "item contains more than one enclosure",
+                     line_of(el))
+        if "guid" not in g:
+            sink.add("rss.item.missing-guid", "item should contain a guid element",
+                     line_of(item))
+        for el in g.get("guid", [])[:1]:
+            self._guid(el, guids)
+
+    def _guid(self, el: etree._Element, guids: dict[str, int]) -> None:
+        sink = self.sink
+        value = _value(el)
+        permalink = el.get("isPermaLink")
+        if permalink not in (None, "true", "false"):
+            sink.add("rss.guid.bad-ispermalink",
+                     f"isPermaLink attribute of guid must be 'true' or 'false', got "
+                     f"{permalink!r}", line_of(el))
+        if not value:
+            sink.add("rss.guid.empty", "guid must not be empty", line_of(el))
+            return
+        if permalink in (None, "true") and url_problem(value) is not None:
+            sink.add("rss.guid.not-url",
+                     f"guid must be a full URL, unless isPermaLink attribute is false: "
+                     f"{value!r}", line_of(el))
+        if value in guids:
+            sink.add("rss.item.duplicate-guid",
+                     f"guid {value!r} is also used by the item at line {guids[value]}",
+                     line_of(el))
+        else:
+            guids[value] = line_of(el) or 0
+
+    def _enclosure(self, el: etree._Element) -> None:
+        sink = self.sink
+        for attr in ("url", "length", "type"):
+            if el.get(attr) is None:
+                sink.add("rss.enclosure.missing-attribute",
+                         f"missing enclosure attribute: {attr}", line_of(el))
+        url = el.get("url")
+        if url is not None and not is_http_url(url):
+            sink.add("rss.enclosure.bad-url",
+                     f"enclosure url must be a full http URL, got {url!r}", line_of(el))
+        length = el.get("length")
+        if length is not None and non_negative_int(length) is None:
+            sink.add("rss.enclosure.bad-length",
+                     f"length attribute of enclosure must be a non-negative integer, got "
+                     f"{length!r}", line_of(el))
+        kind = el.get("type")
+        if kind is not None and not is_mime_type(kind):
+            sink.add("rss.enclosure.bad-type",
+                     f"type attribute of enclosure must be a valid MIME type, got {kind!r}",
+                     line_of(el))
+
+
+def _rss1(root: etree._Element, sink: Sink) -> None:
+    """RSS 1.0: the required channel and item elements only (reported once as limited)."""
+    sink.add("rss.rdf-limited",
+             "RSS 1.0 (RDF) is checked for its required elements only", line_of(root))
+    channel_tag = "{" + RSS1_NS + "}channel"
+    item_tag = "{" + RSS1_NS + "}item"
+    channels = [el for el in elements(root) if el.tag == channel_tag]
+    if not channels:
+        sink.add("rss.missing-channel", "missing rdf:RDF element: channel", line_of(root))
+    for extra in channels[1:]:
+        sink.add("rss.duplicate-channel", "rdf:RDF contains more than one channel",
+                 line_of(extra))
+    for channel in channels[:1]:
+        names = {split(c.tag)[1] for c in elements(channel) if split(c.tag)[0] == RSS1_NS}
+        for name, code in (("title", "rss.channel.missing-title"),
+                           ("link", "rss.channel.missing-link"),
+                           ("description", "rss.channel.missing-description")):
+            if name not in names:
+                sink.add(code, f"missing channel element: {name}", line_of(channel))
+    for item in (el for el in elements(root) if el.tag == item_tag):
+        names = {split(c.tag)[1] for c in elements(item) if split(c.tag)[0] == RSS1_NS}
+        if "title" not in names and "description" not in names:
+            sink.add("rss.item.missing-title-or-description",
+                     "item must contain either title or description", line_of(item))

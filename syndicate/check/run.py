@@ -1,0 +1,127 @@
+"""`syndicate check`: find the documents, check each, print the report, pick the exit code."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import quote
+
+from syndicate.check.core import MAX_BYTES, check_bytes
+from syndicate.check.findings import CheckResult, finding
+from syndicate.check.output import render_json, render_junit, render_text
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+FEED_SUFFIXES = frozenset((".atom", ".rss", ".xml", ".json", ".opml"))
+
+
+def _unreadable(path: str, why: str) -> CheckResult:
+    return CheckResult(path, "unknown", (finding("file.unreadable", why, None),))
+
+
+def _too_large(path: str, size: int) -> CheckResult:
+    return CheckResult(path, "unknown", (finding(
+        "file.too-large", f"{size} bytes is more than the {MAX_BYTES}-byte cap; not read",
+        None),))
+
+
+def _location(base_url: str | None, rel: str | None) -> str | None:
+    """Where a file is served: ``base_url`` itself, or ``rel`` below it for folder members."""
+    if base_url is None or rel is None:
+        return base_url
+    return base_url.rstrip("/") + "/" + quote(rel, safe="/")
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Feed files below ``folder``, recursively, in a stable order (symlinked folders are
+    not followed, so a link loop cannot trap the walk)."""
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if os.path.splitext(name)[1].lower() in FEED_SUFFIXES:
+                yield Path(dirpath) / name
+
+
+def check_file(file: Path, shown: str, location: str | None) -> CheckResult:
+    """Check one file; it is stat'ed first so an oversized file is never read."""
+    try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            return _too_large(shown, size)
+        with file.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        return _unreadable(shown, exc.strerror or str(exc))
+    if len(data) > MAX_BYTES:  # the file grew after stat
+        return _too_large(shown, len(data))
+    return check_bytes(data, path=shown, base_url=location)
+
+
+def _stdin(location: str | None) -> CheckResult:
+    try:
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
+    except OSError as exc:
+        return _unreadable("-", exc.strerror or str(exc))
+    if len(data) > MAX_BYTES:
+        return _too_large("-", len(data))
+    return check_bytes(data, path="-", base_url=location)
+
+
+def collect(paths: Sequence[str], base_url: str | None) -> tuple[list[CheckResult], bool]:
+    """Check every document named by ``paths``; the flag says some input was unusable."""
+    results: list[CheckResult] = []
+    unusable = False
+    for arg in paths:
+        if arg == "-":
+            results.append(_stdin(base_url))
+            continue
+        p = Path(arg)
+        if p.is_dir():
+            found = False
+            for file in _walk(p):
+                found = True
+                rel = file.relative_to(p).as_posix()
+                results.append(check_file(file, file.as_posix(), _location(base_url, rel)))
+            if not found:
+                log.error("syndicate check: no .atom .rss .xml .json or .opml files in %s", arg)
+                unusable = True
+        elif p.exists():
+            location = base_url
+            if base_url is not None and base_url.endswith("/"):
+                location = base_url + quote(p.name)
+            results.append(check_file(p, arg, location))
+        else:
+            results.append(_unreadable(arg, "no such file or folder"))
+    for r in results:
+        if any(f.code == "file.unreadable" for f in r.findings):
+            unusable = True
+    return results, unusable
+
+
+def run_check(paths: Sequence[str], *, output_format: str, strict: bool,
+              base_url: str | None, out: TextIO) -> int:
+    """Check ``paths`` and write the report to ``out``.
+
+    Exit code: 2 when an input could not be read (or a folder held no feeds), else 1 when
+    there are errors (or warnings under ``strict``), else 0.
+    """
+    if output_format not in ("text", "json", "junit"):
+        log.error("syndicate check: unknown output format %r", output_format)
+        return EXIT_USAGE
+    results, unusable = collect(paths, base_url)
+    if output_format == "json":
+        out.write(render_json(results))
+    elif output_format == "junit":
+        out.write(render_junit(results, strict=strict))
+    else:
+        out.write(render_text(results))
+    if unusable:
+        return EXIT_USAGE
+    if any(r.errors or (strict and r.warnings) for r in results):
+        return EXIT_PROBLEMS
+    return EXIT_OK

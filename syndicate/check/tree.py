@@ -1,0 +1,93 @@
+"""Small helpers shared by the XML format checkers: a findings sink and element access."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from lxml import etree
+
+from syndicate.check.findings import Finding, finding
+
+XML_NS = "{http://www.w3.org/XML/1998/namespace}"
+
+
+class Sink:
+    """Collects findings for one document (a plain accumulator, local to one check)."""
+
+    __slots__ = ("findings",)
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+
+    def add(self, code: str, message: str, line: int | None) -> None:
+        self.findings.append(finding(code, message, line))
+
+
+def line_of(el: etree._Element) -> int | None:
+    """The element's 1-based source line (lxml's stubs leave ``sourceline`` untyped)."""
+    line: int | None = el.sourceline  # type: ignore[assignment]
+    return line
+
+
+def elements(el: etree._Element) -> Iterator[etree._Element]:
+    """Child elements, skipping comments, processing instructions and entity nodes."""
+    for child in el:
+        if isinstance(child.tag, str):
+            yield child
+
+
+def split(tag: str) -> tuple[str, str]:
+    """``{ns}name`` -> (ns, name); no namespace -> ("", name)."""
+    if tag[0] == "{":
+        ns, _, name = tag[1:].partition("}")
+        return ns, name
+    return "", tag
+
+
+def text(el: etree._Element) -> str:
+    """All character data inside ``el`` (direct and nested)."""
+    return "".join(str(t) for t in el.itertext())
+
+
+def has_child_elements(el: etree._Element) -> bool:
+    return any(True for _ in elements(el))
+
+
+def base_of(el: etree._Element, location: str | None) -> str | None:
+    """The base IRI in effect at ``el``: xml:base attributes resolved against the location."""
+    chain: list[str] = []
+    node: etree._Element | None = el
+    while node is not None:
+        b = node.get(XML_NS + "base")
+        if b is not None:
+            chain.append(b)
+        node = node.getparent()
+    base = location
+    for b in reversed(chain):
+        base = urljoin(base, b) if base else b
+    return base
+
+
+def resolve(el: etree._Element, href: str, location: str | None) -> str:
+    base = base_of(el, location)
+    return urljoin(base, href) if base else href
+
+
+def same_location(a: str, b: str) -> bool:
+    """URL equality ignoring scheme/host case, default ports and an empty path."""
+    return _normal(a) == _normal(b)
+
+
+def _normal(url: str) -> str:
+    try:
+        p = urlsplit(url.strip())
+        host = (p.hostname or "").lower()
+        port = p.port
+    except ValueError:
+        return url.strip()
+    scheme = p.scheme.lower()
+    if port is not None and not ((scheme == "http" and port == 80)
+                                 or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    return urlunsplit((scheme, host, p.path or "/", p.query, ""))

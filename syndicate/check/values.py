@@ -1,0 +1,182 @@
+"""Syntax checks for the values feeds carry: dates, IRIs/URLs, media types, e-mail, languages.
+
+Pure functions over strings; each returns None when the value is fine, or a short reason.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+from enum import Enum
+
+# --- RFC 3339 ---------------------------------------------------------------------------
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))\Z", re.ASCII)
+
+
+def _bad_ymd(year: int, month: int, day: int) -> str | None:
+    if not 1 <= month <= 12:
+        return f"month {month:02d} does not exist"
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        return f"day {day:02d} does not exist in {year:04d}-{month:02d}"
+    return None
+
+
+def rfc3339_problem(value: str, *, strict_case: bool = True) -> str | None:
+    """Why ``value`` is not an RFC 3339 date-time, or None.
+
+    ``strict_case`` enforces RFC 4287 section 3.3 (uppercase "T" and "Z"); surrounding
+    whitespace is never allowed.
+    """
+    m = _RFC3339.match(value)
+    if m is None:
+        return "not in the form YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM)"
+    if strict_case and ("t" in value or value.endswith("z")):
+        return "the T and Z must be uppercase"
+    year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
+    reason = _bad_ymd(year, month, day)
+    if reason:
+        return reason
+    if hour > 23 or minute > 59 or second > 60:
+        return "time of day out of range"
+    if m.group(9) is not None and (int(m.group(9)) > 23 or int(m.group(10)) > 59):
+        return "time zone offset out of range"
+    return None
+
+
+# --- RFC 822 (as amended by RFC 1123 / 2822) --------------------------------------------
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_RFC822 = re.compile(
+    r"\s*(?:(" + "|".join(_DAYS) + r"),\s*)?(\d{1,2})\s+(" + "|".join(_MONTHS) + r")\s+"
+    r"(\d{4}|\d{2})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s+"
+    r"(UT|GMT|[ECMP][SD]T|[A-IK-Za-ik-z]|[+-]\d{4})\s*\Z", re.ASCII)
+
+
+class DateVerdict(Enum):
+    OK = "ok"
+    INVALID = "invalid"
+    WRONG_WEEKDAY = "wrong-weekday"
+    PROBLEMATIC = "problematic"
+
+
+def rfc822_check(value: str) -> tuple[DateVerdict, str]:
+    """Judge an RFC 822 date-time; returns the verdict and a reason for anything but OK."""
+    m = _RFC822.match(value)
+    if m is None:
+        return DateVerdict.INVALID, "not in the form 'Wed, 02 Oct 2002 13:00:00 GMT'"
+    dow, day_s, mon, year_s, hh, mm, ss, zone = m.groups()
+    year = int(year_s)
+    if len(year_s) == 2:
+        year += 2000 if year < 50 else 1900
+    month = _MONTHS.index(mon) + 1
+    day = int(day_s)
+    reason = _bad_ymd(year, month, day)
+    if reason:
+        return DateVerdict.INVALID, reason
+    if int(hh) > 23 or int(mm) > 59 or (ss is not None and int(ss) > 60):
+        return DateVerdict.INVALID, "time of day out of range"
+    if zone[0] in "+-" and (int(zone[1:3]) > 23 or int(zone[3:]) > 59):
+        return DateVerdict.INVALID, "time zone offset out of range"
+    if dow is not None:
+        actual = _DAYS[datetime.date(year, month, day).weekday()]
+        if actual != dow:
+            return DateVerdict.WRONG_WEEKDAY, (f"{year:04d}-{month:02d}-{day:02d} is a {actual}, " \
+                                              f"not a {dow}")
+    if len(year_s) == 2:
+        return DateVerdict.PROBLEMATIC, "two-digit year; use four digits"
+    if len(zone) == 1:
+        return DateVerdict.PROBLEMATIC, f"military time zone {zone!r} is ambiguous"
+    return DateVerdict.OK, ""
+
+
+# --- IRIs and URLs ----------------------------------------------------------------------
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+# Characters never allowed in an IRI (RFC 3987): controls, space and the "unwise" set.
+_FORBIDDEN = re.compile(r"[\x00-\x20\x7f-\x9f<>\"{}|\\^`]|%(?![0-9A-Fa-f]{2})")
+_HIER_HOST = re.compile(r"//([^/?#]*)")
+_HOST = re.compile(r"(?:[^@]*@)?(\[[0-9A-Fa-f:.]+\]|[^\[\]:@]*)(?::(\d*))?\Z", re.ASCII)
+
+
+def iri_problem(value: str, *, absolute: bool = False, ascii_only: bool = False) -> str | None:
+    """Why ``value`` is not an IRI reference (or absolute IRI / ASCII URI), or None."""
+    if value == "":
+        return "empty"
+    m = _FORBIDDEN.search(value)
+    if m is not None:
+        ch = m.group(0)
+        return "bad percent-escape" if ch == "%" else f"character {ch!r} not allowed"
+    if ascii_only and not value.isascii():
+        return "non-ASCII characters (an IRI) where a URI is expected"
+    if value.count("#") > 1:
+        return "more than one '#'"
+    scheme = _SCHEME.match(value)
+    if scheme is None:
+        if absolute:
+            return "not absolute (no scheme)"
+        rest = value
+        if ":" in value.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]:
+            return "a colon in the first path segment of a relative reference"
+    else:
+        rest = value[scheme.end():]
+        name = scheme.group(0)[:-1].lower()
+        if name in ("http", "https") and not rest.startswith("//"):
+            return f"{name} URL without '//host'"
+    host = _HIER_HOST.match(rest)
+    if host is not None:
+        hm = _HOST.match(host.group(1))
+        if hm is None:
+            return "malformed authority (host/port)"
+        if scheme is not None and scheme.group(0)[:-1].lower() in ("http", "https") \
+                and hm.group(1) == "":
+            return "empty host"
+    elif "[" in rest or "]" in rest:
+        return "'[' or ']' outside an IPv6 host"
+    return None
+
+
+def url_problem(value: str) -> str | None:
+    """Why ``value`` is not a full (absolute, ASCII) URL as RSS and OPML expect, or None."""
+    return iri_problem(value.strip(), absolute=True, ascii_only=True)
+
+
+def is_http_url(value: str) -> bool:
+    lowered = value.strip().lower()
+    return lowered.startswith(("http://", "https://")) and url_problem(value) is None
+
+
+# --- the rest -------------------------------------------------------------------------
+
+_TOKEN = r"[A-Za-z0-9!#$&^_.+\-]+"
+_MIME = re.compile(
+    _TOKEN + "/" + _TOKEN + r"(?:\s*;\s*" + _TOKEN + r"=(?:\"[^\"]*\"|" + _TOKEN + r"))*\Z")
+_LANG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*\Z")
+_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]+)*"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*"
+    r"\Z")
+_NON_NEG = re.compile(r"\d+\Z", re.ASCII)
+
+
+def is_mime_type(value: str) -> bool:
+    return _MIME.match(value) is not None
+
+
+def is_language_tag(value: str) -> bool:
+    return _LANG.match(value) is not None
+
+
+def is_email(value: str) -> bool:
+    return _EMAIL.match(value) is not None
+
+
+def non_negative_int(value: str) -> int | None:
+    """The integer in ``value`` (digits only, surrounding whitespace tolerated) or None."""
+    v = value.strip()
+    return int(v) if _NON_NEG.match(v) else None
