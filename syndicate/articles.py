@@ -149,15 +149,18 @@ def read_article(file: Path, path: str, *, max_bytes: int) -> Article | Rejectio
         if os.path.islink(file) and _leaves_source(file, path):
             return Rejection(path, "symlink points outside the source folder; not read")
         fd = os.open(file, _OPEN_FLAGS)
-        with os.fdopen(fd, "rb") as fh:
-            info = os.fstat(fh.fileno())
+        try:
+            info = os.fstat(fd)  # the opened file itself: no race with a swapped path
             if stat.S_ISDIR(info.st_mode):
                 return Rejection(path, "is a folder, not a file")
             if not stat.S_ISREG(info.st_mode):
                 return Rejection(path, "not a regular file (device, FIFO or socket)")
             if info.st_size > max_bytes:
                 return _too_large(path, info.st_size, max_bytes)
-            data = fh.read(max_bytes + 1)
+            with os.fdopen(fd, "rb", closefd=False) as fh:
+                data = fh.read(max_bytes + 1)
+        finally:
+            os.close(fd)
     except OSError as exc:
         return Rejection(path, f"cannot read: {exc.strerror or exc}")
     if len(data) > max_bytes:
