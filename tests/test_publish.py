@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from syndicate import publish
 from syndicate.publish import UnsafePathError, prune, write_if_changed
 from syndicate.slug import slugify
 
@@ -111,7 +110,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path,
     def broken_replace(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(publish.os, "replace", broken_replace)
+    monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError):
         write_if_changed(tmp_path, "all.atom", b"new")
     assert (tmp_path / "all.atom").read_bytes() == b"old"
@@ -123,7 +122,7 @@ def test_a_failed_fsync_leaves_no_temporary(tmp_path: Path,
     def broken_fsync(fd: int) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(publish.os, "fsync", broken_fsync)
+    monkeypatch.setattr(os, "fsync", broken_fsync)
     with pytest.raises(OSError):
         write_if_changed(tmp_path, "topics/a.atom", b"new")
     assert not (tmp_path / "topics" / "a.atom").exists()
