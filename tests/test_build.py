@@ -1,0 +1,370 @@
+"""The build pipeline end to end: accounting, exit codes, stale feeds, parallel parsing,
+WebSub pings, and the no-change rebuild that does nothing.
+
+Helpers here (``make_site``, ``article``, ``build``, ``snapshot``) are shared with the
+index, report and explain tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from syndicate import cli
+from syndicate.articles import iter_source_files
+from syndicate.build import BuildOptions, BuildResult, discover, run_build
+from syndicate.config import Config, load_config
+from syndicate.lock import acquire_lock
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "articles"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS = SHARED / "corpus"
+
+CONFIG = """\
+[site]
+title = "Test Site"
+base_url = "https://feeds.example.org/"
+home_url = "https://news.example.org/"
+language = "en"
+
+[source]
+folder = "src"
+patterns = {patterns}
+
+[selection]
+min_quality = 50
+items_per_feed = {items}
+
+[output]
+folder = "out"
+
+[websub]
+hubs = {hubs}
+
+[state]
+folder = "state"
+"""
+
+
+def make_site(root: Path, *, patterns: tuple[str, ...] = ("*.md",), items: int = 50,
+              hubs: tuple[str, ...] = (), source: Path | None = None) -> Config:
+    """A config in ``root`` (src/, out/, state/); ``source`` is copied into src/."""
+    root.mkdir(parents=True, exist_ok=True)
+    text = CONFIG.format(patterns=list(patterns), items=items, hubs=list(hubs))
+    (root / "config.toml").write_text(text.replace("'", '"'), encoding="utf-8")
+    if source is not None:
+        shutil.copytree(source, root / "src")
+    else:
+        (root / "src").mkdir(exist_ok=True)
+    return load_config(root / "config.toml")
+
+
+def article(folder: Path, name: str, *, title: str = "A story", quality: int = 80,
+            published: str = "true", topics: tuple[str, ...] = ("Power Apps",),
+            provider: tuple[str, str] = ("Tech Herald", "techherald.example.com"),
+            url: str | None = None, when: str = "2024-03-01T10:00:00Z") -> Path:
+    """Write one well-formed record; returns its path."""
+    link = url or f"https://news.example.com/{name.removesuffix('.md')}"
+    topic_lines = "".join(f"  - {t}\n" for t in topics)
+    text = (f"---\ntitle: \"{title}\"\nexcerpt: \"About {title}.\"\n"
+            f"publishedDateTime: {when}\nwebUrl: \"{link}\"\ntype: article\n"
+            f"quality: {quality}\nheat: {quality}\npublished: {published}\n"
+            f"provider:\n  name: {provider[0]}\n  domain: {provider[1]}\n"
+            f"topics:\n{topic_lines}---\n")
+    file = folder / name
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(text, encoding="utf-8")
+    return file
+
+
+BROKEN = "---\ntitle: \"unterminated\nquality: [1, 2\n---\n"
+
+
+def build(config: Config, **options: Any) -> BuildResult:
+    return run_build(config, BuildOptions(**options))
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` (relative POSIX path -> bytes)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def small_site(root: Path) -> Config:
+    config = make_site(root)
+    src = config.source.folder
+    article(src, "2024-03-01-one.md", title="One", topics=("Power Apps", "AI Builder"))
+    article(src, "2024-03-02-two.md", title="Two", quality=30, when="2024-03-02T10:00:00Z")
+    article(src, "2024-03-03-three.md", title="Three", published="false",
+            when="2024-03-03T10:00:00Z")
+    article(src, "nested/2024-03-04-four.md", title="Four", topics=("Teams integration",),
+            provider=("Other News", "other.example.net"), when="2024-03-04T10:00:00Z")
+    (src / "2024-03-05-broken.md").write_text(BROKEN, encoding="utf-8")
+    (src / "notes.txt").write_text("not an article", encoding="utf-8")
+    return config
+
+
+def statuses(result: BuildResult) -> dict[str, str]:
+    return {o.path: o.status for o in result.outcomes}
+
+
+# --- accounting ------------------------------------------------------------------------
+
+def test_every_file_ends_in_exactly_one_state(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    result = build(config)
+    assert statuses(result) == {
+        "2024-03-01-one.md": "selected",
+        "2024-03-02-two.md": "filtered",
+        "2024-03-03-three.md": "filtered",
+        "2024-03-05-broken.md": "rejected",
+        "nested/2024-03-04-four.md": "selected",
+    }
+    assert result.read == 5 == result.selected + result.filtered + result.rejected
+    reasons = {o.path: o.reason for o in result.outcomes}
+    assert reasons["2024-03-02-two.md"] == "quality 30 < 50"
+    assert reasons["2024-03-03-three.md"] == "unpublished"
+    broken = next(o for o in result.outcomes if o.status == "rejected")
+    assert broken.line is not None and broken.column is not None
+
+
+def test_feeds_hold_the_selected_articles(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    result = build(config)
+    out = config.output.folder
+    all_atom = (out / "all.atom").read_text(encoding="utf-8")
+    assert "One" in all_atom and "Four" in all_atom and "Two" not in all_atom
+    paths = {o.path for o in result.feeds}
+    assert {"all.atom", "all.rss", "all.json"} <= paths
+    assert any(p.startswith("topics/") for p in paths)
+    assert any(p.startswith("providers/") for p in paths)
+    assert all((out / p).is_file() for p in paths)
+    assert (out / "feeds.opml").is_file() and (out / "index.html").is_file()
+    assert next(o for o in result.feeds if o.path == "all.atom").items == 2
+
+
+def test_sample_articles_build_with_every_file_accounted(tmp_path: Path) -> None:
+    config = make_site(tmp_path, source=SAMPLES)
+    result = build(config)
+    files = sorted(p.relative_to(SAMPLES).as_posix() for p in SAMPLES.rglob("*.md"))
+    assert sorted(o.path for o in result.outcomes) == files
+    assert result.selected > 0 and result.parsed == len(files)
+    assert result.read == result.selected + result.filtered + result.rejected
+
+
+def test_real_corpus_builds_with_every_file_accounted(tmp_path: Path) -> None:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not available")
+    config = make_site(tmp_path, patterns=("*.md", "*.txt"), source=CORPUS)
+    result = build(config)
+    assert result.read == 197
+    assert len({o.path for o in result.outcomes}) == 197
+    assert result.selected + result.filtered + result.rejected == 197
+    assert result.selected > 0
+    # The two records sharing one webUrl: one of them is filtered as a duplicate.
+    assert any(o.reason.startswith("duplicate of ") for o in result.outcomes)
+
+
+def test_discovery_finds_exactly_what_iter_source_files_finds(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    src = config.source.folder
+    (src / ".hidden").mkdir()
+    article(src / ".hidden", "2024-01-01-secret.md")
+    (src / ".dotfile.md").write_text(BROKEN, encoding="utf-8")
+    (src / "UPPER.MD").write_text(BROKEN, encoding="utf-8")
+    (src / "dir.md").mkdir()
+    os.symlink(src / "2024-03-01-one.md", src / "link.md")
+    os.symlink(tmp_path / "nowhere", src / "dangling.md")
+    os.symlink(src / "nested", src / "linked-folder")
+    expected = sorted(p.relative_to(src).as_posix()
+                      for p in iter_source_files(src, config.source.patterns))
+    assert sorted(f.rel for f in discover(config)) == expected
+    # ...and each of them is accounted for by a build.
+    result = build(config)
+    assert sorted(o.path for o in result.outcomes) == expected
+    assert statuses(result)["dangling.md"] == "rejected"
+    assert statuses(result)["link.md"] == "filtered"  # the same story as its target
+    assert "dir.md" not in statuses(result)  # a folder named like an article is a folder
+
+
+# --- no change, one change ------------------------------------------------------------
+
+def test_nothing_changed_rebuild_parses_nothing_and_writes_nothing(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    first = build(config)
+    assert first.parsed == 5 and first.written > 0
+    before, stamps = snapshot(config.output.folder), mtimes(config.output.folder)
+    second = build(config)
+    assert (second.parsed, second.reused, second.rendered, second.written) == (0, 5, 0, 0)
+    assert second.skipped_render
+    assert snapshot(config.output.folder) == before
+    assert mtimes(config.output.folder) == stamps
+    # Same accounting as the build that did the work.
+    assert second.outcomes == first.outcomes
+    assert [(o.path, o.items) for o in second.outputs] == [
+        (o.path, o.items) for o in first.outputs]
+
+
+def test_deleted_output_file_is_rewritten_on_a_no_change_run(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    build(config)
+    before = snapshot(config.output.folder)
+    (config.output.folder / "all.atom").unlink()
+    result = build(config)
+    assert result.parsed == 0 and result.written == 1
+    assert snapshot(config.output.folder) == before
+
+
+def test_one_changed_file_reparses_one_and_rewrites_only_its_feeds(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    build(config)
+    before = snapshot(config.output.folder)
+    article(config.source.folder, "nested/2024-03-04-four.md", title="Four, revised",
+            topics=("Teams integration",), provider=("Other News", "other.example.net"),
+            when="2024-03-04T10:00:00Z")
+    result = build(config)
+    assert result.parsed == 1 and result.reused == 4
+    after = snapshot(config.output.folder)
+    changed = {p for p in after if after[p] != before.get(p)}
+    assert "all.atom" in changed
+    assert changed == {o.path for o in result.outputs if o.changed}
+    # Feeds that do not carry the article are untouched.
+    assert not any(p.startswith("topics/power-apps") for p in changed)
+    assert "Four, revised" in after["all.atom"].decode("utf-8")
+
+
+# --- parallel --------------------------------------------------------------------------
+
+def test_parallel_build_writes_the_same_bytes_as_one_process(tmp_path: Path) -> None:
+    source = CORPUS if CORPUS.is_dir() else SAMPLES
+    patterns = ("*.md", "*.txt") if source == CORPUS else ("*.md",)
+    one = make_site(tmp_path / "one", patterns=patterns, source=source)
+    many = make_site(tmp_path / "many", patterns=patterns, source=source)
+    (many.source.folder / "zz-broken.md").write_text(BROKEN, encoding="utf-8")
+    (one.source.folder / "zz-broken.md").write_text(BROKEN, encoding="utf-8")
+    r1 = build(one, jobs=1)
+    rn = build(many, jobs=3, parallel_threshold=1)
+    assert r1.parsed == rn.parsed > 100
+    assert snapshot(one.output.folder) == snapshot(many.output.folder)
+    assert r1.outcomes == rn.outcomes
+
+
+def test_no_index_builds_the_same_bytes_and_leaves_no_index(tmp_path: Path) -> None:
+    a = small_site(tmp_path / "a")
+    b = small_site(tmp_path / "b")
+    build(a)
+    result = build(b, use_index=False)
+    assert result.parsed == 5
+    assert snapshot(a.output.folder) == snapshot(b.output.folder)
+    assert not (b.state_folder / "index.sqlite").exists()
+    assert build(b, use_index=False).parsed == 5  # nothing remembered
+
+
+# --- stale feeds -----------------------------------------------------------------------
+
+def test_feed_of_vanished_topic_is_stale_and_kept_without_prune(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    build(config)
+    out = config.output.folder
+    four = config.source.folder / "nested/2024-03-04-four.md"
+    topic_feeds = {p for p in snapshot(out) if p.startswith("topics/teams-integration")}
+    assert topic_feeds
+    four.unlink()
+    result = build(config)
+    assert set(result.stale) >= topic_feeds
+    assert all((out / p).exists() for p in topic_feeds)
+    assert "teams-integration" not in (out / "feeds.opml").read_text(encoding="utf-8")
+    assert "Four" not in (out / "all.atom").read_text(encoding="utf-8")
+    assert "nested/2024-03-04-four.md" not in statuses(result)
+
+    pruned = build(config, prune=True)
+    assert set(pruned.pruned) == set(result.stale)
+    assert pruned.stale == ()
+    assert not any((out / p).exists() for p in topic_feeds)
+
+
+# --- the command: exit codes and messages -----------------------------------------------
+
+def run_cli(config: Config, *extra: str) -> int:
+    return cli.main(["build", "--config", str(config.path), *extra])
+
+
+def test_strict_exits_1_when_a_file_is_rejected(tmp_path: Path,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    config = small_site(tmp_path)
+    with caplog.at_level(logging.INFO):
+        assert run_cli(config) == 0
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(w.startswith("2024-03-05-broken.md:") and w.count(":") >= 3 for w in warnings)
+    summary = [r.getMessage() for r in caplog.records if r.getMessage().startswith("read ")]
+    assert summary and "5 files" in summary[-1] and "1 rejected" in summary[-1]
+    assert run_cli(config, "--strict") == 1
+    (config.source.folder / "2024-03-05-broken.md").unlink()
+    assert run_cli(config, "--strict") == 0
+
+
+def test_unwritable_output_folder_exits_2_with_one_line(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = small_site(tmp_path)
+    config.output.folder.write_text("a file where the output folder should be")
+    assert run_cli(config) == 2
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and str(config.output.folder) in errors[0].getMessage()
+    assert errors[0].exc_info is None
+
+
+def test_missing_source_folder_exits_2(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    shutil.rmtree(config.source.folder)
+    assert run_cli(config) == 2
+    assert not config.output.folder.exists()
+
+
+def test_busy_lock_exits_3(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = small_site(tmp_path)
+    with acquire_lock(config.state_folder, 0.0):
+        assert run_cli(config) == 3
+    assert any("another build is running" in r.getMessage() for r in caplog.records)
+    assert run_cli(config) == 0
+
+
+# --- WebSub ------------------------------------------------------------------------------
+
+def test_websub_hubs_are_pinged_for_changed_feeds_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import syndicate.websub
+
+    calls: list[tuple[tuple[str, ...], list[str]]] = []
+
+    def fake_ping(hubs: tuple[str, ...], urls: list[str], **kw: Any) -> list[Any]:
+        calls.append((tuple(hubs), list(urls)))
+        return []
+
+    monkeypatch.setattr(syndicate.websub, "ping_hubs", fake_ping)
+    config = small_site(tmp_path)
+    config = dataclasses.replace(config, websub=dataclasses.replace(
+        config.websub, hubs=("https://hub.example.org/",)))
+    build(config)
+    assert len(calls) == 1
+    assert "https://feeds.example.org/all.atom" in calls[0][1]
+    assert all(u.startswith("https://feeds.example.org/") for u in calls[0][1])
+    build(config)
+    assert len(calls) == 1  # nothing changed, nobody pinged
+    article(config.source.folder, "2024-03-06-five.md", title="Five",
+            topics=("Power Apps",), when="2024-03-06T10:00:00Z")
+    build(config)
+    assert len(calls) == 2
+    assert "https://feeds.example.org/topics/power-apps.atom" in calls[1][1]
+    assert not any("teams-integration" in u for u in calls[1][1])
