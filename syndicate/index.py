@@ -55,6 +55,9 @@ SCHEMA = 2
 # Coarse file systems (FAT: 2 s, some network mounts: 1 s) round mtimes; anything
 # modified this close to the moment we read it may change again without a new mtime.
 RACY_WINDOW_NS = 2_000_000_000
+# How long to wait for a reader (``syndicate explain``) to let go before writing; past
+# it the index counts as locked and is rebuilt.
+BUSY_TIMEOUT_SECONDS = 5.0
 # SQLite's default limit on host parameters is 999 in old builds; stay well below.
 _CHUNK = 500
 
@@ -380,7 +383,7 @@ class Index:
 
 def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves — one transaction per run.
-    conn = sqlite3.connect(target, isolation_level=None, timeout=5.0, uri=uri)
+    conn = sqlite3.connect(target, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS, uri=uri)
     return conn
 
 

@@ -1,0 +1,309 @@
+"""The incremental index: what is reused, what invalidates it, and how a damaged index
+is rebuilt without ever changing the output."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import sqlite3
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from test_build import BROKEN, article, build, mtimes, small_site, snapshot, statuses
+
+import syndicate
+import syndicate.index
+from syndicate.index import (
+    INDEX_FILE_NAME,
+    IndexCorrupt,
+    decode,
+    encode,
+    open_index,
+    open_readonly,
+    read_key,
+)
+from syndicate.model import Article, Image, Provider, RelatedLink, Rejection
+
+OLD_NS = 1_600_000_000 * 10**9  # 2020-09-13: safely outside the racy window
+
+
+def index_file(config: object) -> Path:
+    return config.state_folder / INDEX_FILE_NAME  # type: ignore[attr-defined]
+
+
+def indexed_paths(config: object) -> list[str]:
+    conn = sqlite3.connect(index_file(config))
+    try:
+        return [p for (p,) in conn.execute("SELECT path FROM files ORDER BY path")]
+    finally:
+        conn.close()
+
+
+def age(folder: Path) -> None:
+    """Give every source file an old mtime, so no entry is racy."""
+    for p in folder.rglob("*"):
+        if p.is_file():
+            os.utime(p, ns=(OLD_NS, OLD_NS))
+
+
+# --- codec -------------------------------------------------------------------------------
+
+def full_article() -> Article:
+    when = datetime(2021, 6, 2, 16, 12, 27, 123456, tzinfo=UTC)
+    return Article(
+        path="a/b.md", link="https://x.example/a?b=1", title="T & <t> “q”", excerpt="É\u2028x",
+        published=when, updated=datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC), type="video",
+        quality=137.5, heat=None, is_published=True, provider=Provider("P", "p.example"),
+        topics=("Power Apps", "IBM AI"), images=(Image("https://i.example/1.jpg", 800, None),),
+        related=(RelatedLink("https://r.example/", "R"),),
+        embed_url="https://www.youtube.com/embed/x", warnings=("image 2 dropped: not http",))
+
+
+def test_records_round_trip_exactly() -> None:
+    for record in (full_article(), Rejection("c.md", "YAML error: boom", 3, 7),
+                   Rejection("d.md", "too large", None, None),
+                   dataclasses.replace(full_article(), provider=None, quality=12, heat=3)):
+        e = encode(record, size=10, mtime_ns=OLD_NS, data=b"x", read_at_ns=time.time_ns())
+        assert decode(e.path, e.kind, e.light, e.body, e.digest) == record
+        back = decode(e.path, e.kind, e.light, e.body, e.digest)
+        if isinstance(record, Article):
+            assert type(back.quality) is type(record.quality)  # type: ignore[union-attr]
+
+
+def test_damaged_record_raises_index_corrupt_not_a_crash() -> None:
+    e = encode(full_article(), size=1, mtime_ns=OLD_NS, data=b"x", read_at_ns=time.time_ns())
+    with pytest.raises(IndexCorrupt):
+        decode(e.path, e.kind, e.light, e.body[:-3] + b"zzz", e.digest)
+    with pytest.raises(IndexCorrupt):
+        decode(e.path, 7, e.light, e.body, e.digest)
+
+
+def test_recent_mtime_is_racy_old_one_is_not() -> None:
+    now = time.time_ns()
+    rec = Rejection("x.md", "r")
+    assert encode(rec, size=1, mtime_ns=now, data=b"", read_at_ns=now).racy
+    assert encode(rec, size=1, mtime_ns=now + 10**12, data=b"", read_at_ns=now).racy  # future
+    assert not encode(rec, size=1, mtime_ns=OLD_NS, data=b"", read_at_ns=now).racy
+
+
+# --- reuse and invalidation --------------------------------------------------------------
+
+def test_changed_file_is_reparsed(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    age(config.source.folder)
+    build(config)
+    article(config.source.folder, "2024-03-02-two.md", title="Two", quality=90,
+            when="2024-03-02T10:00:00Z")
+    result = build(config)
+    assert result.parsed == 1 and result.reused == 4
+    assert statuses(result)["2024-03-02-two.md"] == "selected"
+
+
+def test_added_file_is_parsed_alone(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    age(config.source.folder)
+    build(config)
+    article(config.source.folder, "sub/2024-04-01-new.md", title="Brand new")
+    result = build(config)
+    assert (result.read, result.parsed, result.reused) == (6, 1, 5)
+    assert "Brand new" in (config.output.folder / "all.atom").read_text(encoding="utf-8")
+
+
+def test_deleted_file_leaves_index_and_feeds(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    build(config)
+    assert "2024-03-01-one.md" in indexed_paths(config)
+    (config.source.folder / "2024-03-01-one.md").unlink()
+    result = build(config)
+    assert result.parsed == 0 and result.read == 4
+    assert "2024-03-01-one.md" not in indexed_paths(config)
+    assert "2024-03-01-one.md" not in statuses(result)
+    for rel, data in snapshot(config.output.folder).items():
+        if rel.endswith((".atom", ".rss", ".json")) and rel in {o.path for o in result.feeds}:
+            assert b"news.example.com/2024-03-01-one" not in data, rel
+
+
+def test_renamed_file_is_deleted_plus_added(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    build(config)
+    src = config.source.folder
+    (src / "2024-03-01-one.md").rename(src / "2024-03-01-uno.md")
+    result = build(config)
+    assert result.parsed == 1
+    assert statuses(result)["2024-03-01-uno.md"] == "selected"
+    assert "2024-03-01-one.md" not in statuses(result)
+    assert "2024-03-01-uno.md" in indexed_paths(config)
+    assert "2024-03-01-one.md" not in indexed_paths(config)
+
+
+def test_config_change_affecting_reading_rebuilds_the_index(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = small_site(tmp_path)
+    build(config)
+    smaller = dataclasses.replace(config, source=dataclasses.replace(
+        config.source, max_file_bytes=1024 * 64))
+    with caplog.at_level(logging.INFO):
+        result = build(smaller)
+    assert result.parsed == 5
+    assert any("source settings changed" in r.getMessage() for r in caplog.records)
+    txt = dataclasses.replace(config, source=dataclasses.replace(
+        config.source, patterns=("*.md", "*.txt")))
+    result = build(txt)
+    assert result.parsed == 6 and "notes.txt" in statuses(result)
+
+
+def test_config_change_not_affecting_reading_reuses_records_but_rerenders(
+        tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    build(config)
+    lower = dataclasses.replace(config, selection=dataclasses.replace(
+        config.selection, min_quality=dataclasses.replace(
+            config.selection.min_quality, all=10, topics=10, providers=10)))
+    result = build(lower)
+    assert result.parsed == 0 and not result.skipped_render
+    assert statuses(result)["2024-03-02-two.md"] == "selected"
+    assert "Two" in (config.output.folder / "all.atom").read_text(encoding="utf-8")
+
+
+def test_new_syndicate_version_rebuilds_the_index(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    config = small_site(tmp_path)
+    build(config)
+    assert build(config).parsed == 0
+    monkeypatch.setattr(syndicate, "__version__", "999.0.0")
+    result = build(config)
+    assert result.parsed == 5 and not result.skipped_render
+
+
+@pytest.mark.parametrize("damage", ["junk", "truncate", "empty", "record", "meta", "schema"])
+def test_damaged_index_is_rebuilt_with_identical_output(
+        tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture) -> None:
+    config = small_site(tmp_path)
+    build(config)
+    expected = snapshot(config.output.folder)
+    file = index_file(config)
+    if damage == "junk":
+        file.write_bytes(b"this is not a database\x00" * 200)
+    elif damage == "truncate":
+        data = file.read_bytes()
+        file.write_bytes(data[: len(data) // 2])
+    elif damage == "empty":
+        file.write_bytes(b"")
+    else:
+        conn = sqlite3.connect(file)
+        if damage == "record":
+            conn.execute("UPDATE files SET light = x'00ff00', body = x'0102' WHERE kind = 0")
+        elif damage == "meta":
+            conn.execute("UPDATE meta SET value = x'ff' WHERE key = 'generation'")
+        else:
+            conn.execute("DROP TABLE files")
+            conn.execute("CREATE TABLE files (path TEXT)")
+        conn.commit()
+        conn.close()
+    # Delete the outputs too: the rebuilt index must reproduce them byte for byte.
+    for p in config.output.folder.rglob("*"):
+        if p.is_file():
+            p.unlink()
+    with caplog.at_level(logging.WARNING):
+        result = build(config)
+    assert result.parsed == 5
+    assert snapshot(config.output.folder) == expected
+    assert any("unusable" in r.getMessage() for r in caplog.records)
+    assert build(config).parsed == 0  # and the new index is good
+
+
+def test_deleted_index_is_rebuilt(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    build(config)
+    expected = snapshot(config.output.folder)
+    index_file(config).unlink()
+    result = build(config)
+    assert result.parsed == 5
+    assert snapshot(config.output.folder) == expected
+
+
+def test_locked_index_is_not_a_build_failure(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(syndicate.index, "BUSY_TIMEOUT_SECONDS", 0.05)
+    config = small_site(tmp_path)
+    build(config)
+    article(config.source.folder, "2024-04-01-new.md", title="New")
+    holder = sqlite3.connect(index_file(config), timeout=0)
+    holder.execute("BEGIN EXCLUSIVE")  # e.g. a stuck reader from some other tool
+    try:
+        result = build(config)
+    finally:
+        holder.close()
+    assert result.read == 6
+    assert "New" in (config.output.folder / "all.atom").read_text(encoding="utf-8")
+
+
+# --- mtime that cannot be trusted ---------------------------------------------------------
+
+def test_same_size_edit_within_the_same_mtime_tick_is_detected(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    file = config.source.folder / "2024-03-01-one.md"
+    build(config)  # file was written just now: its entry is racy
+    st = file.stat()
+    text = file.read_text(encoding="utf-8").replace("title: \"One\"", "title: \"Uno\"")
+    file.write_text(text, encoding="utf-8")
+    os.utime(file, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same mtime
+    assert file.stat().st_size == st.st_size
+    result = build(config)
+    assert result.parsed == 1
+    assert "Uno" in (config.output.folder / "all.atom").read_text(encoding="utf-8")
+
+
+def test_racy_entry_with_unchanged_content_is_not_reparsed(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    future = time.time_ns() + 3600 * 10**9
+    os.utime(config.source.folder / "2024-03-01-one.md", ns=(future, future))
+    build(config)
+    before = mtimes(config.output.folder)
+    result = build(config)
+    assert result.parsed == 0 and result.written == 0
+    assert mtimes(config.output.folder) == before
+
+
+def test_old_entries_are_trusted_by_stat_alone(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    config = small_site(tmp_path)
+    age(config.source.folder)
+    build(config)
+    opened: list[str] = []
+    real_open = os.open
+
+    def spy(path: object, *args: object, **kw: object) -> int:
+        opened.append(str(path))
+        return real_open(path, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", spy)
+    result = build(config)
+    assert result.parsed == 0
+    assert not [p for p in opened if str(config.source.folder) in p]
+
+
+# --- read-only use ------------------------------------------------------------------------
+
+def test_open_readonly_refuses_stale_or_missing_index(tmp_path: Path) -> None:
+    key = read_key(tmp_path / "src", ("*.md",), 1024)
+    assert open_readonly(tmp_path, key) is None
+    index = open_index(tmp_path, key)
+    index.close()
+    ro = open_readonly(tmp_path, key)
+    assert ro is not None
+    ro.close()
+    assert open_readonly(tmp_path, read_key(tmp_path / "other", ("*.md",), 1024)) is None
+
+
+def test_broken_file_rejection_is_reused_from_the_index(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    age(config.source.folder)
+    first = build(config)
+    second = build(config)
+    assert second.parsed == 0
+    assert second.rejections == first.rejections and len(first.rejections) == 1
+    assert (config.source.folder / "2024-03-05-broken.md").read_text() == BROKEN
