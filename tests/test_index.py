@@ -25,7 +25,7 @@ from syndicate.index import (
     open_readonly,
     read_key,
 )
-from syndicate.model import Article, Image, Provider, RelatedLink, Rejection
+from syndicate.model import Article, Image, Provider, Rejection, RelatedLink
 
 OLD_NS = 1_600_000_000 * 10**9  # 2020-09-13: safely outside the racy window
 
