@@ -36,12 +36,21 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from yaml import YAMLError
-from yaml.composer import Composer
+from yaml.composer import Composer, ComposerError
 from yaml.constructor import SafeConstructor
 from yaml.error import Mark
-from yaml.events import AliasEvent, Event
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
 from yaml.resolver import Resolver
+from yaml.scanner import Scanner
 
 from syndicate.model import Article, Image, Provider, Rejection, RelatedLink
 
@@ -201,12 +210,13 @@ class _LimitExceeded(YAMLError):
 
 
 class _BoundedComposer(Composer):
-    """PyYAML's Python composer with a budget.
+    """PyYAML's composer, rewritten with a budget.
 
     libyaml's own composer recurses in C without a limit (a few hundred thousand
     ``[`` crash the process) and would happily build an alias bomb's node graph;
-    this one counts before it builds. It runs on libyaml's events, so it costs
-    ~30% over the all-C loader, and nothing is constructed unless it passes.
+    this one counts nodes, depth and aliases before it builds anything. It runs on
+    libyaml's events and composes exactly what ``Composer.compose_node`` composes
+    (same tags, marks and anchors; path resolvers are not used, so not consulted).
     """
 
     def __init__(self) -> None:
@@ -216,51 +226,91 @@ class _BoundedComposer(Composer):
         self._depth = 0
 
     if TYPE_CHECKING:  # provided by the parser half of the loader
-        def peek_event(self) -> Event: ...
+        def get_event(self) -> Any: ...
+        def peek_event(self) -> Any: ...
+        def resolve(self, kind: type[Node], value: str | None, implicit: Any) -> str: ...
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        event = self.peek_event()
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        event = self.get_event()
+        start: Any = event.start_mark  # libyaml's Mark type, not yaml.error.Mark
+        end: Any = event.end_mark
         self._nodes += 1
         if isinstance(event, AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_YAML_ALIASES:
                 raise _LimitExceeded(f"uses more than {MAX_YAML_ALIASES} YAML aliases (*name); "
-                                     f"refused as a possible alias bomb", event.start_mark)
-        elif self._nodes > MAX_YAML_NODES:
-            raise _LimitExceeded(f"has more than {MAX_YAML_NODES} YAML values", event.start_mark)
+                                     f"refused as a possible alias bomb", start)
+            if event.anchor not in self.anchors:
+                raise ComposerError(None, None, f"found undefined alias {event.anchor!r}", start)
+            return self.anchors[event.anchor]
+        if self._nodes > MAX_YAML_NODES:
+            raise _LimitExceeded(f"has more than {MAX_YAML_NODES} YAML values", start)
+        anchor = event.anchor
+        if anchor is not None and anchor in self.anchors:
+            raise ComposerError(f"found duplicate anchor {anchor!r}; first occurrence",
+                                self.anchors[anchor].start_mark, "second occurrence", start)
+        tag = event.tag
+        node: Node
+        if isinstance(event, ScalarEvent):
+            if tag is None or tag == "!":
+                tag = self.resolve(ScalarNode, event.value, event.implicit)
+            node = ScalarNode(tag, event.value, start, end, style=event.style)
+            if anchor is not None:
+                self.anchors[anchor] = node
+            return node
         if self._depth >= MAX_YAML_DEPTH:
-            raise _LimitExceeded(f"nests deeper than {MAX_YAML_DEPTH} levels", event.start_mark)
+            raise _LimitExceeded(f"nests deeper than {MAX_YAML_DEPTH} levels", start)
         self._depth += 1
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+        if isinstance(event, SequenceStartEvent):
+            if tag is None or tag == "!":
+                tag = self.resolve(SequenceNode, None, event.implicit)
+            items: list[Node] = []
+            node = SequenceNode(tag, items, start, None, flow_style=event.flow_style)
+            if anchor is not None:
+                self.anchors[anchor] = node
+            while not isinstance(self.peek_event(), SequenceEndEvent):
+                items.append(self.compose_node(node, None))
+        else:  # MappingStartEvent: the parser emits nothing else here
+            if tag is None or tag == "!":
+                tag = self.resolve(MappingNode, None, event.implicit)
+            pairs: list[tuple[Node, Node]] = []
+            node = MappingNode(tag, pairs, start, None, flow_style=event.flow_style)
+            if anchor is not None:
+                self.anchors[anchor] = node
+            while not isinstance(self.peek_event(), MappingEndEvent):
+                key = self.compose_node(node, None)
+                pairs.append((key, self.compose_node(node, key)))
+        node.end_mark = self.get_event().end_mark
+        self._depth -= 1
+        return node
 
 
+class _PureLoader(_BoundedComposer, Reader, Scanner, Parser, SafeConstructor, _Resolver):
+    """The all-Python fallback, for a PyYAML built without libyaml."""
+
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        _BoundedComposer.__init__(self)
+        SafeConstructor.__init__(self)
+        _Resolver.__init__(self)
+
+
+_Loader: Callable[[str], Any] = _PureLoader
 try:
     from yaml._yaml import CParser
 
-    class _Loader(_BoundedComposer, CParser, SafeConstructor, _Resolver):
+    class _LibyamlLoader(_BoundedComposer, CParser, SafeConstructor, _Resolver):
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             _BoundedComposer.__init__(self)
             SafeConstructor.__init__(self)
             _Resolver.__init__(self)
 
+    _Loader = _LibyamlLoader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml.parser import Parser
-    from yaml.reader import Reader
-    from yaml.scanner import Scanner
-
-    class _Loader(_BoundedComposer, Reader, Scanner, Parser, SafeConstructor,  # type: ignore[no-redef]
-                  _Resolver):
-        def __init__(self, stream: str) -> None:
-            Reader.__init__(self, stream)
-            Scanner.__init__(self)
-            Parser.__init__(self)
-            _BoundedComposer.__init__(self)
-            SafeConstructor.__init__(self)
-            _Resolver.__init__(self)
+    log.debug("libyaml is missing: YAML is parsed by the slower pure-Python parser")
 
 
 # --------------------------------------------------------------------------- parsing

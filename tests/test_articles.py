@@ -835,3 +835,23 @@ def test_unlistable_subfolder_is_yielded_for_accounting(tmp_path: Path) -> None:
 def test_missing_source_folder_raises(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         list(iter_source_files(tmp_path / "nope", ("*.md",)))
+
+
+def test_pure_python_fallback_reads_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fallback for a PyYAML without libyaml must apply the same rules and limits.
+    from syndicate import articles
+
+    samples = [source().encode(), source().replace("\n", "\r\n").encode(),
+               source(topics="[" * 100 + "]" * 100).encode(),
+               source(excerpt="*undefined").encode(),
+               b"---\ntitle: a\n  b: c\n---\n"]
+    with_libyaml = [parse_article(data, "a/b.md") for data in samples]
+    monkeypatch.setattr(articles, "_Loader", articles._PureLoader)
+    pure = [parse_article(data, "a/b.md") for data in samples]
+    assert isinstance(pure[0], Article) and pure[0] == pure[1]
+    assert [type(r) for r in pure] == [Article, Article, Rejection, Rejection, Rejection]
+    assert pure[:3] == with_libyaml[:3]
+    assert isinstance(pure[3], Rejection) and isinstance(with_libyaml[3], Rejection)
+    assert pure[3].reason == with_libyaml[3].reason == \
+        "invalid YAML: found undefined alias 'undefined'"
+    assert isinstance(pure[4], Rejection) and (pure[4].line, pure[4].column) == (3, 4)
