@@ -302,8 +302,11 @@ def test_markup_and_cdata_terminators_in_titles_survive_as_text(fmt: str) -> Non
 
 @pytest.mark.parametrize("fmt", ["atom", "rss", "json"])
 def test_characters_xml_forbids_are_dropped_not_fatal(fmt: str) -> None:
-    a = article(1, title=FORBIDDEN, excerpt=FORBIDDEN, topics=(FORBIDDEN,))
-    cfg = config(title="Site\x07 title")
+    a = article(1, title=FORBIDDEN, excerpt=FORBIDDEN, topics=(FORBIDDEN,),
+                link="https://news.example.com/a\x01b", provider=Provider("P\x02", "p.com"),
+                related=(RelatedLink("https://r.example/\x03", "R\x04"),),
+                images=(Image("https://img.example.com/\x05.jpg"),))
+    cfg = config(title="Site\x07 title", rights="\x08(c)")
     render = {"atom": render_atom, "rss": render_rss, "json": render_json}[fmt]
     data = render(all_plan([a], cfg), cfg)
     data.decode("utf-8")  # strict: no lone surrogate got through
@@ -312,7 +315,13 @@ def test_characters_xml_forbids_are_dropped_not_fatal(fmt: str) -> None:
         parsed = feedparser.parse(data)
         assert parsed.bozo == 0
         assert parsed.entries[0].title == "badnulend"
+        assert parsed.entries[0].link == "https://news.example.com/ab"
         assert parsed.feed.title == "Site title"
+    else:
+        import json
+
+        item = json.loads(data)["items"][0]
+        assert (item["title"], item["url"]) == ("badnulend", "https://news.example.com/ab")
 
 
 # --- the same article everywhere -----------------------------------------------------

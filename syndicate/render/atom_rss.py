@@ -45,9 +45,9 @@ def render_atom(plan: FeedPlan, config: Config) -> bytes:
     site = config.site
     fg.author(name=feed_author(config))
     if site.icon:
-        fg.icon(site.icon)
+        fg.icon(clean(site.icon))
     if site.logo:
-        fg.logo(site.logo)
+        fg.logo(clean(site.logo))
     for article in plan.items:
         entry = _entry(fg, article, config)
         if article.excerpt:
@@ -63,7 +63,7 @@ def render_rss(plan: FeedPlan, config: Config) -> bytes:
     fg.ttl(config.feeds.ttl)
     if config.site.logo:
         # RSS <image> needs title and link equal to the channel's; feedgen copies them.
-        fg.logo(config.site.logo)
+        fg.logo(clean(config.site.logo))
     for article in plan.items:
         entry = _entry(fg, article, config)
         if article.excerpt:
@@ -77,15 +77,15 @@ def _feed(plan: FeedPlan, config: Config, fmt: str) -> FeedGenerator:
     name, version = ((GENERATOR, GENERATOR_VERSION) if fmt == "atom"
                      else (f"{GENERATOR} {GENERATOR_VERSION}", None))
     fg = new_feed(updated=utc(plan.updated), generator=name, version=version)
-    self_url = plan.url("atom" if fmt == "atom" else "rss", config)
+    self_url = clean(plan.url("atom" if fmt == "atom" else "rss", config))
     fg.id(self_url)
     fg.title(clean(plan.title))
     fg.subtitle(clean(plan.subtitle))  # also RSS <description>
     fg.language(site.language)
     if site.rights:
         fg.rights(clean(site.rights))  # also RSS <copyright>
-    feed_links(fg, self_url=self_url, self_type=MEDIA_TYPES[fmt], alternate=site.home_url,
-               hubs=config.websub.hubs)
+    feed_links(fg, self_url=self_url, self_type=MEDIA_TYPES[fmt],
+               alternate=clean(site.home_url), hubs=config.websub.hubs)
     return fg
 
 
@@ -93,8 +93,9 @@ def _entry(fg: FeedGenerator, article: Article, config: Config) -> FeedEntry:
     """What Atom and RSS share; format-specific parts are added by the caller."""
     entry = add_entry(fg)
     entry.id(entry_id(article))  # also RSS guid, isPermaLink="false"
-    entry.title(clean(article.title) or article.link)  # feedgen refuses an empty title
-    entry.link(href=article.link)  # the only link given to feedgen: the alternate one
+    link = clean(article.link)
+    entry.title(clean(article.title) or link)  # feedgen refuses an empty title
+    entry.link(href=link)  # the only link given to feedgen: the alternate one
     entry.published(utc(article.published))  # also RSS pubDate
     entry.updated(utc(article.updated))
     scheme = topic_scheme(config)

@@ -62,7 +62,7 @@ def rfc3339(moment: datetime) -> str:
 
 
 def provider_uri(provider: Provider) -> str:
-    return f"https://{provider.domain}/"
+    return clean(f"https://{provider.domain}/")
 
 
 def feed_author(config: Config) -> str:

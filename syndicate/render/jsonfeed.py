@@ -26,14 +26,13 @@ def render_json(plan: FeedPlan, config: Config) -> bytes:
     feed: dict[str, Any] = {
         "version": VERSION,
         "title": clean(plan.title),
-        "home_page_url": site.home_url,
-        "feed_url": plan.url("json", config),
+        "home_page_url": clean(site.home_url),
+        "feed_url": clean(plan.url("json", config)),
         "description": clean(plan.subtitle),
     }
     if site.icon:
         # Atom <icon> and JSON Feed icon/favicon are all meant to be square.
-        feed["icon"] = site.icon
-        feed["favicon"] = site.icon
+        feed["icon"] = feed["favicon"] = clean(site.icon)
     feed["authors"] = [{"name": feed_author(config)}]
     feed["language"] = site.language
     if config.websub.hubs:
@@ -48,9 +47,9 @@ def _item(article: Article) -> dict[str, Any]:
     excerpt = clean(article.excerpt)
     item: dict[str, Any] = {
         "id": entry_id(article),
-        "url": article.link,
+        "url": clean(article.link),
         "title": title,
-        "content_text": excerpt or title or article.link,
+        "content_text": excerpt or title or clean(article.link),
     }
     if excerpt:
         item["summary"] = excerpt

@@ -50,8 +50,8 @@ def render_opml(plans: Sequence[FeedPlan], config: Config) -> bytes:
                 "text": title,
                 "title": title,
                 "description": clean(plan.subtitle),
-                "xmlUrl": plan.url(fmt, config),
-                "htmlUrl": site.home_url,
+                "xmlUrl": clean(plan.url(fmt, config)),
+                "htmlUrl": clean(site.home_url),
                 "language": site.language,
             })
     return bytes(etree.tostring(root, pretty_print=True, encoding="UTF-8",
