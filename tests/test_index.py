@@ -16,6 +16,7 @@ from test_build import BROKEN, article, build, mtimes, small_site, snapshot, sta
 
 import syndicate
 import syndicate.index
+from syndicate.config import Config
 from syndicate.index import (
     INDEX_FILE_NAME,
     IndexCorrupt,
@@ -30,11 +31,11 @@ from syndicate.model import Article, Image, Provider, Rejection, RelatedLink
 OLD_NS = 1_600_000_000 * 10**9  # 2020-09-13: safely outside the racy window
 
 
-def index_file(config: object) -> Path:
-    return config.state_folder / INDEX_FILE_NAME  # type: ignore[attr-defined]
+def index_file(config: Config) -> Path:
+    return config.state_folder / INDEX_FILE_NAME
 
 
-def indexed_paths(config: object) -> list[str]:
+def indexed_paths(config: Config) -> list[str]:
     conn = sqlite3.connect(index_file(config))
     try:
         return [p for (p,) in conn.execute("SELECT path FROM files ORDER BY path")]
