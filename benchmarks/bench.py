@@ -268,6 +268,81 @@ def pick_file_to_edit(files: list[Path]) -> Path:
     raise SystemExit("bench: no published article to edit in the corpus")
 
 
+# -- profile ----------------------------------------------------------------------------
+
+# Where cold-build time goes, by where a function lives (first match wins). A C
+# built-in (isinstance, str methods, ...) counts for the stage of its callers.
+_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("fsync (publish durability)", ("posix.fsync",)),
+    ("YAML: parse + compose (libyaml events, Python composer)",
+     ("yaml/composer.py", "yaml/events.py", "yaml/nodes.py", "_yaml",
+      "syndicate/articles.py:compose_node")),
+    ("YAML: constructor + resolver", ("yaml/constructor.py", "yaml/resolver.py")),
+    ("articles.py validation", ("syndicate/articles.py", "urllib/parse.py", "dateutil/",
+                                "html/__init__.py", "anyascii")),
+    ("file reading (open, read, stat)", ("posix.open", "posix.stat", "_io.BufferedReader",
+                                         "syndicate/build.py:read_one")),
+    ("index (SQLite, encode/decode)", ("syndicate/index.py", "sqlite3", "pickle", "marshal")),
+    ("select + plan", ("syndicate/select.py", "syndicate/plan.py", "syndicate/slug.py")),
+    ("render (feedgen, lxml, json)", ("syndicate/render/", "feedgen/", "lxml", "json/")),
+    ("publish (write, rename)", ("syndicate/publish.py", "posix.replace", "tempfile.py")),
+    ("imports", ("<frozen importlib", "_imp.")),
+)
+
+_Func = tuple[str, int, str]
+
+
+def _where(func: _Func) -> str:
+    filename, _, name = func
+    return name if filename == "~" else f"{filename}:{name}"
+
+
+def _stage(func: _Func, stats: dict[_Func, Any], depth: int = 0) -> list[tuple[str, float]]:
+    """(stage, share) pairs for one function: its own stage, or its callers' for a
+    built-in that matches no stage."""
+    where = _where(func)
+    for label, keys in _STAGES:
+        if any(k in where for k in keys):
+            return [(label, 1.0)]
+    callers = stats[func][4] if func in stats else {}
+    if func[0] != "~" or not callers or depth > 3:
+        return [("other", 1.0)]
+    # pstats keeps, per caller, (calls, primitive calls, own time, cumulative time).
+    weights = {caller: float(v[2]) for caller, v in callers.items()}
+    total = sum(weights.values())
+    if total <= 0:
+        weights, total = dict.fromkeys(callers, 1.0), float(len(callers))
+    shares: list[tuple[str, float]] = []
+    for caller, weight in weights.items():
+        shares += [(label, weight / total * share)
+                   for label, share in _stage(caller, stats, depth + 1)]
+    return shares
+
+
+def profile_breakdown(stats_file: Path) -> list[tuple[str, float]]:
+    """Own time (tottime) summed per stage, largest first."""
+    import pstats
+
+    stats: dict[_Func, Any] = pstats.Stats(str(stats_file)).stats  # type: ignore[attr-defined]
+    totals: dict[str, float] = {}
+    for func, row in stats.items():
+        for label, share in _stage(func, stats):
+            totals[label] = totals.get(label, 0.0) + row[2] * share
+    return sorted(totals.items(), key=lambda kv: -kv[1])
+
+
+def profile_cold(config: Path, env: dict[str, str], work: Path) -> list[tuple[str, float]]:
+    """A cold build in one process under cProfile (inflates Python code, not C)."""
+    for folder in (work / "out", work / "state"):
+        shutil.rmtree(folder, ignore_errors=True)
+    stats = work / "cold.prof"
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "syndicate",
+                    "build", "--config", str(config), "--quiet", "--jobs", "1"],
+                   env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return profile_breakdown(stats)
+
+
 # -- one N --------------------------------------------------------------------------------
 
 @dataclass
@@ -280,6 +355,7 @@ class Result:
     floor_read_s: float
     floor_parse_s: float
     runs: dict[str, list[Run]] = field(default_factory=dict)
+    profile: list[tuple[str, float]] = field(default_factory=list)
 
     def median(self, run: str, attr: str) -> float:
         return float(statistics.median(getattr(r, attr) for r in self.runs[run]))
@@ -334,6 +410,9 @@ def bench_one(n: int, args: argparse.Namespace, work: Path) -> Result:
                       flush=True)
     finally:
         edited.write_bytes(original)  # the cached corpus stays as generated
+    if args.profile:
+        print("  profiling a cold build in one process ...", flush=True)
+        result.profile = profile_cold(config, env, work)
     return result
 
 
@@ -389,6 +468,12 @@ def print_table(result: Result) -> None:
               f"{result.median(name, 'max_rss_mb'):>12.0f}{result.median(name, 'tree_mb'):>9.0f}"
               f"{result.median(name, 'processes'):>7.0f}{result.median(name, 'written'):>9.0f}"
               f"  {target}{' -> ' + met if met else ''}")
+    if result.profile:
+        total = sum(seconds for _, seconds in result.profile)
+        print(f"\nwhere a one-process cold build spends its time (cProfile own time, "
+              f"{total:.1f} s profiled):")
+        for stage, seconds in result.profile:
+            print(f"  {stage:<56}{seconds:>7.2f} s {100 * seconds / total:>5.1f}%")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -407,6 +492,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="keep config, output, state and logs in DIR (else a temp dir)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write results as JSON")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile a one-process cold build and show where time goes")
     args = parser.parse_args(argv)
     sizes = list(dict.fromkeys(args.n + ([1_000_000] if args.million else [])))
     if args.repeat < 1 or any(n < 1 for n in sizes):
