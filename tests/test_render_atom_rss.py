@@ -446,3 +446,20 @@ def test_selection_fixture_shapes_match_select_module() -> None:
     sel = Selection(all=(a,), topics=(FeedItems("ai", "AI", (a,)),), providers=(), outcomes={})
     plans = plan_feeds(sel, config())
     assert [p.path("rss") for p in plans] == ["all.rss", "topics/ai.rss"]
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss", "json"])
+def test_topics_that_clean_to_nothing_or_to_a_duplicate_are_not_categories(fmt: str) -> None:
+    import json
+
+    a = article(1, topics=("AI", "\x00", "\x01AI", "Robots"), excerpt="\x02")
+    render = {"atom": render_atom, "rss": render_rss, "json": render_json}[fmt]
+    data = render(all_plan([a]), config())
+    if fmt == "json":
+        item = json.loads(data)["items"][0]
+        assert item["tags"] == ["AI", "Robots"]
+        assert item["content_text"] == a.title and "summary" not in item
+        return
+    entry = feedparser.parse(data).entries[0]
+    assert [t.term for t in entry.tags] == ["AI", "Robots"]
+    assert "summary" not in entry

@@ -34,6 +34,7 @@ from syndicate.render.common import (
     entry_id,
     feed_author,
     provider_uri,
+    topic_names,
     utc,
 )
 from syndicate.render.feedgen_ext import add_entry, feed_links, new_feed, set_entry_extras
@@ -50,8 +51,9 @@ def render_atom(plan: FeedPlan, config: Config) -> bytes:
         fg.logo(clean(site.logo))
     for article in plan.items:
         entry = _entry(fg, article, config)
-        if article.excerpt:
-            entry.summary(clean(article.excerpt), type="text")
+        excerpt = clean(article.excerpt)
+        if excerpt:
+            entry.summary(excerpt, type="text")
         if article.provider is not None:
             entry.author(name=clean(article.provider.name), uri=provider_uri(article.provider))
     return bytes(fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True))
@@ -66,8 +68,9 @@ def render_rss(plan: FeedPlan, config: Config) -> bytes:
         fg.logo(clean(config.site.logo))
     for article in plan.items:
         entry = _entry(fg, article, config)
-        if article.excerpt:
-            entry.description(html.escape(clean(article.excerpt), quote=False))
+        excerpt = clean(article.excerpt)
+        if excerpt:
+            entry.description(html.escape(excerpt, quote=False))
     return bytes(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
 
 
@@ -99,8 +102,7 @@ def _entry(fg: FeedGenerator, article: Article, config: Config) -> FeedEntry:
     entry.published(utc(article.published))  # also RSS pubDate
     entry.updated(utc(article.updated))
     scheme = topic_scheme(config)
-    for topic in article.topics:
-        name = clean(topic)
+    for name in topic_names(article):
         entry.category(term=name, label=name, scheme=scheme)
     set_entry_extras(
         entry,

@@ -61,6 +61,16 @@ def rfc3339(moment: datetime) -> str:
     return utc(moment).isoformat()
 
 
+def topic_names(article: Article) -> tuple[str, ...]:
+    """The article's topics as categories/tags: cleaned, non-empty, each once."""
+    names: list[str] = []
+    for topic in article.topics:
+        name = clean(topic).strip()
+        if name and name not in names:
+            names.append(name)
+    return tuple(names)
+
+
 def provider_uri(provider: Provider) -> str:
     return clean(f"https://{provider.domain}/")
 

@@ -2,8 +2,9 @@
 
 feedgen builds Atom and RSS well, but:
 
-1. **Entry links lose rel/type/length/title** (https://github.com/lkiesow/python-feedgen/issues/135): in
-   ``FeedEntry.atom_entry`` the loop variable ``link`` is rebound to the new XML element
+1. **Entry links lose rel/type/length/title**
+   (https://github.com/lkiesow/python-feedgen/issues/135): in ``FeedEntry.atom_entry``
+   the loop variable ``link`` is rebound to the new XML element
    before its attributes are copied, so only ``href`` survives and a ``rel="related"`` link
    silently becomes a second alternate link. We give feedgen only the one alternate link
    per entry (no ``rel`` means alternate, RFC 4287 section 4.2.7.2) and write every other

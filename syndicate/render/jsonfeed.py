@@ -15,7 +15,14 @@ from typing import Any
 from syndicate.config import Config
 from syndicate.model import Article
 from syndicate.plan import FeedPlan
-from syndicate.render.common import clean, entry_id, feed_author, provider_uri, rfc3339
+from syndicate.render.common import (
+    clean,
+    entry_id,
+    feed_author,
+    provider_uri,
+    rfc3339,
+    topic_names,
+)
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -60,6 +67,7 @@ def _item(article: Article) -> dict[str, Any]:
     if article.provider is not None:
         item["authors"] = [{"name": clean(article.provider.name),
                             "url": provider_uri(article.provider)}]
-    if article.topics:
-        item["tags"] = [clean(topic) for topic in article.topics]
+    tags = topic_names(article)
+    if tags:
+        item["tags"] = list(tags)
     return item
