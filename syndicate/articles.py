@@ -48,7 +48,7 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
-from yaml.reader import Reader
+from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
@@ -95,8 +95,8 @@ _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC
 def iter_source_files(folder: Path, patterns: tuple[str, ...]) -> Iterator[Path]:
     """Every file below ``folder`` whose *name* matches one of the glob ``patterns``.
 
-    Order is deterministic: depth first, entries sorted by name (code point order),
-    i.e. sorted by path components. Hidden entries (name starting with ``.``: ``.git``,
+    Order is deterministic: that of the sorted relative POSIX path strings (code
+    point order), produced while walking. Hidden entries (name starting with ``.``: ``.git``,
     ``.syndicate``, editor lock files, macOS ``._*`` forks) are skipped. Matching is
     case-sensitive on every platform.
 
@@ -122,7 +122,8 @@ def iter_source_files(folder: Path, patterns: tuple[str, ...]) -> Iterator[Path]
                 if matches(name):
                     yield Path(entry.path)
                 elif entry.is_dir():
-                    log.debug("not following symlinked folder %s", entry.path)
+                    log.warning("not following symlinked folder %s: its files are not read",
+                                entry.path)
                 continue
             if entry.is_dir(follow_symlinks=False):
                 stack.append(iter(_sorted_entries(Path(entry.path))))
@@ -141,7 +142,16 @@ def _compile_patterns(patterns: tuple[str, ...]) -> Callable[[str], object]:
 
 def _sorted_entries(folder: Path) -> list[os.DirEntry[str]]:
     with os.scandir(folder) as entries:
-        return sorted(entries, key=lambda e: e.name)
+        return sorted(entries, key=_path_order)
+
+
+def _path_order(entry: os.DirEntry[str]) -> str:
+    # A folder sorts as "name/": walking depth first then yields exactly the order of
+    # sorted(relative POSIX paths) ("a.md" before "a/b.md"), without holding them all.
+    try:
+        return entry.name + "/" if entry.is_dir(follow_symlinks=False) else entry.name
+    except OSError:
+        return entry.name
 
 
 def read_article(file: Path, path: str, *, max_bytes: int) -> Article | Rejection:
@@ -390,8 +400,9 @@ def _front_matter(data: bytes, path: str) -> tuple[str, int] | Rejection:
 def _load_yaml(text: str, path: str, first_line: int,
                ) -> tuple[dict[Any, Any], dict[str, tuple[int, int]]] | Rejection:
     """The top-level mapping and the (line, column) of each top-level key."""
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the pure-Python reader already checks characters here
         node = loader.get_single_node()
         if node is None:
             return Rejection(path, "front matter is empty", first_line, 1)
@@ -413,10 +424,19 @@ def _load_yaml(text: str, path: str, first_line: int,
     except _LimitExceeded as exc:
         line, column = _position(exc.mark, first_line)
         return Rejection(path, f"front matter {exc.reason}", line, column)
+    except ReaderError as exc:
+        # No mark here (and libyaml counts bytes, the pure reader characters): the
+        # reader stops at the first unacceptable character, so find that one.
+        index = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+        line, column = (None, None) if index < 0 else (
+            text.count("\n", 0, index) + first_line, index - text.rfind("\n", 0, index))
+        code = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "character"
+        return Rejection(path, f"invalid YAML: unacceptable character {code} (control "
+                               f"characters are not allowed)", line, column)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line, column = _position(mark, first_line)
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
         context = getattr(exc, "context", None)
         detail = f"{problem} ({context})" if context else problem
         return Rejection(path, f"invalid YAML: {detail}", line, column)
@@ -425,7 +445,8 @@ def _load_yaml(text: str, path: str, first_line: int,
         # an impossible explicit !!timestamp ...
         return Rejection(path, f"invalid YAML value: {exc}")
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(record, dict):
         return Rejection(path, "front matter must be a mapping of keys to values",
                          first_line, 1)

@@ -298,6 +298,19 @@ def test_unconstructible_values_are_rejected_not_raised() -> None:
     assert impossible.reason == "invalid YAML value: day is out of range for month"
 
 
+@pytest.mark.parametrize("loader", ["libyaml", "pure"])
+def test_raw_control_characters_are_a_yaml_error(loader: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from syndicate import articles
+
+    if loader == "pure":
+        monkeypatch.setattr(articles, "_Loader", articles._PureLoader)
+    r = parse_article("---\ntitle: ok\nexcerpt: \"\u00e9\u00e9 a\x00b\"\n---\n".encode(),
+                      "a/b.md")
+    assert r == Rejection("a/b.md", "invalid YAML: unacceptable character U+0000 (control "
+                                    "characters are not allowed)", 3, 15)
+
+
 def test_unknown_keys_and_ignored_fields_never_reject() -> None:
     a = article(category="news", ampWebUrl="javascript:alert(1)", whatever="{a: [1, 2]}",
                 related="\n  - title: Other\n    webUrl: https://example.org/x\n"
@@ -800,8 +813,9 @@ def test_iter_source_files_is_recursive_sorted_and_skips_hidden(tmp_path: Path) 
         write(tmp_path / name, "x")
     (tmp_path / "folder.md").mkdir()
     found = [p.relative_to(tmp_path).as_posix() for p in iter_source_files(tmp_path, ("*.md",))]
-    assert found == ["A.md", "a/c/d.md", "a/z.md", "a.md", "b.md", "sub/deeper/e.md",
+    assert found == ["A.md", "a.md", "a/c/d.md", "a/z.md", "b.md", "sub/deeper/e.md",
                      "sub/ok.md"]
+    assert found == sorted(found)
     both = [p.name for p in iter_source_files(tmp_path, ("*.txt", "*.md"))]
     assert "notes.txt" in both and "x.MD" not in both
 
@@ -855,3 +869,13 @@ def test_pure_python_fallback_reads_the_same(monkeypatch: pytest.MonkeyPatch) ->
     assert pure[3].reason == with_libyaml[3].reason == \
         "invalid YAML: found undefined alias 'undefined'"
     assert isinstance(pure[4], Rejection) and (pure[4].line, pure[4].column) == (3, 4)
+
+
+def test_pure_python_fallback_reads_the_corpus_identically(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from syndicate import articles
+
+    datas = [(f.read_bytes(), f.name) for f in corpus_files()]
+    with_libyaml = [parse_article(data, name) for data, name in datas]
+    monkeypatch.setattr(articles, "_Loader", articles._PureLoader)
+    assert [parse_article(data, name) for data, name in datas] == with_libyaml
