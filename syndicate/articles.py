@@ -391,7 +391,8 @@ def _front_matter(data: bytes, path: str) -> tuple[str, int] | Rejection:
     except UnicodeDecodeError as exc:
         offset = opening.end() + exc.start
         line = data.count(b"\n", 0, offset) + 1
-        column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+        line_start = data.rfind(b"\n", 0, offset) + 1
+        column = len(data[line_start:offset].decode("utf-8", "replace")) + 1  # characters
         return Rejection(path, f"not UTF-8 text: invalid byte 0x{data[offset]:02x}",
                          line, column)
     return text, 2

@@ -208,6 +208,8 @@ def test_invalid_utf8_is_rejected_with_its_position() -> None:
     assert r.reason == "not UTF-8 text: invalid byte 0xff"
     assert r.line == line_of("excerpt")
     assert r.column == len('excerpt: "Mak') + 1
+    accented = parse_article(b"---\ntitle: \xc3\xa9\xc3\xa9\xff\n---\n", "a/b.md")
+    assert accented == Rejection("a/b.md", "not UTF-8 text: invalid byte 0xff", 2, 10)
 
 
 def test_yaml_error_position_is_measured_in_the_file() -> None:
