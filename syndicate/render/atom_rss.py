@@ -7,7 +7,7 @@ Mapping, the same for every feed that carries an article:
   isPermaLink="false"``, since it is not the article URL);
 - title as text; one alternate link, the article URL;
 - published / updated (RFC 3339 in Atom; RSS ``pubDate`` = published, RFC 822);
-- summary = excerpt: Atom ``summary type="text"``; RSS ``description`` holds HTML by
+- summary = excerpt (the title when there is none): Atom ``summary type="text"``; RSS ``description`` holds HTML by
   convention, so the excerpt is HTML-escaped there and readers show it as written;
 - author = provider: Atom ``author`` name + uri ``https://<domain>/``; RSS
   ``dc:creator`` (RSS ``author`` must be an e-mail address);
@@ -51,9 +51,9 @@ def render_atom(plan: FeedPlan, config: Config) -> bytes:
         fg.logo(clean(site.logo))
     for article in plan.items:
         entry = _entry(fg, article, config)
-        excerpt = clean(article.excerpt)
-        if excerpt:
-            entry.summary(excerpt, type="text")
+        # Without an excerpt the title stands in: an entry with neither content nor
+        # summary leaves readers (and validators) with nothing to show.
+        entry.summary(clean(article.excerpt) or entry.title(), type="text")
         if article.provider is not None:
             entry.author(name=clean(article.provider.name), uri=provider_uri(article.provider))
     return bytes(fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True))
