@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -57,7 +57,7 @@ class Site:
     root: Path
     source: Path
 
-    def config(self, name: str) -> Path:
+    def config(self, name: str, *, formats: tuple[str, ...] = ("atom", "rss", "json")) -> Path:
         """A config building ``source`` into ``<name>/out`` with state in ``<name>/state``."""
         folder = self.root / name
         folder.mkdir(exist_ok=True)
@@ -70,6 +70,7 @@ class Site:
             f"folder = {json.dumps(str(self.source))}\n"
             "[output]\n"
             f"folder = {json.dumps(str(folder / 'out'))}\n"
+            f"formats = {json.dumps(list(formats))}\n"
             "[state]\n"
             f"folder = {json.dumps(str(folder / 'state'))}\n",
             encoding="utf-8")
@@ -206,6 +207,77 @@ def test_build_killed_at_random_points_leaves_old_or_new_files_and_next_run_repa
     for path in out.rglob("*"):
         if path.is_file() and _TEMP.match(path.name):
             assert path.relative_to(out).as_posix() not in new
+
+
+# Enough files for the build to parse in worker processes (build.PARALLEL_THRESHOLD).
+PARALLEL_FILES = 1100
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            found |= {int(c) for c in Path(f"/proc/{pid}/task/{tid}/children").read_text().split()}
+        except (OSError, ValueError):
+            pass
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie may wait for a busy init to reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_build_killed_while_parsing_in_workers_leaves_no_orphans_and_no_lock(
+        tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    gen = _load_generator()
+    for name, data in gen.iter_records(PARALLEL_FILES, SEED + 1, 0.0):
+        (source / name).write_bytes(data)
+    site = Site(tmp_path, source)
+    work = site.config("work", formats=("atom",))
+    proc = subprocess.Popen(_command(work, "--jobs", "2"), env=_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+
+    def started_workers() -> bool:
+        workers.update(_children(proc.pid))
+        return bool(workers)
+
+    try:
+        assert _wait_until(started_workers, 60), "the build never started worker processes"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        orphans_gone = _wait_until(lambda: not any(_running(pid) for pid in workers), 5)
+        # The next build runs (the orphans, if any, do not hold the lock) and repairs all.
+        _build(work)
+        _build(site.config("clean", formats=("atom",)))
+        assert _published(tmp_path / "work" / "out") == _published(tmp_path / "clean" / "out")
+        assert orphans_gone, (f"parse workers {sorted(workers)} outlived the killed build: "
+                              f"every crashed cron run would leak them")
+    finally:
+        for pid in workers:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 # --- one build at a time -----------------------------------------------------------------
