@@ -100,8 +100,8 @@ def write_if_changed(root: Path, rel: str, data: bytes) -> bool:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())
+        os.chmod(tmp, mode)  # not fchmod: Windows has no fchmod before Python 3.13
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
