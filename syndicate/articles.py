@@ -203,11 +203,20 @@ def _leaves_source(file: Path, path: str) -> bool:
 # --------------------------------------------------------------------------- YAML
 
 class _Resolver(Resolver):
-    """YAML 1.1 implicit types minus timestamps: dates stay strings (see module doc)."""
+    """YAML 1.1 implicit types minus timestamps (dates stay strings, see module doc),
+    with YAML 1.2 booleans: only true/false (any case form YAML allows) are booleans.
+
+    YAML 1.1 also reads yes/no/on/off/y/n as booleans; a record saying
+    ``published: yes`` or ``published: on`` is ambiguous enough that publishing it by
+    accident is worse than asking the editor to write ``true``.
+    """
 
 
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_YAML12_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _Resolver.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP_TAG]
+    first: [(tag, _YAML12_BOOL if tag == _BOOL_TAG else rx)
+            for tag, rx in resolvers if tag != _TIMESTAMP_TAG]
     for first, resolvers in Resolver.yaml_implicit_resolvers.items()
 }
 
@@ -352,8 +361,9 @@ def parse_article(data: bytes, path: str) -> Article | Rejection:
       the published time, is replaced by the published time with a warning.
     * quality (required) and heat: int or float, finite; a boolean or a numeric
       string is not a number. A bad heat becomes None with a warning.
-    * published: only a YAML boolean true publishes; anything else is unpublished
-      with a warning (except an explicit false).
+    * published: only a YAML 1.2 boolean ``true`` publishes (YAML 1.1's ``yes``/``on``
+      are strings here); anything else is unpublished with a warning (except an
+      explicit false).
     * provider: dropped with a warning unless it has a name and a plain host name as
       domain (lower-cased); topics, images, related: bad items dropped with a warning.
     * featuredContent: for ``type: video``, the first iframe's http(s) ``src``.

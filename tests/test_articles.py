@@ -517,7 +517,7 @@ def test_bad_quality_is_rejected(value: str | None, reason: str) -> None:
 
 
 def test_bad_heat_is_dropped_with_a_warning() -> None:
-    a = article(heat="yes")
+    a = article(heat="true")
     assert a.heat is None
     assert a.warnings == ("heat: must be a number, got a boolean; ignored",)
 
@@ -525,7 +525,12 @@ def test_bad_heat_is_dropped_with_a_warning() -> None:
 @pytest.mark.parametrize(("value", "published", "warning"), [
     ("true", True, None),
     ("false", False, None),
-    ("yes", True, None),  # a YAML 1.1 boolean, resolved as such by the YAML loader
+    ("True", True, None),
+    ("FALSE", False, None),
+    # YAML 1.1 reads these as booleans; we follow YAML 1.2 so `yes`/`on` never publish.
+    ("yes", False, "published: must be true or false, got a string 'yes'; not published"),
+    ("on", False, "published: must be true or false, got a string 'on'; not published"),
+    ("y", False, "published: must be true or false, got a string 'y'; not published"),
     ('"true"', False, "published: must be true or false, got a string 'true'; not published"),
     ('"false"', False, "published: must be true or false, got a string 'false'; not published"),
     ("1", False, "published: must be true or false, got an integer; not published"),
