@@ -232,6 +232,38 @@ def test_feedparser_reads_every_served_feed_as_its_source_articles(any_site: Sit
     assert any(s.content_encoding == "gzip" and s.status == 200 for s in site.served)
 
 
+def test_reader_json_feed_parser_reads_every_json_feed_as_its_source_articles(
+        any_site: Site, tmp_path: Path) -> None:
+    site = any_site
+    site.build()
+    expected = {rel: plan for rel, plan in site.plans().items() if rel.endswith(".json")}
+    assert expected
+    with make_reader(str(tmp_path / "json-reader.sqlite")) as reader:
+        for rel in expected:
+            reader.add_feed(site.url(rel))
+        _update(reader)
+        for rel, plan in sorted(expected.items()):
+            url = site.url(rel)
+            feed = reader.get_feed(url)
+            assert feed.version == "json11", rel  # reader's own JSON Feed parser, 1.1
+            assert feed.title == clean(plan.title), rel
+            entries = {e.id: e for e in reader.get_entries(feed=url)}
+            assert len(entries) == len(plan.items), rel
+            for article in plan.items:
+                where = f"{rel}: {article.path}"
+                entry = entries[entry_id(article)]
+                assert entry.title == _title(article), where
+                assert entry.link == article.link, where
+                # JSON Feed keeps fractions of a second, so these compare exactly
+                assert entry.published == article.published, where
+                assert entry.updated == article.updated, where
+                if article.provider is not None:
+                    assert [(a.name, a.href) for a in entry.authors] == [
+                        (clean(article.provider.name), provider_uri(article.provider))], where
+                if article.excerpt:
+                    assert entry.summary == clean(article.excerpt), where
+
+
 def test_one_article_has_one_id_in_every_feed_and_format(site: Site) -> None:
     site.build()
     ids: dict[str, set[str]] = {}
