@@ -158,10 +158,6 @@ class _Atom:
         """Check atom:source; returns whether it carries an author."""
         sink = self.sink
         g = _group(source, sink, "source", _METADATA)
-        for bad in elements(source):
-            if bad.tag == "{" + ATOM_NS + "}entry":
-                sink.add("atom.unknown-element", "atom:source must not contain atom:entry",
-                         line_of(bad))
         for name in ("id", "title", "updated"):
             if name not in g:
                 sink.add("atom.source.missing-element",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from syndicate.check.atom import ATOM03_NS, ATOM_NS, check_atom
 from syndicate.check.findings import CheckResult, Finding, Format, finding
@@ -16,6 +17,7 @@ from syndicate.check.xml import parse_xml
 MAX_BYTES = 10 * 1024 * 1024
 _WHITESPACE = b" \t\r\n"
 _BOM8 = b"\xef\xbb\xbf"
+_CONSTANT = re.compile(r"(?<![\w\"])(?:NaN|-?Infinity)(?![\w\"])")
 
 
 def check_bytes(data: bytes, *, path: str = "-", base_url: str | None = None) -> CheckResult:
@@ -74,6 +76,11 @@ def _sniff_format(data: bytes) -> Format:
     return "unknown"
 
 
+def _sniff_json(text: str) -> Format:
+    """Format of JSON that did not parse (only for the report's format field)."""
+    return "jsonfeed" if "jsonfeed.org/version/" in text[:4096] else "unknown"
+
+
 def _check_json(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]]:
     findings: list[Finding] = []
     body = data
@@ -93,13 +100,15 @@ def _check_json(data: bytes, base_url: str | None) -> tuple[Format, list[Finding
         doc = loads_with_lines(text)
     except json.JSONDecodeError as exc:
         findings.append(finding("json.not-well-formed", exc.msg, exc.lineno))
-        return "unknown", findings
-    except ValueError as exc:
-        findings.append(finding("json.not-well-formed", str(exc), None))
-        return "unknown", findings
+        return _sniff_json(text), findings
+    except ValueError as exc:  # NaN / Infinity, refused by loads_with_lines
+        m = _CONSTANT.search(text)
+        line = text.count("\n", 0, m.start()) + 1 if m else 1
+        findings.append(finding("json.not-well-formed", str(exc), line))
+        return _sniff_json(text), findings
     except RecursionError:
         findings.append(finding("json.not-well-formed", "values are nested too deeply", 1))
-        return "unknown", findings
+        return _sniff_json(text), findings
     if not isinstance(doc, LinedDict) or not looks_like_jsonfeed(doc):
         findings.append(finding("format.unknown",
                                 "JSON, but not a JSON Feed (no jsonfeed.org version)", 1))

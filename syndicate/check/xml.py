@@ -124,8 +124,8 @@ def _prolog(data: bytes, text: str) -> str:
 
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, huge_tree=False, remove_blank_text=False,
-                           collect_ids=False)
+                           dtd_validation=False, huge_tree=False)
+    # Not collect_ids=False: with it, libxml2 tries to load an external DTD subset.
 
 
 def parse_xml(data: bytes) -> Parsed:
@@ -139,6 +139,8 @@ def parse_xml(data: bytes) -> Parsed:
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
+        if findings:  # an encoding error already explains why the bytes do not parse
+            return Parsed(None, tuple(findings))
         message = str(exc.msg if exc.msg else exc)
         code = "xml.too-deep" if "depth" in message.lower() else "xml.not-well-formed"
         line = exc.lineno if exc.lineno and exc.lineno > 0 else None
