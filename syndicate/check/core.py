@@ -95,7 +95,7 @@ def _check_json(data: bytes, base_url: str | None) -> tuple[Format, list[Finding
         findings.append(finding("json.not-utf8",
                                 f"byte 0x{body[exc.start]:02x} is not valid UTF-8 (JSON "
                                 "must be UTF-8)", line))
-        return "unknown", findings
+        return _sniff_json(body.decode("latin-1")), findings
     try:
         doc = loads_with_lines(text)
     except json.JSONDecodeError as exc:

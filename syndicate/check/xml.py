@@ -26,8 +26,6 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 _DECL = re.compile(
     r"<\?xml\s+version\s*=\s*([\"'])[^\"']*\1(?:\s+encoding\s*=\s*([\"'])([^\"']*)\2)?")
-_ROOT_START = re.compile(rb"<(?![?!])")
-_ROOT_START_TEXT = re.compile(r"<(?![?!])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,19 +105,45 @@ def _encoding_findings(data: bytes) -> tuple[list[Finding], str]:
     return out, text
 
 
+_SUBSET_END = re.compile(r"\]\s*>")
+
+
 def _doctype_entities(prolog: str) -> bool:
-    """True when a DOCTYPE before the root element declares entities."""
-    m = _ROOT_START_TEXT.search(prolog)
-    region = prolog if m is None else prolog[:m.start()]
-    return "<!DOCTYPE" in region and "<!ENTITY" in region
+    """True when the DOCTYPE (if any) declares entities in its internal subset.
+
+    Walks the prolog (declaration, comments, PIs, whitespace) up to the DOCTYPE, so a
+    comment such as ``<!-- <a> -->`` cannot hide the DOCTYPE from the scan.
+    """
+    pos, n = 0, len(prolog)
+    while pos < n:
+        if prolog[pos] in " \t\r\n\ufeff":
+            pos += 1
+        elif prolog.startswith("<?", pos):
+            end = prolog.find("?>", pos + 2)
+            pos = n if end < 0 else end + 2
+        elif prolog.startswith("<!--", pos):
+            end = prolog.find("-->", pos + 4)
+            pos = n if end < 0 else end + 3
+        elif prolog.startswith("<!DOCTYPE", pos):
+            bracket = prolog.find("[", pos)
+            close = prolog.find(">", pos)
+            if bracket < 0 or 0 <= close < bracket:
+                return False  # no internal subset, so no entity declarations
+            m = _SUBSET_END.search(prolog, bracket)
+            subset = prolog[bracket:m.start() if m else n]
+            return "<!ENTITY" in subset
+        else:
+            return False  # the root element (or garbage): no DOCTYPE before it
+    return False
 
 
 def _prolog(data: bytes, text: str) -> str:
-    # For ASCII-compatible bytes, scanning the bytes is cheaper than the decoded text.
-    if not data.startswith((b"\xfe\xff", b"\xff\xfe", b"\x00", b"<\x00")):
-        m = _ROOT_START.search(data)
-        return (data if m is None else data[:m.start()]).decode("latin-1")
-    return text
+    """The text to scan for a DOCTYPE: empty when the bytes cannot hold one."""
+    if data.startswith((b"\xfe\xff", b"\xff\xfe", b"\x00", b"<\x00")):
+        return text
+    if b"<!DOCTYPE" not in data:
+        return ""
+    return data.decode("latin-1")
 
 
 def _parser() -> etree.XMLParser:
