@@ -25,6 +25,7 @@ import hashlib
 import logging
 import math
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -32,9 +33,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
+from fnmatch import translate
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import syndicate
 from syndicate.config import Config
@@ -64,6 +65,9 @@ EXIT_BUSY = 3
 PARALLEL_THRESHOLD = 1000
 # Paths per worker task: big enough to amortise pickling, small enough to balance.
 MAX_CHUNK = 400
+# Up to this many indexed files, selection decodes light records once and keeps them
+# for its second pass; above it, it reads them from the index twice (bounded memory).
+LIGHT_IN_MEMORY = 150_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +121,8 @@ class SourceMissing(Exception):
 
 # --- discovery and parsing -------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class _Found:
+class _Found(NamedTuple):
+    # A tuple, not a dataclass: 100,000 of these are made on every run.
     rel: str
     size: int
     mtime_ns: int
@@ -136,8 +140,8 @@ def discover(config: Config) -> list[_Found]:
         raise SourceMissing(f"source folder {folder} does not exist or is not a folder")
     patterns = config.source.patterns
 
-    def matches(name: str) -> bool:
-        return any(fnmatchcase(name, p) for p in patterns)
+    # One regex for all patterns: fnmatchcase semantics, as iter_source_files uses.
+    matches = re.compile("|".join(f"(?:{translate(p)})" for p in patterns)).match
 
     found: list[_Found] = []
     pending = [("", str(folder))]
@@ -339,7 +343,7 @@ def select_from_index(index: Index, config: Config) -> Selected:
     passes = 0
 
     def articles() -> Iterator[Article]:
-        # Two passes straight off the index: light records are never all in memory.
+        # Straight off the index: light records are never all in memory.
         nonlocal passes
         passes += 1
         first = passes == 1
@@ -350,7 +354,14 @@ def select_from_index(index: Index, config: Config) -> Selected:
             else:
                 yield record
 
-    selection = select_passes(articles, config.selection)
+    if index.count() <= LIGHT_IN_MEMORY:
+        # Decoding is a third of selection's time; below this size holding the light
+        # records (~0.5 KB each) for the second pass costs less than decoding twice.
+        held = list(articles())
+        selection = select_passes(lambda: held, config.selection)
+        del held
+    else:
+        selection = select_passes(articles, config.selection)
     plans = tuple(plan_feeds(selection, config))
     outcomes = dict(selection.outcomes)
     for r in rejections:
@@ -373,13 +384,13 @@ def _renderers() -> dict[str, Callable[[Any, Config], bytes]]:
 @dataclass(slots=True)
 class _Render:
     outputs: list[OutputFile]
-    fingerprints: dict[str, tuple[bytes, int]]
+    fingerprints: dict[str, Stamp]
     changed_urls: list[str]
     rendered: int = 0
 
 
 def render_and_publish(index: Index, config: Config, plans: Sequence[Any], key: bytes,
-                       previous: dict[str, tuple[bytes, int]]) -> _Render:
+                       previous: dict[str, Stamp]) -> _Render:
     from syndicate.publish import write_if_changed
 
     root = config.output.folder
@@ -424,7 +435,7 @@ def render_and_publish(index: Index, config: Config, plans: Sequence[Any], key: 
             data = renderers[fmt](full_plan, config)
             result.rendered += 1
             changed = write_if_changed(root, rel, data)
-            result.fingerprints[rel] = (fp, len(data))
+            result.fingerprints[rel] = _stamp(root, rel, fp)
             result.outputs.append(OutputFile(rel, "feed", len(plan.items), changed))
             if changed:
                 result.changed_urls.append(plan.url(fmt, config))
@@ -447,7 +458,7 @@ def render_and_publish(index: Index, config: Config, plans: Sequence[Any], key: 
         data = _load_callable(target)(full_plans, config)
         result.rendered += 1
         changed = write_if_changed(root, rel, data)
-        result.fingerprints[rel] = (fp, len(data))
+        result.fingerprints[rel] = _stamp(root, rel, fp)
         result.outputs.append(OutputFile(rel, kind, len(plans), changed))
     result.outputs.sort(key=lambda o: o.path)
     return result
@@ -467,24 +478,65 @@ def _load_callable(target: str) -> Callable[[Any, Config], bytes]:
     return fn
 
 
-def _unchanged(root: Path, rel: str, fp: bytes, previous: dict[str, tuple[bytes, int]]) -> bool:
-    before = previous.get(rel)
-    if before is None or before[0] != fp:
-        return False
+Stamp = tuple[bytes, int, int]  # (fingerprint, size, mtime_ns) of one output file
+
+
+def _stamp(root: Path, rel: str, fp: bytes) -> Stamp:
+    st = os.stat(root / rel)
+    return (fp, st.st_size, st.st_mtime_ns)
+
+
+def _present(root: Path, rel: str, stamp: Stamp) -> bool:
+    """The file is still the one we wrote: same size and mtime (a deleted, truncated or
+    hand-edited output is rewritten)."""
     try:
-        return os.stat(root / rel).st_size == before[1]
+        st = os.stat(root / rel)
     except OSError:
         return False
+    return st.st_size == stamp[1] and st.st_mtime_ns == stamp[2]
 
 
-def _outputs_present(root: Path, fingerprints: dict[str, tuple[bytes, int]]) -> bool:
-    for rel, (_, size) in fingerprints.items():
-        try:
-            if os.stat(root / rel).st_size != size:
-                return False
-        except OSError:
-            return False
-    return True
+def _unchanged(root: Path, rel: str, fp: bytes, previous: dict[str, Stamp]) -> bool:
+    before = previous.get(rel)
+    return before is not None and before[0] == fp and _present(root, rel, before)
+
+
+@dataclass(frozen=True, slots=True)
+class _LastBuild:
+    """What the last completed build produced, as stored in the index."""
+
+    generation: int
+    key: bytes
+    stamps: dict[str, Stamp]
+    outputs: tuple[OutputFile, ...]
+    counts: tuple[int, int, int]
+    rejections: tuple[Rejection, ...]
+
+
+def _last_build(raw: Any) -> _LastBuild | None:
+    if raw is None:
+        return None
+    try:
+        stamps: dict[str, Stamp] = {}
+        for rel, (fp, size, mtime_ns) in raw["stamps"].items():
+            if not (isinstance(rel, str) and isinstance(fp, bytes) and type(size) is int
+                    and type(mtime_ns) is int):
+                raise TypeError(rel)
+            stamps[rel] = (fp, size, mtime_ns)
+        selected, filtered, rejected = (int(n) for n in raw["counts"])
+        last = _LastBuild(
+            generation=int(raw["generation"]), key=bytes(raw["key"]), stamps=stamps,
+            outputs=tuple(OutputFile(str(p), str(k), int(n), False)
+                          for p, k, n in raw["outputs"]),
+            counts=(selected, filtered, rejected),
+            rejections=tuple(Rejection(str(p), str(r), line, col)
+                             for p, r, line, col in raw["rejections"]))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # Only a cache of what is on disk: without it every feed is rendered and
+        # compared, which is slower but gives the same bytes. The records stay valid.
+        log.warning("index: record of the last build unreadable (%r); re-rendering", exc)
+        return None
+    return last
 
 
 # --- the build -------------------------------------------------------------------------
@@ -514,18 +566,16 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
     # together with the record of the build that used it.
     generation = index.bump_generation()
     key = build_key(config)
-    last = index.get_meta(_LAST)
-    previous: dict[str, tuple[bytes, int]] = {}
-    if isinstance(last, dict) and isinstance(last.get("outputs"), dict):
-        previous = last["outputs"]
+    last = _last_build(index.get_meta(_LAST))
+    previous = last.stamps if last is not None else {}
     root = config.output.folder
 
-    if (isinstance(last, dict) and last.get("generation") == generation
-            and last.get("key") == key and _outputs_present(root, previous)):
+    if (last is not None and last.generation == generation and last.key == key
+            and all(_present(root, rel, stamp) for rel, stamp in previous.items())):
         # Nothing that the output depends on moved: the files on disk are the answer.
-        outputs = tuple(OutputFile(p, k, n, False) for p, k, n in last["listing"])
-        counts = last["counts"]
-        rejections = [Rejection(*r) for r in last["rejections"]]
+        outputs = last.outputs
+        counts = list(last.counts)
+        rejections = list(last.rejections)
         outcomes = (_decode_outcomes(index.get_meta(_OUTCOMES))
                     if options.want_outcomes else [])
         rendered, written, changed_urls, skipped = 0, 0, [], True
@@ -540,8 +590,8 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
         outcomes = ordered if options.want_outcomes else []
         index.set_meta(_OUTCOMES, _encode_outcomes(ordered))
         index.set_meta(_LAST, {
-            "generation": generation, "key": key, "outputs": render.fingerprints,
-            "listing": [(o.path, o.kind, o.items) for o in outputs],
+            "generation": generation, "key": key, "stamps": render.fingerprints,
+            "outputs": [(o.path, o.kind, o.items) for o in outputs],
             "counts": counts,
             "rejections": [(r.path, r.reason, r.line, r.column) for r in rejections],
         })

@@ -43,7 +43,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import syndicate
 from syndicate.model import Article, Image, Provider, Rejection, RelatedLink
@@ -102,8 +102,7 @@ class Entry:
     lcheck: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class Stat:
+class Stat(NamedTuple):
     size: int
     mtime_ns: int
     racy: bool
@@ -306,6 +305,10 @@ class Index:
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(f"index {self.file}: {exc}") from None
         return out
+
+    def count(self) -> int:
+        row = self._run("SELECT count(*) FROM files").fetchone()
+        return int(row[0])
 
     def content_hash_of(self, path: str) -> bytes | None:
         row = self._run("SELECT chash FROM files WHERE path = ?", (path,)).fetchone()

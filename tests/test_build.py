@@ -227,6 +227,17 @@ def test_deleted_output_file_is_rewritten_on_a_no_change_run(tmp_path: Path) -> 
     assert snapshot(config.output.folder) == before
 
 
+def test_hand_edited_output_of_same_size_is_rewritten(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    build(config)
+    before = snapshot(config.output.folder)
+    target = config.output.folder / "topics" / "power-apps.json"
+    target.write_bytes(b"x" * len(before["topics/power-apps.json"]))
+    result = build(config)
+    assert result.parsed == 0 and result.written == 1
+    assert snapshot(config.output.folder) == before
+
+
 def test_one_changed_file_reparses_one_and_rewrites_only_its_feeds(tmp_path: Path) -> None:
     config = small_site(tmp_path)
     build(config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import marshal
 import os
 import sqlite3
 import time
@@ -214,6 +215,21 @@ def test_damaged_index_is_rebuilt_with_identical_output(
     assert snapshot(config.output.folder) == expected
     assert any("unusable" in r.getMessage() for r in caplog.records)
     assert build(config).parsed == 0  # and the new index is good
+
+
+def test_unreadable_last_build_record_rerenders_without_reparsing(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    build(config)
+    expected = snapshot(config.output.folder)
+    conn = sqlite3.connect(index_file(config))
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'last_build'",
+                 (marshal.dumps({"stamps": 3}),))
+    conn.commit()
+    conn.close()
+    (config.output.folder / "all.rss").unlink()
+    result = build(config)
+    assert result.parsed == 0 and result.rendered > 1 and result.written == 1
+    assert snapshot(config.output.folder) == expected
 
 
 def test_deleted_index_is_rebuilt(tmp_path: Path) -> None:
