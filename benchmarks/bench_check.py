@@ -54,15 +54,15 @@ def _rss(i: int, items: int) -> str:
 
 
 def _json(i: int, items: int) -> str:
-    items: list[dict[str, str]] = [
+    entries: list[dict[str, str]] = [
         {"id": f"https://e.org/{i}/{n}", "url": f"https://e.org/{i}/{n}",
          "content_html": "<p>Text</p>", "date_published": "2024-03-04T10:00:00Z"}
         for n in range(items)]
     if i % 10 == 0:
-        items[0]["date_published"] = "yesterday"
+        entries[0]["date_published"] = "yesterday"
     doc = {"version": "https://jsonfeed.org/version/1.1", "title": f"Feed {i}",
            "home_page_url": "https://e.org/", "feed_url": f"https://e.org/{i}.json",
-           "items": items}
+           "items": entries}
     return json.dumps(doc, indent=1)
 
 
