@@ -26,9 +26,11 @@ import logging
 import math
 import os
 import re
+import signal
 import stat
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -232,6 +234,32 @@ def _parse_chunk(task: tuple[str, list[str], int]) -> list[Entry]:
     return [read_one(root, rel, max_bytes) for rel in rels]
 
 
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(0.25)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _worker_init(parent: int) -> None:
+    """Make a parse worker die with the build that started it.
+
+    A killed build (cron timeout, ``kill -9``) must not leave workers behind: on Linux
+    the kernel sends them SIGKILL when the parent dies (PR_SET_PDEATHSIG); elsewhere,
+    and as a backstop, a thread notices being re-parented and exits.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
 def _jobs(requested: int) -> int:
     return requested if requested > 0 else (os.cpu_count() or 1)
 
@@ -251,7 +279,8 @@ def parse_files(config: Config, rels: Sequence[str], *, jobs: int, threshold: in
         return
     size = max(20, min(MAX_CHUNK, math.ceil(len(rels) / (workers * 4))))
     tasks = [(folder, list(rels[i:i + size]), max_bytes) for i in range(0, len(rels), size)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
+                             initargs=(os.getpid(),)) as pool:
         # map() yields in submission order whatever order workers finish in.
         for entries in pool.map(_parse_chunk, tasks):
             on_progress(len(entries))
