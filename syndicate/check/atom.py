@@ -33,6 +33,7 @@ _ENTRY_KNOWN = frozenset(("author", "category", "content", "contributor", "id", 
 _TEXT_CONSTRUCTS = frozenset(("title", "subtitle", "summary", "rights"))
 # IANA link relations (https://www.iana.org/assignments/link-relations), names only.
 _REGISTERED_RELS = frozenset(["about", "acl", "alternate", "amphtml", "appendix", "apple-touch-icon", "apple-touch-startup-image", "archives", "author", "blocked-by", "bookmark", "c2pa-manifest", "canonical", "chapter", "cite-as", "collection", "compression-dictionary", "contents", "convertedfrom", "copyright", "create-form", "current", "describedby", "describes", "disclosure", "dns-prefetch", "duplicate", "edit", "edit-form", "edit-media", "enclosure", "external", "first", "glossary", "help", "hosts", "hub", "ice-server", "icon", "index", "intervalafter", "intervalbefore", "intervalcontains", "intervaldisjoint", "intervalduring", "intervalequals", "intervalfinishedby", "intervalfinishes", "intervalin", "intervalmeets", "intervalmetby", "intervaloverlappedby", "intervaloverlaps", "intervalstartedby", "intervalstarts", "item", "last", "latest-version", "license", "linkset", "lrdd", "manifest", "mask-icon", "me", "media-feed", "memento", "micropub", "modulepreload", "monitor", "monitor-group", "next", "next-archive", "nofollow", "noopener", "noreferrer", "opener", "openid2.local_id", "openid2.provider", "original", "payment", "pingback", "preconnect", "predecessor-version", "prefetch", "preload", "prerender", "prev", "prev-archive", "preview", "previous", "privacy-policy", "profile", "publication", "related", "replies", "restconf", "search", "section", "self", "service", "service-desc", "service-doc", "service-meta", "sip-trunking", "sponsored", "start", "status", "stylesheet", "subsection", "successor-version", "sunset", "tag", "terms-of-service", "timegate", "timemap", "type", "ugc", "up", "version-history", "via", "webmention", "working-copy", "working-copy-of"])
+_IANA_REL = "http://www.iana.org/assignments/relation/"
 _ISEGMENT_NZ_NC = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
                             "-._~!$&'()*+,;=@%")
 
@@ -56,6 +57,12 @@ def check_atom(root: etree._Element, location: str | None) -> list[Finding]:
     else:
         checker.entry(root, feed_has_author=False, standalone=True)
     return sink.findings
+
+
+def _rel(link: etree._Element) -> str:
+    """The link's relation, defaulting to alternate, with the IANA IRI form shortened."""
+    rel = link.get("rel") or "alternate"
+    return rel.removeprefix(_IANA_REL)
 
 
 def _group(el: etree._Element, sink: Sink, parent: str,
@@ -135,7 +142,7 @@ class _Atom:
         for content in g.get("content", ()):
             needs_summary |= self.content(content)
         if "content" not in g:
-            if not any((link.get("rel") or "alternate") == "alternate" for link in links):
+            if not any(_rel(link) == "alternate" for link in links):
                 sink.add("atom.entry.missing-alternate",
                          "missing content or alternate link: an entry without atom:content "
                          "must have a link with rel=\"alternate\"", line_of(entry))
@@ -318,6 +325,8 @@ class _Atom:
             sink.add("atom.link.bad-href", f"link href must be an IRI reference: {why}",
                      line_of(el))
         rel = el.get("rel")
+        if rel is not None and rel.startswith(_IANA_REL):
+            rel = rel[len(_IANA_REL):]  # RFC 4287 4.2.7.2: the same relation as the short name
         if rel is not None:
             if ":" in rel:
                 if why := iri_problem(rel, absolute=True):
@@ -351,7 +360,7 @@ class _Atom:
                     parent: str) -> None:
         seen: set[tuple[str | None, str | None]] = set()
         for link in links:
-            if (link.get("rel") or "alternate") != "alternate":
+            if _rel(link) != "alternate":
                 continue
             key = (link.get("type"), link.get("hreflang"))
             if key in seen:
@@ -360,7 +369,7 @@ class _Atom:
             seen.add(key)
 
     def _self_link(self, feed: etree._Element, links: list[etree._Element] | tuple[()]) -> None:
-        selfs = [link for link in links if link.get("rel") == "self"]
+        selfs = [link for link in links if _rel(link) == "self"]
         if not selfs:
             self.sink.add("atom.feed.missing-self-link",
                           "missing atom:link with rel=\"self\"", line_of(feed))

@@ -113,7 +113,6 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.duplicate-channel": (E, "The rss element has more than one channel."),
     "rss.unknown-element": (E, ("An element without a namespace that RSS 2.0 does not define "
                                "here (extensions must be namespaced).")),
-    "rss.misplaced-item": (W, "item elements belong inside channel."),
     "rss.channel.missing-title": (E, "channel has no title."),
     "rss.channel.missing-link": (E, "channel has no link."),
     "rss.channel.missing-description": (E, "channel has no description."),
@@ -143,6 +142,8 @@ CODES: dict[str, tuple[Severity, str]] = {
                                        "protocol.")),
     "rss.cloud.bad-port": (E, "cloud port is not an integer from 0 to 65535."),
     "rss.cloud.bad-protocol": (E, "cloud protocol is not xml-rpc, soap or http-post."),
+    "rss.textinput.avoid": (W, ("textInput is best avoided: few aggregators support it (RSS "
+                               "Best Practices).")),
     "rss.textinput.missing-element": (E, "textInput lacks title, description, name or link."),
     "rss.skiphours.bad-hour": (E, "skipHours hour is not an integer from 0 to 23."),
     "rss.skiphours.too-many": (E, "skipHours has more than 24 hour elements."),

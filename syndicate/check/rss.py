@@ -62,7 +62,8 @@ def check_rss(root: etree._Element, location: str | None) -> list[Finding]:
         sink.add("rss.duplicate-channel", "rss contains more than one channel",
                  line_of(extra))
     for item in g.get("item", ()):
-        sink.add("rss.misplaced-item", "item must be inside channel", line_of(item))
+        sink.add("rss.unknown-element", "undefined rss element: item (items belong inside "
+                                        "channel)", line_of(item))
     if channels:
         _Channel(sink, location).check(channels[0])
     return sink.findings
@@ -245,6 +246,9 @@ class _Channel:
 
     def _text_input(self, el: etree._Element) -> None:
         sink = self.sink
+        sink.add("rss.textinput.avoid",
+                 "avoid textInput: few aggregators support it (RSS Best Practices)",
+                 line_of(el))
         g = _group(el, sink, "textInput", _TEXTINPUT_KNOWN)
         for name in ("title", "description", "name", "link"):
             if name not in g:
