@@ -121,12 +121,13 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.bad-email": (E, "managingEditor, webMaster or author is not an e-mail address."),
     "rss.email-missing-name": (W, ("An e-mail value should be followed by the person's name in "
                                   "parentheses (RSS Best Practices).")),
+    "rss.email-format": (W, "A contact in the 'Name <e-mail>' shape; RSS uses 'e-mail (Name)'."),
     "rss.bad-language": (E, "channel language is not a language code."),
     "rss.channel.bad-date": (E, "channel pubDate or lastBuildDate is not an RFC 822 date-time."),
     "rss.item.bad-pubdate": (E, "item pubDate is not an RFC 822 date-time."),
     "rss.date.wrong-weekday": (E, "An RFC 822 date names the wrong day of the week."),
-    "rss.date.problematic": (W, ("An RFC 822 date uses a two-digit year or a military time "
-                                "zone.")),
+    "rss.date.problematic": (W, ("An RFC 822 date is legal but fragile: a two-digit year, "
+                                 "a military zone, a comment or lowercase names.")),
     "rss.channel.bad-ttl": (E, "ttl is not a non-negative integer."),
     "rss.channel.missing-atom-self": (W, ("channel should contain atom:link with rel=\"self\" "
                                          "(RSS Best Practices).")),

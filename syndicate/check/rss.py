@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from email.utils import parseaddr
 
 from lxml import etree
 
@@ -118,16 +119,24 @@ def _date(sink: Sink, el: etree._Element, code: str, what: str) -> None:
 
 
 def _contact(sink: Sink, el: etree._Element, what: str) -> None:
-    value = el.text or ""
+    """RSS contacts: 'jane@example.com (Jane Doe)'; other shapes as the W3C validator."""
+    value = (el.text or "").strip().removeprefix("mailto:")
     m = _CONTACT.match(value)
-    if m is None or not is_email(m.group(1)):
-        sink.add("rss.bad-email",
-                 f"{what} must be an e-mail address, optionally followed by a name in "
-                 f"parentheses, got {value!r}", line_of(el))
-    elif m.group(2) is None:
-        sink.add("rss.email-missing-name",
-                 f"{what} should be an e-mail address followed by the name in parentheses, "
-                 f"e.g. 'jane@example.com (Jane Doe)'", line_of(el))
+    if m is not None and is_email(m.group(1)):
+        if m.group(2) is None:
+            sink.add("rss.email-missing-name",
+                     f"{what} should be an e-mail address followed by the name in "
+                     "parentheses, e.g. 'jane@example.com (Jane Doe)'", line_of(el))
+        return
+    _name, address = parseaddr(value)
+    if "@" in value and not value.endswith(")") and is_email(address):
+        sink.add("rss.email-format",
+                 f"{what} should be written 'jane@example.com (Jane Doe)', not {value!r}",
+                 line_of(el))
+        return
+    sink.add("rss.bad-email",
+             f"{what} must be an e-mail address, optionally followed by a name in "
+             f"parentheses, got {el.text!r}", line_of(el))
 
 
 class _Channel:

@@ -53,9 +53,10 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _RFC822 = re.compile(
-    r"\s*(?:(" + "|".join(_DAYS) + r"),\s*)?(\d{1,2})\s+(" + "|".join(_MONTHS) + r")\s+"
+    r"\s*(?:(" + "|".join(_DAYS) + r")\s*,\s*)?(\d{1,2})\s+(" + "|".join(_MONTHS) + r")\s+"
     r"(\d{4}|\d{2})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s+"
-    r"(UT|GMT|[ECMP][SD]T|[A-IK-Za-ik-z]|[+-]\d{4})\s*\Z", re.ASCII)
+    r"(UT|GMT|[ECMP][SD]T|[A-IK-Z]|[+-]\d{4})\s*\Z", re.ASCII | re.IGNORECASE)
+_COMMENT = re.compile(r"\([^()]*\)")
 
 
 class DateVerdict(Enum):
@@ -66,15 +67,25 @@ class DateVerdict(Enum):
 
 
 def rfc822_check(value: str) -> tuple[DateVerdict, str]:
-    """Judge an RFC 822 date-time; returns the verdict and a reason for anything but OK."""
-    m = _RFC822.match(value)
+    """Judge an RFC 822 date-time; returns the verdict and a reason for anything but OK.
+
+    RFC 822 allows comments and ignores case; like the W3C validator, such dates are
+    accepted as PROBLEMATIC (a warning), as are two-digit years and military zones.
+    """
+    bare = value
+    while True:  # comments nest, so strip innermost first
+        stripped = _COMMENT.sub(" ", bare)
+        if stripped == bare:
+            break
+        bare = stripped
+    m = _RFC822.match(bare)
     if m is None:
         return DateVerdict.INVALID, "not in the form 'Wed, 02 Oct 2002 13:00:00 GMT'"
     dow, day_s, mon, year_s, hh, mm, ss, zone = m.groups()
     year = int(year_s)
     if len(year_s) == 2:
         year += 2000 if year < 50 else 1900
-    month = _MONTHS.index(mon) + 1
+    month = _MONTHS.index(mon.capitalize()) + 1
     day = int(day_s)
     reason = _bad_ymd(year, month, day)
     if reason:
@@ -85,13 +96,18 @@ def rfc822_check(value: str) -> tuple[DateVerdict, str]:
         return DateVerdict.INVALID, "time zone offset out of range"
     if dow is not None:
         actual = _DAYS[datetime.date(year, month, day).weekday()]
-        if actual != dow:
-            return DateVerdict.WRONG_WEEKDAY, (f"{year:04d}-{month:02d}-{day:02d} is a {actual}, " \
-                                              f"not a {dow}")
+        if actual != dow.capitalize():
+            return DateVerdict.WRONG_WEEKDAY, (f"{year:04d}-{month:02d}-{day:02d} is a "
+                                               f"{actual}, not a {dow}")
     if len(year_s) == 2:
         return DateVerdict.PROBLEMATIC, "two-digit year; use four digits"
     if len(zone) == 1:
         return DateVerdict.PROBLEMATIC, f"military time zone {zone!r} is ambiguous"
+    if bare != value:
+        return DateVerdict.PROBLEMATIC, "comments in a date confuse many readers"
+    if (dow is not None and dow not in _DAYS) or mon not in _MONTHS or zone != zone.upper():
+        return DateVerdict.PROBLEMATIC, ("day, month and zone names should be capitalised "
+                                         "as in 'Wed, 02 Oct 2002 13:00:00 GMT'")
     return DateVerdict.OK, ""
 
 
