@@ -67,6 +67,10 @@ EXIT_BUSY = 3
 PARALLEL_THRESHOLD = 1000
 # Paths per worker task: big enough to amortise pickling, small enough to balance.
 MAX_CHUNK = 400
+# Rendering in workers pays off from this many feed files per worker; plans travel to
+# workers in batches of RENDER_BATCH.
+RENDER_PARALLEL_THRESHOLD = 150
+RENDER_BATCH = 16
 # Up to this many indexed files, selection decodes light records once and keeps them
 # for its second pass; above it, it reads them from the index twice (bounded memory).
 LIGHT_IN_MEMORY = 150_000
@@ -410,6 +414,9 @@ def _renderers() -> dict[str, Callable[[Any, Config], bytes]]:
     return {"atom": render_atom, "rss": render_rss, "json": render_json}
 
 
+Stamp = tuple[bytes, int, int]  # (fingerprint, size, mtime_ns) of one output file
+
+
 @dataclass(slots=True)
 class _Render:
     outputs: list[OutputFile]
@@ -419,11 +426,12 @@ class _Render:
 
 
 def render_and_publish(index: Index, config: Config, plans: Sequence[Any], key: bytes,
-                       previous: dict[str, Stamp]) -> _Render:
+                       previous: dict[str, Stamp], jobs_wanted: int = 0) -> _Render:
+    """Render every output file whose fingerprint moved (or that is missing), in worker
+    processes when there are many, and publish them."""
     from syndicate.publish import write_if_changed
 
     root = config.output.folder
-    renderers = _renderers()
     item_paths = sorted({a.path for p in plans for a in p.items})
     digests = index.digests(item_paths)
     full: dict[str, Article] = {}
@@ -444,13 +452,15 @@ def render_and_publish(index: Index, config: Config, plans: Sequence[Any], key: 
 
     result = _Render([], {}, [])
     all_prints: list[bytes] = []
+    pending: list[tuple[Any, list[_Job]]] = []  # (light plan, its files to render)
+    about: dict[str, tuple[int, str]] = {}  # rel -> (items, url)
     for plan in plans:
         h = hashlib.blake2b(key, digest_size=16)
         h.update(_plan_header(plan).encode("utf-8"))
         for a in plan.items:
             h.update(a.path.encode("utf-8") + b"\0" + digests.get(a.path, b"?"))
         base = h.digest()
-        full_plan = None
+        jobs: list[_Job] = []
         for fmt in config.output.formats:
             rel = plan.path(fmt)
             fp = hashlib.blake2b(base + fmt.encode(), digest_size=16).digest()
@@ -458,16 +468,25 @@ def render_and_publish(index: Index, config: Config, plans: Sequence[Any], key: 
             if _unchanged(root, rel, fp, previous):
                 result.fingerprints[rel] = previous[rel]
                 result.outputs.append(OutputFile(rel, "feed", len(plan.items), False))
-                continue
-            if full_plan is None:
-                full_plan = materialise(plan)
-            data = renderers[fmt](full_plan, config)
-            result.rendered += 1
-            changed = write_if_changed(root, rel, data)
-            result.fingerprints[rel] = _stamp(root, rel, fp)
-            result.outputs.append(OutputFile(rel, "feed", len(plan.items), changed))
-            if changed:
-                result.changed_urls.append(plan.url(fmt, config))
+            else:
+                jobs.append((fmt, rel, fp))
+                about[rel] = (len(plan.items), plan.url(fmt, config))
+        if jobs:
+            pending.append((plan, jobs))
+
+    def tasks() -> Iterator[_RenderTask]:
+        for start in range(0, len(pending), RENDER_BATCH):
+            chunk = pending[start:start + RENDER_BATCH]
+            yield config, [(materialise(plan), jobs) for plan, jobs in chunk]
+
+    workers = min(_jobs(jobs_wanted), math.ceil(len(about) / RENDER_PARALLEL_THRESHOLD))
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
+                                 initargs=(os.getpid(),)) as pool:
+            done: Iterable[list[_Rendered]] = pool.map(_render_batch, tasks())
+            _collect(result, done, about)
+    else:
+        _collect(result, (_render_batch(t) for t in tasks()), about)
     # The OPML and HTML index list every feed; re-rendered when any feed's print moved.
     listing = hashlib.blake2b(key + b"".join(all_prints), digest_size=16).digest()
     extra: list[tuple[str, str, str]] = []
@@ -493,6 +512,38 @@ def render_and_publish(index: Index, config: Config, plans: Sequence[Any], key: 
     return result
 
 
+_Job = tuple[str, str, bytes]  # (format, output path, fingerprint)
+_RenderTask = tuple[Config, list[tuple[Any, list[_Job]]]]
+_Rendered = tuple[str, bool, Stamp]  # (output path, bytes changed, stamp)
+
+
+def _render_batch(task: _RenderTask) -> list[_Rendered]:
+    """Render and publish some feed files (in a worker process, or inline)."""
+    from syndicate.publish import write_if_changed
+
+    config, batch = task
+    renderers = _renderers()
+    root = config.output.folder
+    done: list[_Rendered] = []
+    for plan, jobs in batch:
+        for fmt, rel, fp in jobs:
+            changed = write_if_changed(root, rel, renderers[fmt](plan, config))
+            done.append((rel, changed, _stamp(root, rel, fp)))
+    return done
+
+
+def _collect(result: _Render, batches: Iterable[list[_Rendered]],
+             about: dict[str, tuple[int, str]]) -> None:
+    for batch in batches:
+        for rel, changed, stamp in batch:
+            items, url = about[rel]
+            result.rendered += 1
+            result.fingerprints[rel] = stamp
+            result.outputs.append(OutputFile(rel, "feed", items, changed))
+            if changed:
+                result.changed_urls.append(url)
+
+
 def _with_body(light: Article, full: Article) -> Article:
     return dataclasses.replace(light, title=full.title, excerpt=full.excerpt,
                                images=full.images, related=full.related,
@@ -505,9 +556,6 @@ def _load_callable(target: str) -> Callable[[Any, Config], bytes]:
     module, name = target.split(":")
     fn: Callable[[Any, Config], bytes] = getattr(importlib.import_module(module), name)
     return fn
-
-
-Stamp = tuple[bytes, int, int]  # (fingerprint, size, mtime_ns) of one output file
 
 
 def _stamp(root: Path, rel: str, fp: bytes) -> Stamp:
@@ -591,6 +639,7 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
                 ) -> BuildResult:
     index.begin()
     refresh = refresh_index(index, config, options)
+    log.debug("%.2f s: index refreshed", time.monotonic() - started)
     # One transaction per run: the generation moves now if files changed, and commits
     # together with the record of the build that used it.
     generation = index.bump_generation()
@@ -610,7 +659,10 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
         rendered, written, changed_urls, skipped = 0, 0, [], True
     else:
         sel = select_from_index(index, config)
-        render = render_and_publish(index, config, sel.plans, key, previous)
+        log.debug("%.2f s: selected and planned %d feeds", time.monotonic() - started,
+                  len(sel.plans))
+        render = render_and_publish(index, config, sel.plans, key, previous, options.jobs)
+        log.debug("%.2f s: rendered %d files", time.monotonic() - started, render.rendered)
         outputs = tuple(render.outputs)
         ordered = sorted(sel.outcomes.values(), key=lambda o: o.path)
         counts = [sum(1 for o in ordered if o.status == s)
@@ -630,6 +682,7 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
             log.error("accounting mismatch: %d files found, %d outcomes", refresh.found,
                       len(ordered))
     index.commit()
+    log.debug("%.2f s: index committed", time.monotonic() - started)
 
     keep = {o.path for o in outputs}
     from syndicate.publish import feed_files, prune

@@ -258,7 +258,12 @@ def test_one_changed_file_reparses_one_and_rewrites_only_its_feeds(tmp_path: Pat
 
 # --- parallel --------------------------------------------------------------------------
 
-def test_parallel_build_writes_the_same_bytes_as_one_process(tmp_path: Path) -> None:
+def test_parallel_build_writes_the_same_bytes_as_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import syndicate.build
+
+    # Force both stages into worker processes: parsing and rendering.
+    monkeypatch.setattr(syndicate.build, "RENDER_PARALLEL_THRESHOLD", 2)
     source = CORPUS if CORPUS.is_dir() else SAMPLES
     patterns = ("*.md", "*.txt") if source == CORPUS else ("*.md",)
     one = make_site(tmp_path / "one", patterns=patterns, source=source)
