@@ -27,6 +27,7 @@ import math
 import os
 import re
 import signal
+import sqlite3
 import stat
 import sys
 import tempfile
@@ -799,6 +800,12 @@ def run_build_command(config: Config, args: argparse.Namespace) -> int:
         return EXIT_IO
     except OSError as exc:
         log.error("syndicate: %s", _os_error(exc))
+        return EXIT_IO
+    except (sqlite3.Error, IndexCorrupt) as exc:
+        # Reached only when even a fresh index cannot be written (disk full, read-only
+        # state folder): --no-index still builds.
+        log.error("syndicate: index in %s cannot be written: %s (try --no-index)",
+                  config.state_folder, exc)
         return EXIT_IO
     for r in result.rejections:
         log.warning("%s: %s", r.where(), r.reason)

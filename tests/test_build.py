@@ -384,3 +384,15 @@ def test_websub_hubs_are_pinged_for_changed_feeds_only(
     assert len(calls) == 2
     assert "https://feeds.example.org/topics/power-apps.atom" in calls[1][1]
     assert not any("teams-integration" in u for u in calls[1][1])
+
+
+def test_unwritable_index_exits_2_and_no_index_still_builds(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = small_site(tmp_path)
+    (config.state_folder / "index.sqlite").mkdir(parents=True)  # cannot be a database
+    assert run_cli(config) == 2
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].exc_info is None
+    assert "index.sqlite" in errors[0].getMessage()
+    assert run_cli(config, "--no-index") == 0
+    assert (config.output.folder / "all.atom").is_file()
