@@ -128,7 +128,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.date.wrong-weekday": (E, "An RFC 822 date names the wrong day of the week."),
     "rss.date.problematic": (W, ("An RFC 822 date is legal but fragile: a two-digit year, "
                                  "a military zone, a comment or lowercase names.")),
-    "rss.channel.bad-ttl": (E, "ttl is not a non-negative integer."),
+    "rss.channel.bad-ttl": (E, "ttl is not a positive integer (minutes)."),
     "rss.channel.missing-atom-self": (W, ("channel should contain atom:link with rel=\"self\" "
                                          "(RSS Best Practices).")),
     "rss.channel.self-link-mismatch": (W, ("The atom:link self reference does not match the "
@@ -141,7 +141,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.image.link-mismatch": (W, "image link should match the channel link."),
     "rss.cloud.missing-attribute": (E, ("cloud lacks domain, port, path, registerProcedure or "
                                        "protocol.")),
-    "rss.cloud.bad-port": (E, "cloud port is not an integer from 0 to 65535."),
+    "rss.cloud.bad-port": (E, "cloud port is not an integer from 1 to 65535."),
     "rss.cloud.bad-protocol": (E, "cloud protocol is not xml-rpc, soap or http-post."),
     "rss.textinput.avoid": (W, ("textInput is best avoided: few aggregators support it (RSS "
                                "Best Practices).")),
@@ -153,11 +153,20 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.duplicate-value": (E, "A skipHours hour or skipDays day is listed twice."),
     "rss.item.missing-title-or-description": (E, "item has neither title nor description."),
     "rss.item.missing-guid": (W, "item should contain a guid."),
-    "rss.item.duplicate-guid": (W, "Two items share a guid (guids should be unique)."),
+    "rss.item.duplicate-guid": (E, ("Two items share a guid (guid values must not be "
+                                    "duplicated within a feed).")),
     "rss.item.multiple-enclosures": (W, ("item has more than one enclosure (many readers take "
                                         "only the first).")),
     "rss.guid.not-url": (E, ("guid is a permalink (isPermaLink absent or true) but not a full "
                             "URL.")),
+    "rss.guid.not-unique-enough": (W, ("A short all-digit guid (isPermaLink=\"false\") is not "
+                                      "sufficiently unique.")),
+    "rss.item.content-before-description": (W, ("content:encoded should follow a description "
+                                               "(RSS Best Practices).")),
+    "rss.misplaced-item": (W, ("item elements should come after all channel elements (RSS Best "
+                              "Practices).")),
+    "rss.duplicate-semantics": (W, ("An RSS element and an extension element (dc:creator, "
+                                   "dc:date, ...) say the same thing.")),
     "rss.guid.bad-ispermalink": (E, "guid isPermaLink is not \"true\" or \"false\"."),
     "rss.guid.empty": (E, "guid is empty."),
     "rss.enclosure.missing-attribute": (E, "enclosure lacks url, length or type."),

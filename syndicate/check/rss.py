@@ -66,7 +66,7 @@ def check_rss(root: etree._Element, location: str | None) -> list[Finding]:
         sink.add("rss.unknown-element", "undefined rss element: item (items belong inside "
                                         "channel)", line_of(item))
     if channels:
-        _Channel(sink, location).check(channels[0])
+        _Channel(sink, location, wants_self=version == "2.0").check(channels[0])
     return sink.findings
 
 
@@ -85,6 +85,34 @@ def _group(el: etree._Element, sink: Sink, parent: str, known: frozenset[str],
             sink.add("rss.unknown-element", f"undefined {parent} element: {name}",
                      line_of(child))
     return groups
+
+
+_DC = "{http://purl.org/dc/elements/1.1/}"
+_CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
+# (RSS element, extension element) pairs saying the same thing, as the W3C validator lists.
+_CHANNEL_SEMANTICS = (
+    ("managingEditor", _DC + "creator"), ("category", _DC + "subject"),
+    ("pubDate", _DC + "date"), ("webMaster", _DC + "publisher"),
+    ("language", _DC + "language"), ("copyright", _DC + "rights"),
+    ("lastBuildDate", "{http://purl.org/dc/terms/}modified"),
+    ("generator", "{http://webns.net/mvcb/}generatorAgent"),
+)
+_ITEM_SEMANTICS = (
+    ("author", _DC + "creator"), ("category", _DC + "subject"), ("pubDate", _DC + "date"),
+    ("guid", "{" + ATOM_NS + "}id"), ("pubDate", "{" + ATOM_NS + "}published"),
+    ("source", _DC + "source"),
+)
+
+
+def _duplicate_semantics(sink: Sink, el: etree._Element,
+                         pairs: tuple[tuple[str, str], ...], parent: str) -> None:
+    tags = {child.tag: child for child in elements(el)}
+    for core, ext in pairs:
+        if core in tags and ext in tags:
+            prefix = tags[ext].prefix or ""
+            sink.add("rss.duplicate-semantics",
+                     f"{parent} should not include both {core} and "
+                     f"{prefix + ':' if prefix else ''}{split(ext)[1]}", line_of(tags[ext]))
 
 
 def _once(sink: Sink, g: dict[str, list[etree._Element]], parent: str,
@@ -140,9 +168,10 @@ def _contact(sink: Sink, el: etree._Element, what: str) -> None:
 
 
 class _Channel:
-    def __init__(self, sink: Sink, location: str | None) -> None:
+    def __init__(self, sink: Sink, location: str | None, *, wants_self: bool) -> None:
         self.sink = sink
         self.location = location
+        self.wants_self = wants_self  # the Best Practices self link is an RSS 2.0 matter
 
     def check(self, channel: etree._Element) -> None:
         sink = self.sink
@@ -169,9 +198,9 @@ class _Channel:
             for el in g.get(name, ()):
                 _date(sink, el, "rss.channel.bad-date", name)
         for el in g.get("ttl", ()):
-            if non_negative_int(el.text or "") is None:
+            if not non_negative_int(el.text or ""):  # None or 0
                 sink.add("rss.channel.bad-ttl",
-                         f"ttl must be a non-negative integer (minutes), got {el.text!r}",
+                         f"ttl must be a positive integer (minutes), got {el.text!r}",
                          line_of(el))
         for el in g.get("cloud", ()):
             self._cloud(el)
@@ -184,9 +213,26 @@ class _Channel:
         for el in g.get("skipDays", ()):
             self._skip(el, "day", 7, "rss.skipdays.too-many")
         self._atom_links(channel, g.get("atom:link", []))
+        self._misplaced_items(channel)
+        _duplicate_semantics(sink, channel, _CHANNEL_SEMANTICS, "channel")
         guids: dict[str, int] = {}
         for item in g.get("item", ()):
             self._item(item, guids)
+
+    def _misplaced_items(self, channel: etree._Element) -> None:
+        """Best Practices: channel elements come before the items."""
+        pending: list[etree._Element] = []
+        for child in elements(channel):
+            ns, name = split(child.tag)
+            if ns in ("", USERLAND_NS) and name == "item":
+                pending.append(child)
+            elif pending and (ns in ("", USERLAND_NS) and name in _CHANNEL_KNOWN
+                              or (ns, name) == (ATOM_NS, "link")):
+                for item in pending:
+                    self.sink.add("rss.misplaced-item",
+                                  f"item should come after all channel elements ({name} at "
+                                  f"line {line_of(child)} follows it)", line_of(item))
+                pending = []
 
     def _atom_links(self, channel: etree._Element, links: list[etree._Element]) -> None:
         sink = self.sink
@@ -198,10 +244,10 @@ class _Channel:
                          line_of(link))
             elif link.get("rel") == "self":
                 selfs.append((link, href))
-        if not selfs:
+        if not selfs and self.wants_self:
             sink.add("rss.channel.missing-atom-self",
                      "missing atom:link with rel=\"self\"", line_of(channel))
-        elif self.location is not None:
+        elif selfs and self.location is not None:
             for link, href in selfs:
                 target = resolve(link, href, self.location)
                 if not same_location(target, self.location):
@@ -216,8 +262,8 @@ class _Channel:
                 sink.add("rss.cloud.missing-attribute", f"missing cloud attribute: {attr}",
                          line_of(el))
         port = el.get("port")
-        if port is not None and ((n := non_negative_int(port)) is None or n > 65535):
-            sink.add("rss.cloud.bad-port", f"cloud port must be an integer from 0 to 65535, "
+        if port is not None and not 1 <= (non_negative_int(port) or 0) <= 65535:
+            sink.add("rss.cloud.bad-port", f"cloud port must be an integer from 1 to 65535, "
                                            f"got {port!r}", line_of(el))
         protocol = el.get("protocol")
         if protocol is not None and protocol not in ("xml-rpc", "soap", "http-post"):
@@ -324,6 +370,15 @@ class _Channel:
         for el in enclosures[1:]:
             sink.add("rss.item.multiple-enclosures", "item contains more than one enclosure",
                      line_of(el))
+        _duplicate_semantics(sink, item, _ITEM_SEMANTICS, "item")
+        for child in elements(item):
+            if child.tag == _CONTENT_ENCODED:
+                sink.add("rss.item.content-before-description",
+                         "item should have a description before content:encoded",
+                         line_of(child))
+                break
+            if child.tag == "description":
+                break
         if "guid" not in g:
             sink.add("rss.item.missing-guid", "item should contain a guid element",
                      line_of(item))
@@ -341,10 +396,14 @@ class _Channel:
         if not value:
             sink.add("rss.guid.empty", "guid must not be empty", line_of(el))
             return
-        if permalink in (None, "true") and url_problem(value) is not None:
-            sink.add("rss.guid.not-url",
-                     f"guid must be a full URL, unless isPermaLink attribute is false: "
-                     f"{value!r}", line_of(el))
+        if permalink in (None, "true"):
+            if url_problem(value) is not None or value.lower().startswith(("tag:", "urn:")):
+                sink.add("rss.guid.not-url",
+                         f"guid must be a full URL, unless isPermaLink attribute is false: "
+                         f"{value!r}", line_of(el))
+        elif permalink == "false" and len(value) < 9 and value.isdigit():
+            sink.add("rss.guid.not-unique-enough",
+                     f"the guid {value!r} is not sufficiently unique", line_of(el))
         if value in guids:
             sink.add("rss.item.duplicate-guid",
                      f"guid {value!r} is also used by the item at line {guids[value]}",
