@@ -8,8 +8,18 @@ from collections import defaultdict
 from lxml import etree
 
 from syndicate.check.findings import Finding
-from syndicate.check.tree import XML_NS, Sink, elements, line_of, resolve, same_location, split
+from syndicate.check.tree import (
+    XML_NS,
+    Sink,
+    elements,
+    line_of,
+    relative_without_base,
+    resolve,
+    same_location,
+    split,
+)
 from syndicate.check.values import (
+    canonical_uri,
     iri_problem,
     is_email,
     is_language_tag,
@@ -50,6 +60,11 @@ start status stylesheet subsection successor-version sunset tag terms-of-service
 timemap type ugc up version-history via webmention working-copy working-copy-of
 """.split())  # noqa: SIM905  (a word list reads better)
 _IANA_REL = "http://www.iana.org/assignments/relation/"
+_ENTRY = "{" + ATOM_NS + "}entry"
+_FEED_HISTORY_RELS = frozenset(("current", "first", "last", "next", "next-archive",
+                                "prev-archive", "previous", "prev"))  # RFC 5005 paging
+_FEED_TYPES = frozenset(("application/atom+xml", "application/rss+xml",
+                         "application/rdf+xml"))
 _ISEGMENT_NZ_NC = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
                             "-._~!$&'()*+,;=@%")
 
@@ -245,6 +260,12 @@ class _Atom:
         if why := iri_problem(value, absolute=True):
             self.sink.add("atom.id.invalid", f"id {value!r} must be an absolute IRI: {why}",
                           line_of(el))
+        elif (canonical := canonical_uri(value)) != value:
+            # Ids are compared character by character (RFC 4287 4.2.6.1), so a
+            # non-canonical spelling risks the same entry appearing under two ids.
+            self.sink.add("atom.id.not-canonical",
+                          f"identifier {value!r} is not in canonical form (the canonical form "
+                          f"would be {canonical!r})", line_of(el))
 
     def _date(self, el: etree._Element) -> None:
         value = (el.text or "").strip()
@@ -258,12 +279,17 @@ class _Atom:
         kind = el.get("type")
         if kind in (None, "text", "html"):
             self._no_children(el, f"{name} (type {kind or 'text'})")
+            self._blank(el, name)
         elif kind == "xhtml":
             self._xhtml_div(el, name)
         else:
             self.sink.add("atom.text.bad-type",
                           f"{name} type attribute must be \"text\", \"html\" or \"xhtml\", "
                           f"not {kind!r}", line_of(el))
+
+    def _blank(self, el: etree._Element, name: str) -> None:
+        if not (el.text or "").strip() and not len(el):
+            self.sink.add("atom.text.empty", f"{name} should not be blank", line_of(el))
 
     def _no_children(self, el: etree._Element, what: str) -> None:
         for child in elements(el):
@@ -303,6 +329,7 @@ class _Atom:
             return True
         if kind in (None, "text", "html"):
             self._no_children(el, f"content (type {kind or 'text'})")
+            self._blank(el, "content")
             return False
         if kind == "xhtml":
             self._xhtml_div(el, "content")
@@ -368,6 +395,16 @@ class _Atom:
         if length is not None and non_negative_int(length) is None:
             sink.add("atom.link.bad-length",
                      f"link length {length!r} must be a non-negative integer", line_of(el))
+        parent = el.getparent()
+        if rel in _FEED_HISTORY_RELS and parent is not None and parent.tag == _ENTRY:
+            sink.add("atom.link.feed-rel-in-entry",
+                     f"the feed paging relation {rel!r} belongs on the feed, not an entry",
+                     line_of(el))
+        if rel == "self" and kind is not None and is_mime_type(kind) and \
+                kind.split(";")[0].strip().lower() not in _FEED_TYPES:
+            sink.add("atom.link.self-not-atom",
+                     f"\"self\" link references a non-feed representation ({kind})",
+                     line_of(el))
         if (el.text or "").strip() or len(el):
             sink.add("atom.link.not-empty",
                      "link should not have content (all data is in attributes)", line_of(el))
@@ -390,11 +427,15 @@ class _Atom:
             self.sink.add("atom.feed.missing-self-link",
                           "missing atom:link with rel=\"self\"", line_of(feed))
             return
-        if self.location is None:
-            return
         for link in selfs:
             href = link.get("href")
             if href is None:
+                continue
+            if relative_without_base(link, href):
+                self.sink.add("atom.link.relative-self",
+                              f"self reference {href!r} is relative; it should be absolute",
+                              line_of(link))
+            if self.location is None:
                 continue
             target = resolve(link, href, self.location)
             if not same_location(target, self.location):

@@ -71,6 +71,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "atom.source.duplicate-element": (E, ("atom:source contains more than one of an element "
                                          "allowed once.")),
     "atom.id.invalid": (E, "atom:id is not an absolute IRI."),
+    "atom.id.not-canonical": (W, ("atom:id is not in canonical form (scheme/host case, default "
+                                 "port, percent-escapes), so equal ids may not compare equal.")),
     "atom.date.invalid": (E, ("A date construct (updated, published) is not an RFC 3339 "
                              "date-time with uppercase T and Z.")),
     "atom.text.bad-type": (E, "A text construct's type is not text, html or xhtml."),
@@ -78,6 +80,7 @@ CODES: dict[str, tuple[Severity, str]] = {
                                       "contains child elements.")),
     "atom.text.missing-xhtml-div": (E, ("An xhtml text construct or content is not exactly one "
                                        "xhtml:div element.")),
+    "atom.text.empty": (W, "A text construct or content is blank."),
     "atom.content.bad-type": (E, ("atom:content's type is not text, html, xhtml or a simple MIME "
                                  "media type (or is text/html/xhtml together with src).")),
     "atom.content.src-not-empty": (E, "atom:content with a src attribute must be empty."),
@@ -95,6 +98,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "atom.link.bad-hreflang": (E, "atom:link's hreflang is not a language tag."),
     "atom.link.bad-length": (E, "atom:link's length is not a non-negative integer."),
     "atom.link.not-empty": (W, "atom:link should be empty (all its data is in attributes)."),
+    "atom.link.self-not-atom": (W, "The self link's type is not a feed media type."),
+    "atom.link.relative-self": (W, "The self link is relative (with no absolute xml:base)."),
+    "atom.link.feed-rel-in-entry": (W, ("An RFC 5005 feed paging relation (next, previous, ...) "
+                                       "on an entry link.")),
     "atom.person.missing-name": (E, "A person construct (author, contributor) has no atom:name."),
     "atom.person.duplicate-element": (E, ("A person construct has more than one name, uri or "
                                          "email.")),
@@ -134,6 +141,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.channel.self-link-mismatch": (W, ("The atom:link self reference does not match the "
                                           "location given by --base-url.")),
     "rss.atom-link.missing-href": (E, "An atom:link in an RSS feed has no href."),
+    "rss.atom-link.relative-self": (W, ("The atom:link self reference is relative (with no "
+                                       "absolute xml:base).")),
     "rss.image.missing-element": (E, "image lacks url, title or link."),
     "rss.image.bad-width": (E, "image width is not an integer from 1 to 144."),
     "rss.image.bad-height": (E, "image height is not an integer from 1 to 400."),

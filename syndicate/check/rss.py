@@ -14,7 +14,15 @@ from email.utils import parseaddr
 from lxml import etree
 
 from syndicate.check.findings import Finding
-from syndicate.check.tree import Sink, elements, line_of, resolve, same_location, split
+from syndicate.check.tree import (
+    Sink,
+    elements,
+    line_of,
+    relative_without_base,
+    resolve,
+    same_location,
+    split,
+)
 from syndicate.check.values import (
     DateVerdict,
     is_email,
@@ -247,8 +255,12 @@ class _Channel:
         if not selfs and self.wants_self:
             sink.add("rss.channel.missing-atom-self",
                      "missing atom:link with rel=\"self\"", line_of(channel))
-        elif selfs and self.location is not None:
-            for link, href in selfs:
+        for link, href in selfs:
+            if relative_without_base(link, href):
+                sink.add("rss.atom-link.relative-self",
+                         f"self reference {href!r} is relative; it should be absolute",
+                         line_of(link))
+            if self.location is not None:
                 target = resolve(link, href, self.location)
                 if not same_location(target, self.location):
                     sink.add("rss.channel.self-link-mismatch",

@@ -69,6 +69,19 @@ def base_of(el: etree._Element, location: str | None) -> str | None:
     return base
 
 
+def relative_without_base(el: etree._Element, href: str) -> bool:
+    """True when ``href`` has no host and no absolute xml:base is in effect at ``el``."""
+    if urlsplit(href).netloc:
+        return False
+    node: etree._Element | None = el
+    while node is not None:
+        b = node.get(XML_NS + "base")
+        if b is not None and urlsplit(b).netloc:
+            return False
+        node = node.getparent()
+    return True
+
+
 def resolve(el: etree._Element, href: str, location: str | None) -> str:
     base = base_of(el, location)
     return urljoin(base, href) if base else href

@@ -158,6 +158,39 @@ def iri_problem(value: str, *, absolute: bool = False, ascii_only: bool = False)
     return None
 
 
+_URI_PARTS = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):(//([^/?#]*))?(.*)\Z", re.DOTALL)
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _percent(m: re.Match[str]) -> str:
+    ch = chr(int(m.group(0)[1:], 16))
+    return ch if ch in _UNRESERVED else m.group(0).upper()
+
+
+def canonical_uri(value: str) -> str:
+    """The URI in canonical form (RFC 3986 section 6.2.2 and 6.2.3): lowercase scheme and
+    host, no default port, an explicit root path, uppercase percent-escapes, and
+    unreserved characters not escaped. Values that are not absolute come back unchanged."""
+    m = _URI_PARTS.match(value)
+    if m is None:
+        return value
+    scheme, authority, rest = m.group(1).lower(), m.group(3), m.group(4)
+    out = scheme + ":"
+    if authority is not None:
+        userinfo, at, hostport = authority.rpartition("@")
+        host, colon, port = hostport.rpartition(":") if "]" not in hostport.rpartition(
+            ":")[2] else (hostport, "", "")
+        if not colon:
+            host, port = hostport, ""
+        if (scheme, port) in (("http", "80"), ("https", "443")) or (colon and not port):
+            colon, port = "", ""
+        out += "//" + userinfo + at + host.lower() + colon + port
+        if (rest == "" or rest[0] in "?#") and scheme in ("http", "https"):
+            rest = "/" + rest
+    return _PERCENT.sub(_percent, out + rest)
+
+
 def url_problem(value: str) -> str | None:
     """Why ``value`` is not a full (absolute, ASCII) URL as RSS and OPML expect, or None."""
     return iri_problem(value.strip(), absolute=True, ascii_only=True)
