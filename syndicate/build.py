@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import hashlib
 import logging
 import math
@@ -211,6 +212,7 @@ def read_one(folder: Path, rel: str, max_bytes: int) -> Entry:
     file = folder / rel
     data: bytes | None = None
     size, mtime_ns = -1, -1
+    unreadable = False
     try:
         fd = os.open(file, _OPEN_FLAGS)  # O_NOFOLLOW: a symlink fails here, on purpose
         with os.fdopen(fd, "rb") as fh:
@@ -218,14 +220,19 @@ def read_one(folder: Path, rel: str, max_bytes: int) -> Entry:
             size, mtime_ns = info.st_size, info.st_mtime_ns
             if stat.S_ISREG(info.st_mode) and info.st_size <= max_bytes:
                 data = fh.read(max_bytes + 1)
-    except OSError:
+    except OSError as exc:
         data = None
+        # Permission errors and the like can be fixed without touching size or mtime
+        # (chmod changes neither): such a file is retried on every run.
+        unreadable = exc.errno != errno.ELOOP
     read_at = now_ns()
     if data is None or len(data) > max_bytes:
         try:
             st = os.stat(file)
             size, mtime_ns = st.st_size, st.st_mtime_ns
         except OSError:
+            size, mtime_ns = -1, -1
+        if unreadable:
             size, mtime_ns = -1, -1
         return encode(read_article(file, rel, max_bytes=max_bytes), size=size,
                       mtime_ns=mtime_ns, data=None, read_at_ns=read_at)

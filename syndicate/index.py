@@ -320,16 +320,21 @@ class Index:
         self._run("UPDATE files SET size = ?, mtime_ns = ?, racy = ? WHERE path = ?",
                   (size, mtime_ns, int(racy), path))
 
-    def put(self, entries: Iterable[Entry]) -> int:
+    def put(self, entries: Sequence[Entry]) -> int:
+        """Store re-parsed files. The generation moves only if some record differs from
+        the stored one: a touched but unchanged file does not invalidate the last build."""
+        if not entries:
+            return 0
+        before = self.digests([e.path for e in entries])
         rows = [(e.path, e.size, e.mtime_ns, int(e.racy), e.chash, e.kind, e.digest, e.lcheck,
                  e.light, e.body) for e in entries]
-        if rows:
-            try:
-                self._conn.executemany(
-                    "INSERT OR REPLACE INTO files (path, size, mtime_ns, racy, chash, kind, "
-                    "digest, lcheck, light, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            except sqlite3.DatabaseError as exc:
-                raise IndexCorrupt(f"index {self.file}: {exc}") from None
+        try:
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO files (path, size, mtime_ns, racy, chash, kind, "
+                "digest, lcheck, light, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(f"index {self.file}: {exc}") from None
+        if any(before.get(e.path) != e.digest for e in entries):
             self._dirty = True
         return len(rows)
 

@@ -4,6 +4,7 @@ is rebuilt without ever changing the output."""
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
 import marshal
 import os
@@ -324,3 +325,36 @@ def test_broken_file_rejection_is_reused_from_the_index(tmp_path: Path) -> None:
     assert second.parsed == 0
     assert second.rejections == first.rejections and len(first.rejections) == 1
     assert (config.source.folder / "2024-03-05-broken.md").read_text() == BROKEN
+
+
+def test_touched_but_unchanged_file_is_reparsed_without_rerendering(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    age(config.source.folder)
+    build(config)
+    before = mtimes(config.output.folder)
+    os.utime(config.source.folder / "2024-03-01-one.md", ns=(OLD_NS + 10**9, OLD_NS + 10**9))
+    result = build(config)
+    assert result.parsed == 1 and result.skipped_render and result.written == 0
+    assert mtimes(config.output.folder) == before
+
+
+def test_unreadable_file_is_retried_every_run(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    config = small_site(tmp_path)
+    age(config.source.folder)
+    target = str(config.source.folder / "2024-03-01-one.md")
+    real_open = os.open
+
+    def denied(path: object, *args: object, **kw: object) -> int:
+        if str(path) == target:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, *args, **kw)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "open", denied)
+        first = build(config)
+    assert statuses(first)["2024-03-01-one.md"] == "rejected"
+    # Permissions fixed (chmod changes neither size nor mtime): the next run reads it.
+    second = build(config)
+    assert second.parsed == 1
+    assert statuses(second)["2024-03-01-one.md"] == "selected"
