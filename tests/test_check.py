@@ -470,7 +470,8 @@ def test_the_jsonfeed_spec_example_passes() -> None:
 def test_line_numbers_point_at_the_offending_json_member() -> None:
     text = ('{\n "version": "https://jsonfeed.org/version/1.1",\n "title": "t",\n'
             ' "home_page_url": "https://e.org/",\n "feed_url": "https://e.org/f",\n'
-            ' "items": [\n  {"id": "1", "content_text": "x"},\n'
-            '  {"id": "2",\n   "content_text": "y",\n   "date_published": "yesterday"}\n ]\n}\n')
+            ' "items": [\n  {"id": "1", "url": "https://e.org/1", "content_text": "x"},\n'
+            '  {"id": "2", "url": "https://e.org/2",\n   "content_text": "y",\n'
+            '   "date_published": "yesterday"}\n ]\n}\n')
     result = check_bytes(text.encode())
     assert [(f.code, f.line) for f in result.findings] == [("jsonfeed.bad-date", 10)]

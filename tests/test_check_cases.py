@@ -30,6 +30,8 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-16", "replace")
     if data[1:2] == b"\x00":
         return data.decode("utf-16-le", "replace")
+    if data[:1] == b"\x00":
+        return data.decode("utf-16-be", "replace")
     return data.decode("latin-1")
 
 

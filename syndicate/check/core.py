@@ -29,10 +29,11 @@ def check_bytes(data: bytes, *, path: str = "-", base_url: str | None = None) ->
         return CheckResult(path, "unknown", (finding(
             "file.too-large", f"{len(data)} bytes is more than the {MAX_BYTES}-byte cap",
             None),))
+    wide = _wide_json_codec(data)
     start = data[3:] if data.startswith(_BOM8) else data
     first = start.lstrip(_WHITESPACE)[:1]
-    if first in (b"{", b"["):
-        fmt, findings = _check_json(data, base_url)
+    if first in (b"{", b"[") or wide is not None:
+        fmt, findings = _check_json(data, base_url, wide)
     else:
         fmt, findings = _check_xml(data, base_url)
     return CheckResult(path, fmt, tuple(findings))
@@ -81,17 +82,50 @@ def _sniff_json(text: str) -> Format:
     return "jsonfeed" if "jsonfeed.org/version/" in text[:4096] else "unknown"
 
 
-def _check_json(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]]:
+_WIDE_BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+              (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"))
+
+
+def _wide_json_codec(data: bytes) -> str | None:
+    """UTF-16/32 JSON (legal under RFC 7159, which JSON Feed cites), from the BOM or from
+    the zero bytes around the first ASCII character (RFC 4627 section 3)."""
+    for bom, codec in _WIDE_BOMS:
+        if data.startswith(bom):
+            text = data[len(bom):].decode(codec, "replace").lstrip()
+            return codec if text[:1] in ("{", "[") else None
+    head = data[:4]
+    if len(head) == 4 and head[0] and not head[1]:
+        codec = "utf-32-le" if not head[2] and not head[3] else "utf-16-le"
+    elif len(head) == 4 and not head[0] and head[1]:
+        codec = "utf-16-be"
+    elif len(head) == 4 and not head[0] and not head[1] and not head[2] and head[3]:
+        codec = "utf-32-be"
+    else:
+        return None
+    text = data.decode(codec, "replace").lstrip()
+    return codec if text[:1] in ("{", "[") else None
+
+
+def _check_json(data: bytes, base_url: str | None,
+                wide: str | None) -> tuple[Format, list[Finding]]:
     findings: list[Finding] = []
     body = data
-    if data.startswith(_BOM8):
+    if wide is not None:
+        findings.append(finding("json.legacy-encoding",
+                                f"JSON Feeds should be UTF-8; this one is {wide.upper()} "
+                                "(legal under RFC 7159, not RFC 8259)", 1))
+        for bom, _ in _WIDE_BOMS:
+            if body.startswith(bom):
+                body = body[len(bom):]
+                break
+    elif data.startswith(_BOM8):
         findings.append(finding("json.bom", "JSON text must not begin with a byte order mark",
                                 1))
         body = data[3:]
     try:
-        text = body.decode("utf-8")
+        text = body.decode(wide or "utf-8")
     except UnicodeDecodeError as exc:
-        line = body.count(b"\n", 0, exc.start) + 1
+        line = body[:exc.start].decode(wide or "utf-8", "replace").count("\n") + 1
         findings.append(finding("json.not-utf8",
                                 f"byte 0x{body[exc.start]:02x} is not valid UTF-8 (JSON "
                                 "must be UTF-8)", line))

@@ -187,6 +187,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "json.not-well-formed": (E, "The document is not valid JSON (RFC 8259)."),
     "json.not-utf8": (E, "The JSON is not UTF-8."),
     "json.bom": (W, "The JSON starts with a byte order mark (RFC 8259: MUST NOT add one)."),
+    "json.legacy-encoding": (W, ("The JSON is UTF-16 or UTF-32: legal under RFC 7159, but JSON "
+                                "Feeds should be UTF-8.")),
     "jsonfeed.bad-version": (E, ("version is missing or not https://jsonfeed.org/version/1 or "
                                 "/1.1.")),
     "jsonfeed.missing-title": (E, "The feed has no title."),
@@ -195,6 +197,10 @@ CODES: dict[str, tuple[Severity, str]] = {
                              "object).")),
     "jsonfeed.bad-url": (E, "A URL member is not a valid URL."),
     "jsonfeed.bad-date": (E, "date_published or date_modified is not an RFC 3339 date-time."),
+    "jsonfeed.bad-language": (E, "language is not an RFC 5646 language tag."),
+    "jsonfeed.next-url-is-feed-url": (E, "next_url is the same as feed_url."),
+    "jsonfeed.bad-extension-name": (E, ("An extension member name is not '_' followed by a "
+                                       "letter, or contains a '.'.")),
     "jsonfeed.missing-home-page-url": (W, "home_page_url is strongly recommended."),
     "jsonfeed.missing-feed-url": (W, "feed_url is strongly recommended."),
     "jsonfeed.feed-url-mismatch": (W, ("feed_url does not match the location given by "
@@ -206,6 +212,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "jsonfeed.item.id-not-string": (W, ("An item id is a number; it should be a string (readers "
                                        "coerce it).")),
     "jsonfeed.item.duplicate-id": (W, "Two items share an id."),
+    "jsonfeed.item.missing-url": (W, "An item should have a url (its permalink)."),
     "jsonfeed.item.missing-content": (E, "An item has neither content_html nor content_text."),
     "jsonfeed.attachment.missing-member": (E, "An attachment lacks url or mime_type."),
     "jsonfeed.unknown-member": (W, ("A member JSON Feed does not define (extensions start with "

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from syndicate.check.findings import Finding
 from syndicate.check.jsontext import LinedDict, LinedList
 from syndicate.check.tree import Sink, same_location
-from syndicate.check.values import iri_problem, rfc3339_problem
+from syndicate.check.values import iri_problem, is_language_tag, rfc3339_problem
 
 VERSIONS = ("https://jsonfeed.org/version/1", "https://jsonfeed.org/version/1.1")
 
-_STR, _URL, _BOOL, _NUM, _DATE = "string", "url", "boolean", "number", "date"
+_STR, _URL, _BOOL, _NUM, _DATE, _LANG = "string", "url", "boolean", "number", "date", "lang"
+_EXTENSION = re.compile(r"_[A-Za-z][^.]*\Z")
 _FEED: dict[str, str] = {
     "version": _STR, "title": _STR, "home_page_url": _URL, "feed_url": _URL,
     "description": _STR, "user_comment": _STR, "next_url": _URL, "icon": _URL,
-    "favicon": _URL, "language": _STR, "expired": _BOOL,
+    "favicon": _URL, "language": _LANG, "expired": _BOOL,
     "author": "author", "authors": "authors", "hubs": "hubs", "items": "items",
 }
 _ITEM: dict[str, str] = {
     "id": "id", "url": _URL, "external_url": _URL, "title": _STR, "content_html": _STR,
     "content_text": _STR, "summary": _STR, "image": _URL, "banner_image": _URL,
-    "date_published": _DATE, "date_modified": _DATE, "language": _STR,
+    "date_published": _DATE, "date_modified": _DATE, "language": _LANG,
     "author": "author", "authors": "authors", "tags": "tags", "attachments": "attachments",
 }
 _AUTHOR = {"name": _STR, "url": _URL, "avatar": _URL}
@@ -85,6 +87,11 @@ class _JsonFeed:
                 sink.add(code, f"{key} is strongly recommended", doc.line)
         self._members(doc, _FEED, "feed")
         feed_url = doc.get("feed_url")
+        next_url = doc.get("next_url")
+        if isinstance(next_url, str) and next_url == feed_url:
+            sink.add("jsonfeed.next-url-is-feed-url",
+                     "next_url must not be the same as feed_url (readers would loop)",
+                     doc.lines["next_url"])
         if self.location is not None and isinstance(feed_url, str) \
                 and not same_location(feed_url, self.location):
             sink.add("jsonfeed.feed-url-mismatch",
@@ -103,6 +110,10 @@ class _JsonFeed:
                     self.sink.add("jsonfeed.unknown-member",
                                   f"{where} member {key!r} is not defined by JSON Feed "
                                   "(extensions start with an underscore)", line)
+                elif not _EXTENSION.match(key):
+                    self.sink.add("jsonfeed.bad-extension-name",
+                                  f"extension name {key!r} must be '_' and a letter, then no "
+                                  "'.'", line)
                 continue
             self._value(obj, key, value, kind, f"{where}.{key}", line)
 
@@ -113,7 +124,7 @@ class _JsonFeed:
     def _value(self, obj: LinedDict, key: str, value: Any, kind: str, what: str,
                line: int) -> None:
         sink = self.sink
-        if kind in (_STR, _URL, _DATE) and not isinstance(value, str):
+        if kind in (_STR, _URL, _DATE, _LANG) and not isinstance(value, str):
             self._bad_type(what, "a string", value, line)
         elif kind == _URL:
             if why := iri_problem(value):
@@ -123,6 +134,11 @@ class _JsonFeed:
             if why := rfc3339_problem(value, strict_case=False):
                 sink.add("jsonfeed.bad-date",
                          f"{what} must be an RFC 3339 date-time, got {value!r}: {why}", line)
+        elif kind == _LANG:
+            if not is_language_tag(value):
+                sink.add("jsonfeed.bad-language",
+                         f"{what} must be an RFC 5646 language tag such as en-US, got "
+                         f"{value!r}", line)
         elif kind == _BOOL and not isinstance(value, bool):
             self._bad_type(what, "a boolean", value, line)
         elif kind == _NUM and (isinstance(value, bool) or not isinstance(value, (int, float))):
@@ -181,6 +197,10 @@ class _JsonFeed:
     def _item(self, obj: LinedDict, what: str) -> None:
         if "id" not in obj:
             self.sink.add("jsonfeed.item.missing-id", f"{what} has no id", obj.line)
+        if "url" not in obj:
+            self.sink.add("jsonfeed.item.missing-url",
+                          f"{what} should have a url (the permalink), even when it equals id",
+                          obj.line)
         if "content_html" not in obj and "content_text" not in obj:
             self.sink.add("jsonfeed.item.missing-content",
                           f"{what} must have content_html or content_text", obj.line)
