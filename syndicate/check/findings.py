@@ -226,6 +226,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "opml.unknown-element": (E, ("An element without a namespace that OPML does not define "
                                 "here.")),
     "opml.bad-date": (E, "dateCreated, dateModified or created is not an RFC 822 date-time."),
+    "opml.date-problematic": (W, ("An RFC 822 date is legal but fragile (two-digit year, military "
+                                 "zone, comment, lowercase names).")),
     "opml.bad-email": (E, "ownerEmail is not an e-mail address."),
     "opml.bad-url": (E, "ownerId, docs, xmlUrl, htmlUrl or url is not a full URL."),
     "opml.bad-number": (E, "A window or scroll value is not a non-negative integer."),
@@ -233,6 +235,9 @@ CODES: dict[str, tuple[Severity, str]] = {
                                     "numbers.")),
     "opml.outline.missing-text": (E, "outline has no text attribute."),
     "opml.outline.missing-xmlurl": (E, "outline type=\"rss\" has no xmlUrl attribute."),
+    "opml.outline.missing-title": (W, "outline type=\"rss\" has no title attribute."),
+    "opml.outline.bad-version": (W, ("An rss outline's version is not RSS, RSS1, RSS2 or "
+                                    "scriptingNews.")),
     "opml.outline.missing-url": (E, ("outline type=\"link\" or \"include\" has no url "
                                     "attribute.")),
     "opml.outline.bad-boolean": (E, "isComment or isBreakpoint is not \"true\" or \"false\"."),

@@ -71,6 +71,8 @@ def _date(sink: Sink, value: str, what: str, line: int | None) -> None:
     if verdict in (DateVerdict.INVALID, DateVerdict.WRONG_WEEKDAY):
         sink.add("opml.bad-date", f"{what} must be an RFC 822 date-time, got {value!r}: {why}",
                  line)
+    elif verdict is DateVerdict.PROBLEMATIC:
+        sink.add("opml.date-problematic", f"problematical RFC 822 date in {what}: {why}", line)
 
 
 def _url(sink: Sink, value: str, what: str, line: int | None) -> None:
@@ -121,9 +123,17 @@ def _outline(el: etree._Element, sink: Sink) -> None:
     if el.get("text") is None:
         sink.add("opml.outline.missing-text", "missing outline attribute: text", line)
     kind = (el.get("type") or "").lower()
-    if kind == "rss" and el.get("xmlUrl") is None:
-        sink.add("opml.outline.missing-xmlurl",
-                 "an outline whose type is \"rss\" must have an xmlUrl attribute", line)
+    if kind == "rss":
+        if el.get("xmlUrl") is None:
+            sink.add("opml.outline.missing-xmlurl",
+                     "an outline whose type is \"rss\" must have an xmlUrl attribute", line)
+        if el.get("title") is None:
+            sink.add("opml.outline.missing-title", "missing outline attribute: title", line)
+        version = el.get("version")
+        if version is not None and version not in ("RSS", "RSS1", "RSS2", "scriptingNews"):
+            sink.add("opml.outline.bad-version",
+                     f"an rss outline's version must be RSS, RSS1, RSS2 or scriptingNews, got "
+                     f"{version!r}", line)
     if kind in ("link", "include") and el.get("url") is None:
         sink.add("opml.outline.missing-url",
                  f"an outline whose type is \"{kind}\" must have a url attribute", line)
@@ -133,7 +143,7 @@ def _outline(el: etree._Element, sink: Sink) -> None:
             _url(sink, value, f"outline {attr}", line)
     for attr in ("isComment", "isBreakpoint"):
         value = el.get(attr)
-        if value is not None and value not in ("true", "false"):
+        if value is not None and value.lower() not in ("true", "false"):
             sink.add("opml.outline.bad-boolean",
                      f"outline {attr} must be \"true\" or \"false\", got {value!r}", line)
     created = el.get("created")
