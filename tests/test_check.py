@@ -475,3 +475,46 @@ def test_line_numbers_point_at_the_offending_json_member() -> None:
             '   "date_published": "yesterday"}\n ]\n}\n')
     result = check_bytes(text.encode())
     assert [(f.code, f.line) for f in result.findings] == [("jsonfeed.bad-date", 10)]
+
+
+def test_fifos_in_a_folder_are_skipped_not_read(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "good.atom").write_bytes(ATOM)
+    os.mkfifo(tmp_path / "blocking.xml")  # opening it for reading would block forever
+    code, out = _run([str(tmp_path)], fmt="json")
+    assert [Path(f["path"]).name for f in json.loads(out)["files"]] == ["good.atom"]
+    assert code == 0
+
+
+def test_unlistable_folder_is_reported_and_exits_2(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    (tmp_path / "ok.atom").write_bytes(ATOM)
+    real_walk = os.walk
+
+    def walk(top: Any, onerror: Any = None, **kw: Any) -> Any:
+        # What os.walk does for a folder it may not list (root can list anything, so the
+        # permission error is simulated rather than produced with chmod).
+        onerror(PermissionError(13, "Permission denied", str(tmp_path / "locked")))
+        yield from real_walk(top, onerror=onerror, **kw)
+
+    monkeypatch.setattr(os, "walk", walk)
+    code, out = _run([str(tmp_path)], fmt="json")
+    files = json.loads(out)["files"]
+    assert code == 2
+    assert [(Path(f["path"]).name, [e["code"] for e in f["errors"]]) for f in files] == [
+        ("ok.atom", []), ("locked", ["file.unreadable"])]
+
+
+def test_external_dtd_is_never_loaded_even_from_a_local_device() -> None:
+    # Were the DTD read, /dev/zero would never end; load_dtd=False and no_network hold.
+    data = ATOM.replace(b'<feed xmlns', b'<!DOCTYPE feed SYSTEM "file:///dev/zero">\n<feed xmlns', 1)
+    assert check_bytes(data).findings == ()
+
+
+def test_utf16_entity_bomb_is_rejected() -> None:
+    data = _bomb().decode().replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
+    result = check_bytes(b"\xff\xfe" + data.encode("utf-16-le"))
+    assert [f.code for f in result.findings] == ["xml.doctype-entity"]

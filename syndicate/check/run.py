@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -37,14 +38,26 @@ def _location(base_url: str | None, rel: str | None) -> str | None:
     return base_url.rstrip("/") + "/" + quote(rel, safe="/")
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    """Feed files below ``folder``, recursively, in a stable order (symlinked folders are
-    not followed, so a link loop cannot trap the walk)."""
-    for dirpath, dirnames, filenames in os.walk(folder):
+def _walk(folder: Path, problems: list[OSError]) -> Iterator[Path]:
+    """Regular feed files below ``folder``, recursively, in a stable order.
+
+    Symlinked folders are not followed (a link loop cannot trap the walk); FIFOs and
+    devices are skipped (reading one could block forever); folders that cannot be
+    listed are collected in ``problems``.
+    """
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=problems.append):
         dirnames.sort()
         for name in sorted(filenames):
-            if os.path.splitext(name)[1].lower() in FEED_SUFFIXES:
-                yield Path(dirpath) / name
+            if os.path.splitext(name)[1].lower() not in FEED_SUFFIXES:
+                continue
+            file = Path(dirpath) / name
+            try:
+                regular = stat.S_ISREG(file.stat().st_mode)
+            except OSError as exc:
+                problems.append(exc)
+                continue
+            if regular:
+                yield file
 
 
 def check_file(file: Path, shown: str, location: str | None) -> CheckResult:
@@ -83,11 +96,15 @@ def collect(paths: Sequence[str], base_url: str | None) -> tuple[list[CheckResul
         p = Path(arg)
         if p.is_dir():
             found = False
-            for file in _walk(p):
+            problems: list[OSError] = []
+            for file in _walk(p, problems):
                 found = True
                 rel = file.relative_to(p).as_posix()
                 results.append(check_file(file, file.as_posix(), _location(base_url, rel)))
-            if not found:
+            for exc in problems:
+                shown = Path(exc.filename).as_posix() if exc.filename else arg
+                results.append(_unreadable(shown, exc.strerror or str(exc)))
+            if not found and not problems:
                 log.error("syndicate check: no .atom .rss .xml .json or .opml files in %s", arg)
                 unusable = True
         elif p.exists():
