@@ -116,6 +116,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.bad-version": (E, ("The rss element's version is missing or not 2.0 (0.91/0.92 are "
                            "accepted).")),
     "rss.rdf-limited": (W, "RSS 1.0 (RDF) is checked for its required elements only."),
+    "rss.rdf.item.missing-element": (E, "An RSS 1.0 item lacks title or link."),
     "rss.missing-channel": (E, "The rss element has no channel."),
     "rss.duplicate-channel": (E, "The rss element has more than one channel."),
     "rss.unknown-element": (E, ("An element without a namespace that RSS 2.0 does not define "

@@ -466,6 +466,7 @@ def _rss1(root: etree._Element, sink: Sink) -> None:
                 sink.add(code, f"missing channel element: {name}", line_of(channel))
     for item in (el for el in elements(root) if el.tag == item_tag):
         names = {split(c.tag)[1] for c in elements(item) if split(c.tag)[0] == RSS1_NS}
-        if "title" not in names and "description" not in names:
-            sink.add("rss.item.missing-title-or-description",
-                     "item must contain either title or description", line_of(item))
+        for name in ("title", "link"):
+            if name not in names:
+                sink.add("rss.rdf.item.missing-element", f"missing item element: {name}",
+                         line_of(item))
