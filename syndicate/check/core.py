@@ -36,6 +36,8 @@ def check_bytes(data: bytes, *, path: str = "-", base_url: str | None = None) ->
         fmt, findings = _check_json(data, base_url, wide)
     else:
         fmt, findings = _check_xml(data, base_url)
+    # Report in document order (stable, so findings on one line keep the rules' order).
+    findings.sort(key=lambda f: f.line or 0)
     return CheckResult(path, fmt, tuple(findings))
 
 
