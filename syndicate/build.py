@@ -11,10 +11,15 @@ Work is skipped at three levels, each proven safe by a key:
   entries are re-hashed, see :mod:`syndicate.index`);
 - everything after parsing: when the index generation and the build key (syndicate
   version + the whole config) equal those of the last completed build, and every
-  output file it wrote is still there with its size, selection, planning and rendering
-  are skipped — the output would be the same bytes;
+  output file it wrote is still there with the size and mtime it was left with,
+  selection, planning and rendering are skipped — the output would be the same bytes;
 - rendering one feed file: its fingerprint (build key, the plan's header, and the
-  digest of every item's record) equals the last build's and the file is present.
+  digest of every item's record) equals the last build's and the file is untouched.
+
+Parsing and rendering run in worker processes when there is enough work (chunks of
+paths out, compact encoded records back; plans out, output stamps back). Results are
+merged in path order and every output is a pure function of its plan, so N processes
+write the same bytes as one. Workers die with a killed build.
 """
 
 from __future__ import annotations
@@ -645,6 +650,8 @@ def _decode_outcomes(raw: Any) -> list[Outcome]:
 
 def _build_with(index: Index, config: Config, options: BuildOptions, started: float
                 ) -> BuildResult:
+    from syndicate.publish import feed_files, prune
+
     index.begin()
     refresh = refresh_index(index, config, options)
     log.debug("%.2f s: index refreshed", time.monotonic() - started)
@@ -693,8 +700,6 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
     log.debug("%.2f s: index committed", time.monotonic() - started)
 
     keep = {o.path for o in outputs}
-    from syndicate.publish import feed_files, prune
-
     stale = [rel for rel in feed_files(root) if rel not in keep]
     pruned: list[str] = []
     if options.prune and stale:
@@ -716,7 +721,7 @@ def _ping(config: Config, urls: list[str]) -> list[str]:
 
     results = ping_hubs(config.websub.hubs, sorted(urls), timeout=config.websub.timeout_seconds,
                         retries=config.websub.retries)
-    failures = [str(r) for r in results if not getattr(r, "ok", True)]
+    failures = [str(r) for r in results if not r.ok]
     for f in failures:
         log.warning("websub: %s", f)
     return failures

@@ -396,3 +396,23 @@ def test_unwritable_index_exits_2_and_no_index_still_builds(
     assert "index.sqlite" in errors[0].getMessage()
     assert run_cli(config, "--no-index") == 0
     assert (config.output.folder / "all.atom").is_file()
+
+
+def test_failed_websub_ping_is_a_warning_not_a_failure(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    import syndicate.websub
+    from syndicate.websub import PingResult
+
+    def failing(hubs: tuple[str, ...], urls: list[str], **kw: Any) -> list[PingResult]:
+        return [PingResult(hubs[0], urls[0], False, 503, "hub busy", 3)]
+
+    monkeypatch.setattr(syndicate.websub, "ping_hubs", failing)
+    config = small_site(tmp_path)
+    config = dataclasses.replace(config, websub=dataclasses.replace(
+        config.websub, hubs=("https://hub.example.org/",)))
+    result = build(config)
+    assert len(result.ping_failures) == 1 and "hub busy" in result.ping_failures[0]
+    assert any("hub busy" in r.getMessage() and r.levelno == logging.WARNING
+               for r in caplog.records)
+    assert (config.output.folder / "all.atom").is_file()
