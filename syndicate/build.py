@@ -80,7 +80,7 @@ RENDER_PARALLEL_THRESHOLD = 150
 RENDER_BATCH = 16
 # Up to this many indexed files, selection decodes light records once and keeps them
 # for its second pass; above it, it reads them from the index twice (bounded memory).
-LIGHT_IN_MEMORY = 150_000
+LIGHT_IN_MEMORY = 120_000
 
 
 @dataclass(frozen=True, slots=True)
