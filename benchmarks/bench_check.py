@@ -67,7 +67,8 @@ def _json(i: int, items: int) -> str:
 
 
 def _opml(i: int, items: int) -> str:
-    outlines = "".join(f'<outline text="F{n}" title="F{n}" type="rss" xmlUrl="https://e.org/{n}.rss"/>'
+    outlines = "".join(f'<outline text="F{n}" title="F{n}" type="rss" '
+                       f'xmlUrl="https://e.org/{n}.rss"/>'
                        for n in range(items))
     return f'<?xml version="1.0"?>\n<opml version="2.0"><head><title>L{i}</title></head>' \
            f"<body>{outlines}</body></opml>\n"

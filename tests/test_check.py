@@ -47,7 +47,7 @@ def _run(paths: list[str], *extra: str, fmt: str = "text", strict: bool = False,
 
 # --- the code registry, the docs and the code base agree ---------------------------------
 
-def test_every_code_emitted_by_the_checker_is_registered_and_every_registered_code_is_emitted() -> None:
+def test_every_emitted_code_is_registered_and_every_registered_code_is_emitted() -> None:
     emitted: set[str] = set()
     for source in (ROOT / "syndicate" / "check").glob("*.py"):
         if source.name != "findings.py":
@@ -86,7 +86,8 @@ def _bomb(levels: int = 10) -> bytes:
             ).encode()
 
 
-def test_billion_laughs_is_rejected_before_the_parser_sees_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_billion_laughs_is_rejected_before_the_parser_sees_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     def never(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("the parser must not run on an entity bomb")
 
@@ -510,11 +511,13 @@ def test_unlistable_folder_is_reported_and_exits_2(tmp_path: Path,
 
 def test_external_dtd_is_never_loaded_even_from_a_local_device() -> None:
     # Were the DTD read, /dev/zero would never end; load_dtd=False and no_network hold.
-    data = ATOM.replace(b'<feed xmlns', b'<!DOCTYPE feed SYSTEM "file:///dev/zero">\n<feed xmlns', 1)
+    data = ATOM.replace(b"<feed xmlns",
+                        b'<!DOCTYPE feed SYSTEM "file:///dev/zero">\n<feed xmlns', 1)
     assert check_bytes(data).findings == ()
 
 
 def test_utf16_entity_bomb_is_rejected() -> None:
-    data = _bomb().decode().replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
+    data = _bomb().decode().replace('<?xml version="1.0"?>',
+                                    '<?xml version="1.0" encoding="UTF-16"?>')
     result = check_bytes(b"\xff\xfe" + data.encode("utf-16-le"))
     assert [f.code for f in result.findings] == ["xml.doctype-entity"]

@@ -20,7 +20,8 @@ from syndicate.check import check_bytes
 
 CASES = Path(__file__).parent / "cases"
 _HEADER = re.compile(
-    r"Description:\s*(?P<desc>.*?)\s*(?:BaseURL:\s*(?P<base>\S+)\s*)?Expect:\s*(?P<expect>[^\"<>\n]*?)"
+    r"Description:\s*(?P<desc>.*?)\s*(?:BaseURL:\s*(?P<base>\S+)\s*)?"
+    r"Expect:\s*(?P<expect>[^\"<>\n]*?)"
     r"\s*(?:-->|\"|$)", re.DOTALL | re.MULTILINE)
 _FORMATS = {"atom", "rss", "jsonfeed", "opml"}
 
