@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -153,4 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("syndicate: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `syndicate explain ... | head`: the reader left; that is not an error worth a
+        # traceback. Point stdout at devnull so the interpreter's final flush stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     raise AssertionError(f"unhandled command {args.command!r}")  # argparse guarantees one
