@@ -20,13 +20,16 @@ the path, which is unique, so shuffling the input cannot change a single byte.
 
 Memory and time (N articles, F feeds, K = ``items_per_feed``, D = published articles):
 
-* :func:`select_passes` makes two passes over a re-iterable source. Pass 1 keeps one
-  small tuple per distinct published link (``dedupe_key -> (quality, time, path)``)
-  and hands on only the stories seen more than once; pass 2 keeps at most K articles
-  per feed in bounded heaps. Articles are never all held at once: peak memory is
-  max(O(D) light keys, O(F·K) articles + the N outcomes the caller asked for).
-  Time O(N log K) plus one O(N log N) sort of the outcome paths. Measured: 300,000
-  articles in ~7 s and ~150 MB peak RSS, almost all of it the outcomes.
+* Selection runs over light :data:`Row` tuples (:func:`light_fields`: unpublished
+  reason, topic keys, provider key — derived once; the build stores them in the index
+  at parse time, so a rebuild never re-derives them) and carries an opaque payload into
+  the feeds (an Article here, a reference to the stored record in the build).
+* Pass 1 (:func:`dedupe_losers`) maps every losing copy of a story to its winner. It
+  needs ``dedupe_key`` of published articles only; the build gets the keys that occur
+  more than once straight from SQLite. Pass 2 (:func:`fill_feeds`) keeps at most 2K
+  rows per feed (a buffer cut back to K when full, then a cutoff refuses worse rows in
+  O(1)). Peak memory: O(D) light keys in pass 1 here (O(copies) in the build), O(F·K)
+  payloads + the N outcome rows in pass 2. Time O(N) plus O(F·K log K).
 * :func:`select` takes any iterable; a one-shot iterator has to be listed first (it
   cannot be read twice), so pass a list, a tuple or a re-iterable view when memory
   matters, or call :func:`select_passes` with a factory that re-reads the source.
@@ -34,22 +37,30 @@ Memory and time (N articles, F feeds, K = ``items_per_feed``, D = published arti
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from syndicate.config import SelectionConfig
-from syndicate.model import Article, Outcome
+from syndicate.model import Article, Outcome, Status
 
 __all__ = [
     "PUBLISHED_WARNING_PREFIX",
+    "Candidate",
     "FeedItems",
+    "OutcomeRow",
+    "Picked",
+    "Row",
     "Selection",
     "dedupe_key",
+    "dedupe_losers",
+    "fill_feeds",
+    "light_fields",
+    "row_of",
     "select",
     "select_passes",
     "topic_key",
@@ -154,8 +165,62 @@ def select_passes(source: Callable[[], Iterable[Article]], rules: SelectionConfi
     """Select in two passes over ``source()``, which must yield the same articles (in
     any order) each time it is called. Raises ValueError if two articles share a path
     or the two passes see a different number of articles."""
-    winners, seen = _dedupe_winners(source())
-    return _fill_feeds(source(), rules, winners, seen)
+    count = 0
+
+    def candidates() -> Iterator[Candidate]:
+        nonlocal count
+        for article in source():
+            count += 1
+            if article.is_published:
+                yield (dedupe_key(article.link), article.quality, _micros(article.published),
+                       article.path)
+
+    losers = dedupe_losers(candidates())
+    rows = (row_of(article, article) for article in source())
+    picked = fill_feeds(rows, rules, losers)
+    if len(picked.outcomes) != count:
+        raise ValueError(
+            f"the source changed between passes ({count} articles, then "
+            f"{len(picked.outcomes)})"
+        )
+    outcomes = {path: Outcome(*picked.outcomes[path]) for path in sorted(picked.outcomes)}
+    return Selection(
+        all=picked.all,
+        topics=tuple(FeedItems(k, n, items) for k, n, items in picked.topics),
+        providers=tuple(FeedItems(k, n, items) for k, n, items in picked.providers),
+        outcomes=outcomes,
+    )
+
+
+# --- the light view of an article ------------------------------------------------------
+
+# What selection reads of one article, as plain data (the index stores it precomputed,
+# so a rebuild never re-derives it): (path, unpublished reason or None when published,
+# quality, published µs, link, ((topic key, spelling), ...), (provider domain, name) or
+# None, payload). The payload is carried into the feeds untouched.
+Row = tuple[str, "str | None", float, int, str, tuple[tuple[str, str], ...],
+            "tuple[str, str] | None", Any]
+# (dedupe key, quality, published µs, path) of one published article.
+Candidate = tuple[str, float, int, str]
+
+
+def light_fields(article: Article) -> tuple[str | None, tuple[tuple[str, str], ...],
+                                            tuple[str, str] | None]:
+    """The parts of :data:`Row` derived from an article: unpublished reason, topic
+    pairs (one per topic key, the first spelling in the record wins, blank keys
+    dropped) and the provider feed key with its name."""
+    reason = None if article.is_published else _unpublished_reason(article)
+    topics = {topic_key(name): name for name in reversed(article.topics)}  # first wins
+    topics.pop("", None)
+    provider = (None if article.provider is None
+                else (article.provider.domain.lower(), article.provider.name))
+    return reason, tuple(topics.items()), provider
+
+
+def row_of(article: Article, payload: Any) -> Row:
+    reason, topics, provider = light_fields(article)
+    return (article.path, reason, article.quality, _micros(article.published), article.link,
+            topics, provider, payload)
 
 
 # --- pass 1: which copy of each story wins -------------------------------------------
@@ -166,28 +231,34 @@ def _micros(when: datetime) -> int:
     return (when - _EPOCH) // _MICROSECOND
 
 
-def _dedupe_winners(articles: Iterable[Article]) -> tuple[dict[str, str], int]:
-    """``dedupe_key -> winning path`` for stories published more than once, and how many
-    articles were seen. A story told once is its own winner and is not remembered, so
-    pass 1's table is freed before pass 2 starts building outcomes."""
+def dedupe_losers(candidates: Iterable[Candidate]) -> dict[str, str]:
+    """``path -> winning path`` for every published copy that loses to another copy of
+    the same story. A story told once is not remembered beyond this pass.
+
+    The winner has the highest quality, then is the newest, then has the smallest path.
+    ``candidates`` may be every published article or only those whose dedupe key
+    occurs more than once (what the index hands over): the answer is the same.
+    """
     best: dict[str, tuple[float, int, str]] = {}
-    repeated: set[str] = set()
-    count = 0
-    for article in articles:
-        count += 1
-        if not article.is_published:
-            continue
-        key = dedupe_key(article.link)
-        # Highest quality, then newest, then smallest path: negate so min() picks it.
-        rank = (-article.quality, -_micros(article.published), article.path)
+    repeated: dict[str, list[tuple[float, int, str]]] = {}
+    for key, quality, micros, path in candidates:
+        # Negated so that the smallest rank wins.
+        rank = (-quality, -micros, path)
         held = best.get(key)
         if held is None:
             best[key] = rank
             continue
-        repeated.add(key)
-        if rank < held:
-            best[key] = rank
-    return {key: best[key][2] for key in repeated}, count
+        group = repeated.get(key)
+        if group is None:
+            group = repeated[key] = [held]
+        group.append(rank)
+    losers: dict[str, str] = {}
+    for group in repeated.values():
+        group.sort()
+        winner = group[0][2]
+        for rank in group[1:]:
+            losers[rank[2]] = winner
+    return losers
 
 
 # --- pass 2: bounded top-K per feed --------------------------------------------------
@@ -195,37 +266,34 @@ def _dedupe_winners(articles: Iterable[Article]) -> tuple[dict[str, str], int]:
 _FeedKey = tuple[int, str, str]  # (-published µs, link, path): feed order, smallest first
 
 
-class _Entry:
-    """A heap entry whose root is the item that sorts *last* in the feed, so a bounded
-    heap can evict it in O(log K) when a better item arrives."""
-
-    __slots__ = ("article", "key")
-
-    def __init__(self, key: _FeedKey, article: Article) -> None:
-        self.key = key
-        self.article = article
-
-    def __lt__(self, other: _Entry) -> bool:
-        return self.key > other.key
-
-
 class _TopK:
-    """The first ``limit`` items of a feed, in O(limit) memory."""
+    """The first ``limit`` items of a feed in O(limit) memory: items are appended to a
+    buffer that is sorted and cut back to ``limit`` whenever it doubles; after a cut,
+    anything sorting after the last kept item is refused in O(1). Keys are unique (they
+    end in the path), so payloads are never compared."""
 
-    __slots__ = ("heap", "limit")
+    __slots__ = ("buffer", "cutoff", "limit")
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.heap: list[_Entry] = []
+        self.buffer: list[tuple[_FeedKey, Any]] = []
+        self.cutoff: _FeedKey | None = None
 
-    def offer(self, key: _FeedKey, article: Article) -> None:
-        if len(self.heap) < self.limit:
-            heapq.heappush(self.heap, _Entry(key, article))
-        elif key < self.heap[0].key:
-            heapq.heapreplace(self.heap, _Entry(key, article))
+    def offer(self, key: _FeedKey, payload: Any) -> None:
+        cutoff = self.cutoff
+        if cutoff is not None and key > cutoff:
+            return
+        buffer = self.buffer
+        buffer.append((key, payload))
+        if len(buffer) >= 2 * self.limit:
+            buffer.sort()
+            del buffer[self.limit:]
+            self.cutoff = buffer[-1][0]
 
-    def items(self) -> tuple[Article, ...]:
-        return tuple(entry.article for entry in sorted(self.heap, key=lambda e: e.key))
+    def items(self) -> list[tuple[_FeedKey, Any]]:
+        self.buffer.sort()
+        del self.buffer[self.limit:]
+        return self.buffer
 
 
 def _number(value: float) -> str:
@@ -256,13 +324,32 @@ class _Named:
             self.path, self.name = path, name
 
 
-def _fill_feeds(
-    articles: Iterable[Article],
+# (path, status, reason, line, column): an Outcome's fields, the form the build stores.
+OutcomeRow = tuple[str, Status, str, "int | None", "int | None"]
+_Feed = tuple[str, str, tuple[Any, ...]]  # (key, display name, payloads in feed order)
+
+
+@dataclass(frozen=True, slots=True)
+class Picked:
+    """What :func:`fill_feeds` chose: payloads per feed (feeds sorted by key, only
+    non-empty ones) and one outcome row per row read, in the order rows came."""
+
+    all: tuple[Any, ...]
+    topics: tuple[_Feed, ...]
+    providers: tuple[_Feed, ...]
+    outcomes: dict[str, OutcomeRow]
+
+
+def fill_feeds(
+    rows: Iterable[Row],
     rules: SelectionConfig,
-    winners: dict[str, str],
-    expected: int,
-) -> Selection:
+    losers: dict[str, str],
+    outcomes: dict[str, OutcomeRow] | None = None,
+) -> Picked:
+    """Pass 2: every row's outcome and the top K of every feed. ``outcomes`` may be
+    given pre-filled (the build adds rejections as it reads): rows are added to it."""
     limits = rules.min_quality
+    min_all, min_topics, min_providers = limits.all, limits.topics, limits.providers
     k = rules.items_per_feed
     not_newest = f"not among the newest {k} of any feed"
     everything = _TopK(k)
@@ -270,83 +357,82 @@ def _fill_feeds(
     topic_names: dict[str, _Named] = {}
     provider_heaps: dict[str, _TopK] = {}
     provider_names: dict[str, _Named] = {}
-    outcomes: dict[str, Outcome] = {}
+    if outcomes is None:
+        outcomes = {}
     quality_reasons: dict[tuple[float, float], str] = {}  # shared strings, not one per file
+    duplicate_reasons: dict[str, str] = {}
 
-    for article in articles:
-        path = article.path
+    for path, unpublished, quality, micros, link, topics, provider, payload in rows:
         if path in outcomes:
             raise ValueError(f"{path}: two articles share this path")
-        if not article.is_published:
-            outcomes[path] = Outcome(path, "filtered", _unpublished_reason(article))
+        if unpublished is not None:
+            outcomes[path] = (path, "filtered", unpublished, None, None)
             continue
-        winner = winners.get(dedupe_key(article.link), path)
-        if winner != path:
-            outcomes[path] = Outcome(path, "filtered", f"duplicate of {winner}")
+        winner = losers.get(path)
+        if winner is not None:
+            reason = duplicate_reasons.get(winner)
+            if reason is None:
+                reason = duplicate_reasons[winner] = f"duplicate of {winner}"
+            outcomes[path] = (path, "filtered", reason, None, None)
             continue
 
-        quality = article.quality
-        topics = {topic_key(name): name for name in reversed(article.topics)}  # first wins
-        topics.pop("", None)
-        in_all = quality >= limits.all
-        in_topics = bool(topics) and quality >= limits.topics
-        in_provider = article.provider is not None and quality >= limits.providers
+        in_all = quality >= min_all
+        in_topics = bool(topics) and quality >= min_topics
+        in_provider = provider is not None and quality >= min_providers
         if not (in_all or in_topics or in_provider):
-            applicable = [limits.all]
+            applicable = [min_all]
             if topics:
-                applicable.append(limits.topics)
-            if article.provider is not None:
-                applicable.append(limits.providers)
+                applicable.append(min_topics)
+            if provider is not None:
+                applicable.append(min_providers)
             needed = min(applicable)  # the lowest bar it would have to clear to appear
             reason = quality_reasons.get((quality, needed))
             if reason is None:
                 reason = f"quality {_number(quality)} < {_number(needed)}"
                 quality_reasons[(quality, needed)] = reason
-            outcomes[path] = Outcome(path, "filtered", reason)
+            outcomes[path] = (path, "filtered", reason, None, None)
             continue
 
         # Provisional: overwritten below if the article survives in some feed's top K.
-        outcomes[path] = Outcome(path, "filtered", not_newest)
-        key: _FeedKey = (-_micros(article.published), article.link, path)
+        outcomes[path] = (path, "filtered", not_newest, None, None)
+        key: _FeedKey = (-micros, link, path)
         if in_all:
-            everything.offer(key, article)
+            everything.offer(key, payload)
         if in_topics:
-            for tkey, spelling in topics.items():
-                _heap(topic_heaps, tkey, k).offer(key, article)
+            for tkey, spelling in topics:
+                heap = topic_heaps.get(tkey)
+                if heap is None:
+                    heap = topic_heaps[tkey] = _TopK(k)
+                heap.offer(key, payload)
                 _name(topic_names, tkey, path, spelling)
-        if in_provider and article.provider is not None:
-            domain = article.provider.domain.lower()  # cheap insurance: one feed per host
-            _heap(provider_heaps, domain, k).offer(key, article)
-            _name(provider_names, domain, path, article.provider.name)
-
-    if len(outcomes) != expected:
-        raise ValueError(
-            f"the source changed between passes ({expected} articles, then {len(outcomes)})"
-        )
-
-    all_items = everything.items()
-    topic_feeds = _feeds(topic_heaps, topic_names)
-    provider_feeds = _feeds(provider_heaps, provider_names)
+        if in_provider and provider is not None:
+            domain, name = provider
+            heap = provider_heaps.get(domain)
+            if heap is None:
+                heap = provider_heaps[domain] = _TopK(k)
+            heap.offer(key, payload)
+            _name(provider_names, domain, path, name)
 
     feeds_of: dict[str, list[str]] = {}
-    for article in all_items:
-        feeds_of.setdefault(article.path, []).append("all")
-    for family, feeds in (("topic", topic_feeds), ("provider", provider_feeds)):
-        for feed in feeds:
-            for article in feed.items:
-                feeds_of.setdefault(article.path, []).append(f"{family}:{feed.key}")
+    all_items = everything.items()
+    for key, _ in all_items:
+        feeds_of.setdefault(key[2], []).append("all")
+    families: list[tuple[_Feed, ...]] = []
+    for family, heaps, names in (("topic", topic_heaps, topic_names),
+                                 ("provider", provider_heaps, provider_names)):
+        feeds: list[_Feed] = []
+        for fkey in sorted(heaps):
+            items = heaps[fkey].items()
+            label = f"{family}:{fkey}"
+            for key, _ in items:
+                feeds_of.setdefault(key[2], []).append(label)
+            feeds.append((fkey, names[fkey].name, tuple(p for _, p in items)))
+        families.append(tuple(feeds))
     for path, labels in feeds_of.items():
-        outcomes[path] = Outcome(path, "selected", ", ".join(labels))
+        outcomes[path] = (path, "selected", ", ".join(labels), None, None)
 
-    ordered = {path: outcomes[path] for path in sorted(outcomes)}
-    return Selection(all=all_items, topics=topic_feeds, providers=provider_feeds, outcomes=ordered)
-
-
-def _heap(heaps: dict[str, _TopK], key: str, limit: int) -> _TopK:
-    heap = heaps.get(key)
-    if heap is None:
-        heap = heaps[key] = _TopK(limit)
-    return heap
+    return Picked(all=tuple(p for _, p in all_items), topics=families[0],
+                  providers=families[1], outcomes=outcomes)
 
 
 def _name(names: dict[str, _Named], key: str, path: str, spelling: str) -> None:
@@ -355,10 +441,3 @@ def _name(names: dict[str, _Named], key: str, path: str, spelling: str) -> None:
         names[key] = _Named(path, spelling)
     else:
         held.offer(path, spelling)
-
-
-def _feeds(heaps: dict[str, _TopK], names: dict[str, _Named]) -> tuple[FeedItems, ...]:
-    return tuple(
-        FeedItems(key=key, name=names[key].name, items=heaps[key].items())
-        for key in sorted(heaps)
-    )
