@@ -293,7 +293,13 @@ def test_markup_and_cdata_terminators_in_titles_survive_as_text(fmt: str) -> Non
     parsed = feedparser.parse(data)
     assert parsed.bozo == 0
     entry = parsed.entries[0]
-    assert entry.title == HOSTILE_TITLE
+    if fmt == "atom":
+        assert (entry.title, entry.title_detail.type) == (HOSTILE_TITLE, "text/plain")
+    else:
+        # An RSS title that looks like markup is written entity-encoded (rss_title):
+        # readers take it for HTML, and that HTML renders as the source text.
+        assert entry.title_detail.type == "text/html"
+        assert html.unescape(entry.title) == HOSTILE_TITLE
     summary = entry.summary if fmt == "atom" else html.unescape(entry.summary)
     assert summary == HOSTILE_TITLE
     assert [t.term for t in entry.tags] == ["<b>Bold</b>", "C++ & C#"]
@@ -469,3 +475,24 @@ def test_topics_that_clean_to_nothing_or_to_a_duplicate_are_not_categories(fmt: 
         assert entry.summary == a.title  # something for readers to show
     else:
         assert "summary" not in entry  # RSS needs title or description, not both
+
+
+def test_rss_titles_are_plain_unless_they_look_like_markup() -> None:
+    from syndicate.render.atom_rss import rss_title
+
+    for plain in ("AT&T < 3 > 2", "x <b> y", "C++ & C#", "I <3 U", "a & b;"):
+        assert rss_title(plain) == plain
+    assert rss_title("a <b>bold</b>") == "a &lt;b&gt;bold&lt;/b&gt;"
+    assert rss_title("Tom &amp; Jerry") == "Tom &amp;amp; Jerry"
+    assert rss_title("we&#8217;re") == "we&amp;#8217;re"
+
+
+def test_rss_ampersands_and_angle_brackets_are_hex_references() -> None:
+    # RSS Best Practices Profile: '&' and '<' in plain text as &#x26; and &#x3C;.
+    a = article(1, title="AT&T <3", excerpt="x < y & z", topics=("R&D",))
+    data = render_rss(all_plan([a]), config())
+    assert b"&amp;" not in data and b"&lt;" not in data
+    assert b"<title>AT&#x26;T &#x3C;3</title>" in data
+    entry = feedparser.parse(data).entries[0]
+    assert (entry.title, entry.title_detail.type) == ("AT&T <3", "text/plain")
+    assert [t.term for t in entry.tags] == ["R&D"]

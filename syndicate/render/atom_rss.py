@@ -5,7 +5,7 @@ Mapping, the same for every feed that carries an article:
 
 - id: :func:`~syndicate.render.common.entry_id` (Atom ``id``; RSS ``guid
   isPermaLink="false"``, since it is not the article URL);
-- title as text; one alternate link, the article URL;
+- title as text (RSS: see :func:`rss_title`); one alternate link, the article URL;
 - published / updated (RFC 3339 in Atom; RSS ``pubDate`` = published, RFC 822);
 - summary = excerpt (the title when there is none): Atom ``summary type="text"``; RSS ``description`` holds HTML by
   convention, so the excerpt is HTML-escaped there and readers show it as written;
@@ -19,6 +19,7 @@ Mapping, the same for every feed that carries an article:
 from __future__ import annotations
 
 import html
+import re
 
 from feedgen.entry import FeedEntry  # type: ignore[import-untyped]
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
@@ -59,6 +60,34 @@ def render_atom(plan: FeedPlan, config: Config) -> bytes:
     return bytes(fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True))
 
 
+# What makes readers take an RSS title for HTML: feedparser (and the W3C validator's
+# ContainsHTML check) look for an end tag or an entity/character reference.
+_LOOKS_LIKE_MARKUP = re.compile(r"</\w+>|&#?\w+;")
+
+
+def rss_title(text: str) -> str:
+    """An RSS title element's text for the plain-text ``text``.
+
+    RSS 2.0 does not say whether a title is plain text or HTML; readers guess, and
+    text that looks like markup (``</b>``, ``&amp;``) is taken for HTML and rendered
+    or sanitised. Such a title is therefore written entity-encoded (HTML whose
+    rendering is exactly ``text``); every other title is written as it is, which every
+    reader shows as written.
+    """
+    return html.escape(text, quote=False) if _LOOKS_LIKE_MARKUP.search(text) else text
+
+
+def _hex_references(document: bytes) -> bytes:
+    """``&`` and ``<`` in character data as hexadecimal character references.
+
+    The RSS Best Practices Profile asks for ``&#x26;`` / ``&#x3C;`` in plain text so that
+    it cannot be mistaken for entity-encoded HTML (the W3C validator warns otherwise).
+    lxml writes these two characters only as ``&amp;`` / ``&lt;``, in text and attribute
+    values alike, so the substitution is exact and leaves the document's meaning alone.
+    """
+    return document.replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
+
+
 def render_rss(plan: FeedPlan, config: Config) -> bytes:
     """The plan as an RSS 2.0 document, UTF-8, pretty-printed. Pure."""
     fg = _feed(plan, config, "rss")
@@ -68,10 +97,12 @@ def render_rss(plan: FeedPlan, config: Config) -> bytes:
         fg.logo(clean(config.site.logo))
     for article in plan.items:
         entry = _entry(fg, article, config)
+        entry.title(rss_title(entry.title()))
         excerpt = clean(article.excerpt)
         if excerpt:
             entry.description(html.escape(excerpt, quote=False))
-    return bytes(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
+    return _hex_references(bytes(fg.rss_str(pretty=True, encoding="UTF-8",
+                                             xml_declaration=True)))
 
 
 def _feed(plan: FeedPlan, config: Config, fmt: str) -> FeedGenerator:

@@ -9,11 +9,12 @@ relative, so the page works wherever the output folder is served, including
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from html import escape
 
 from syndicate.config import Config, Format
 from syndicate.plan import OPML_PATH, Family, FeedPlan
-from syndicate.render.common import GENERATOR, GENERATOR_VERSION, MEDIA_TYPES, clean, rfc3339
+from syndicate.render.common import GENERATOR, GENERATOR_VERSION, MEDIA_TYPES, clean, utc
 
 FORMAT_LABELS: dict[Format, str] = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
 
@@ -80,10 +81,19 @@ def render_index(plans: Sequence[FeedPlan], config: Config) -> bytes:
     return "\n".join(out).encode("utf-8")
 
 
+def _html_datetime(moment: datetime) -> str:
+    """A valid HTML global date-and-time string: HTML allows at most three fraction
+    digits (the Nu Html Checker rejects Python's microseconds), so the fraction is cut
+    to milliseconds, and left out when it is zero."""
+    t = utc(moment)
+    spec = "milliseconds" if t.microsecond // 1000 else "seconds"
+    return t.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
 def _row(plan: FeedPlan, formats: Sequence[Format]) -> str:
     if plan.items:
         newest = max(article.published for article in plan.items)
-        when = f'<time datetime="{rfc3339(newest)}">{newest.date().isoformat()}</time>'
+        when = f'<time datetime="{_html_datetime(newest)}">{newest.date().isoformat()}</time>'
     else:
         when = "–"
     links = " ".join(f'<a href="{_e(plan.path(fmt))}" type="{MEDIA_TYPES[fmt]}">'
