@@ -96,9 +96,60 @@ def _rel(link: etree._Element) -> str:
     return rel.removeprefix(_IANA_REL)
 
 
+# The unqualified attributes RFC 4287 defines per element; any other unqualified
+# attribute is an error (the schema's undefinedAttribute admits only namespaced ones;
+# the W3C validator's UnexpectedAttribute). xml:* and namespaced attributes are fine.
+_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "title": frozenset(("type",)), "subtitle": frozenset(("type",)),
+    "summary": frozenset(("type",)), "rights": frozenset(("type",)),
+    "content": frozenset(("type", "src")),
+    "link": frozenset(("href", "rel", "type", "hreflang", "title", "length")),
+    "category": frozenset(("term", "scheme", "label")),
+    "generator": frozenset(("uri", "version")),
+}
+# Elements whose content is text only (an IRI, a date, a name, ...).
+_TEXT_ONLY = frozenset(("id", "updated", "published", "icon", "logo", "name", "uri", "email",
+                        "generator"))
+# Elements that hold only elements: text in them is an error (W3C UnexpectedText).
+_CONTAINERS = frozenset(("feed", "entry", "source", "author", "contributor"))
+# Elements whose content may be foreign markup but no Atom element (undefinedContent).
+_FOREIGN_CONTENT = frozenset(("link", "category"))
+
+
+def _shape(el: etree._Element, name: str, sink: Sink) -> None:
+    """What the schema says about an Atom element's own markup: its unqualified
+    attributes, and whether it may hold text or child elements."""
+    allowed = _ATTRIBUTES.get(name, frozenset())
+    for attr in el.attrib:
+        if not attr.startswith("{") and attr not in allowed:
+            sink.add("atom.unexpected-attribute",
+                     f"unexpected {attr!r} attribute on atom:{name}", line_of(el))
+    if name in _TEXT_ONLY:
+        for child in elements(el):
+            sink.add("atom.unexpected-child",
+                     f"atom:{name} holds text only; found child element {child.tag}",
+                     line_of(child))
+            break
+    elif name in _CONTAINERS:
+        stray = (el.text or "").strip() or next(
+            ((k.tail or "").strip() for k in el if (k.tail or "").strip()), "")
+        if stray:
+            sink.add("atom.unexpected-text",
+                     f"unexpected text {stray[:40]!r} in atom:{name} (it holds elements only)",
+                     line_of(el))
+    elif name in _FOREIGN_CONTENT:
+        for child in elements(el):
+            if split(child.tag)[0] == ATOM_NS:
+                sink.add("atom.unknown-element",
+                         f"undefined {name} element: atom:{split(child.tag)[1]}",
+                         line_of(child))
+
+
 def _group(el: etree._Element, sink: Sink, parent: str,
            known: frozenset[str]) -> dict[str, list[etree._Element]]:
-    """Atom children of ``el`` by local name; unknown Atom elements are reported."""
+    """Atom children of ``el`` by local name; unknown Atom elements are reported, and so
+    is markup the schema does not allow on ``el`` and on its leaf children."""
+    _shape(el, parent, sink)
     groups: dict[str, list[etree._Element]] = defaultdict(list)
     for child in elements(el):
         ns, name = split(child.tag)
@@ -108,6 +159,8 @@ def _group(el: etree._Element, sink: Sink, parent: str,
             sink.add("atom.unknown-element", f"undefined {parent} element: atom:{name}",
                      line_of(child))
             continue
+        if name not in _CONTAINERS:  # containers are checked by their own _group call
+            _shape(child, name, sink)
         groups[name].append(child)
     return groups
 

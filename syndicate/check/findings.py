@@ -112,6 +112,13 @@ CODES: dict[str, tuple[Severity, str]] = {
     "atom.generator.bad-uri": (E, "atom:generator's uri is not an IRI reference."),
     "atom.iri.invalid": (E, "atom:icon or atom:logo is not an IRI reference."),
     "atom.bad-lang": (E, "An xml:lang value is not a language tag."),
+    "atom.unexpected-attribute": (E, ("An Atom element carries an unqualified attribute RFC "
+                                     "4287 does not define for it (extensions must be "
+                                     "namespaced).")),
+    "atom.unexpected-child": (E, ("An Atom element that holds text only (id, updated, name, "
+                                 "uri, generator, ...) contains a child element.")),
+    "atom.unexpected-text": (E, ("Text directly inside feed, entry, source, author or "
+                                "contributor, which hold elements only.")),
     # --- RSS 2.0
     "rss.bad-version": (E, ("The rss element's version is missing or not 2.0 (0.91/0.92 are "
                            "accepted).")),
