@@ -120,7 +120,8 @@ def _shape(el: etree._Element, name: str, sink: Sink) -> None:
     """What the schema says about an Atom element's own markup: its unqualified
     attributes, and whether it may hold text or child elements."""
     allowed = _ATTRIBUTES.get(name, frozenset())
-    for attr in el.attrib:
+    for key in el.attrib:
+        attr = key.decode() if isinstance(key, bytes) else key
         if not attr.startswith("{") and attr not in allowed:
             sink.add("atom.unexpected-attribute",
                      f"unexpected {attr!r} attribute on atom:{name}", line_of(el))
