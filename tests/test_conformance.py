@@ -29,12 +29,15 @@ import feedparser  # type: ignore[import-untyped]
 import pytest
 from lxml import etree
 
+from urllib.parse import unquote, urlsplit
+
 from syndicate.articles import parse_article, read_article
 from syndicate.check import check_bytes
 from syndicate.config import Config, parse_config
 from syndicate.model import Article
 from syndicate.plan import FeedPlan, plan_feeds
-from syndicate.render import render_atom, render_index, render_json, render_rss
+from syndicate.render import render_atom, render_index, render_json, render_opml, render_rss
+from syndicate.render.common import entry_id
 from syndicate.select import Selection, select
 
 HERE = Path(__file__).resolve().parent
@@ -98,16 +101,27 @@ HOSTILE_TEXTS = (
     "&lt;script&gt;alert(1)&lt;/script&gt;",
     "<p>para</p> & <br/>",
 )
+# Links the reader accepts but RSS (and the W3C validator) do not take as they are:
+# IRIs, characters outside RFC 2396's set, a stray '%'.
+HOSTILE_URLS = (
+    "https://news.example.com/artículo/ñandú?q=café#sección",
+    "https://news.example.com/a[1]|b{c}^`x",
+    "https://bücher.example/straße",
+    "https://news.example.com/100%-sure%2F",
+)
+_URI_CHARS = re.compile(r"[0-9A-Za-z;/?:@&=+$.\-_!~*'()%,#]+\Z")
 _C1 = re.compile("[\x7f-\x9f]")
 
 
-def _record(n: int, text: str) -> bytes:
+def _record(n: int, text: str, link: str | None = None) -> bytes:
     # A YAML double-quoted scalar; YAML refuses raw C1 controls, so they go as escapes.
     value = _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
     when = datetime(2024, 1, 1, 10, tzinfo=UTC) + timedelta(hours=n)
     return (f"---\ntitle: {value}\nexcerpt: {value}\n"
             f"publishedDateTime: {when.isoformat()}\n"
-            f'webUrl: "https://news.example.com/story/{n}"\ntype: article\nquality: 90\n'
+            f"webUrl: {json.dumps(link or f'https://news.example.com/story/{n}')}\n"
+            f"type: article\nquality: 90\n"
+            f"images:\n  - url: {json.dumps(link or 'https://img.example.com/i.jpg')}\n"
             f"published: true\nprovider:\n  name: {value}\n  domain: news{n}.example.com\n"
             f"topics:\n  - {value}\n---\n").encode()
 
@@ -117,6 +131,10 @@ def _hostile_articles() -> list[Article]:
     for n, text in enumerate(HOSTILE_TEXTS):
         record = parse_article(_record(n, text), f"hostile/{n}.md")
         assert isinstance(record, Article), record
+        articles.append(record)
+    for n, link in enumerate(HOSTILE_URLS, start=len(HOSTILE_TEXTS)):
+        record = parse_article(_record(n, f"Link {n}", link), f"hostile/{n}.md")
+        assert isinstance(record, Article) and record.link == link, record
         articles.append(record)
     return articles
 
@@ -299,8 +317,8 @@ def test_index_html_is_valid_html5_per_the_nu_html_checker(
 
 # -- 3. feedparser and JSON readers read back what we wrote ---------------------------------
 
-def _by_link(plan: FeedPlan) -> dict[str, Article]:
-    return {a.link: a for a in plan.items}
+def _by_id(plan: FeedPlan) -> dict[str, Article]:
+    return {entry_id(a): a for a in plan.items}
 
 
 def test_feedparser_sees_atom10_and_rss20_with_plain_text_titles(
@@ -323,12 +341,12 @@ def test_hostile_text_reads_back_exactly_in_atom_rss_and_json() -> None:
     articles = _hostile_articles()
     plans = _plans(articles, cfg)
     every = plans[0]
-    assert len(every.items) == len(HOSTILE_TEXTS)
-    by_link = _by_link(every)
+    assert len(every.items) == len(HOSTILE_TEXTS) + len(HOSTILE_URLS)
+    by_id = _by_id(every)
 
     atom = feedparser.parse(render_atom(every, cfg))
     for entry in atom.entries:
-        source = by_link[entry.link]
+        source = by_id[entry.id]
         assert entry.title == _expected(source.title)
         assert entry.title_detail.type == "text/plain"
         assert entry.summary == _expected(source.excerpt)
@@ -337,7 +355,7 @@ def test_hostile_text_reads_back_exactly_in_atom_rss_and_json() -> None:
 
     rss = feedparser.parse(render_rss(every, cfg))
     for entry in rss.entries:
-        source = by_link[entry.link]
+        source = by_id[entry.id]
         # RSS has no type for a title: feedparser guesses text/html when the text
         # looks like markup (an end tag or a reference). We write such a title
         # entity-encoded, so the HTML feedparser hands out renders as the source
@@ -356,7 +374,7 @@ def test_hostile_text_reads_back_exactly_in_atom_rss_and_json() -> None:
 
     feed = json.loads(render_json(every, cfg))
     for item in feed["items"]:
-        source = by_link[item["url"]]
+        source = by_id[item["id"]]
         assert item["title"] == _expected(source.title)
         assert item["content_text"] == item["summary"] == _expected(source.excerpt)
         assert item["tags"] == [_expected(t) for t in source.topics]
@@ -370,3 +388,48 @@ def test_the_hostile_sources_really_are_hostile() -> None:
         assert needle in joined, needle
     assert "\x01" not in joined  # removed by the reader, as XML 1.0 requires
     assert dataclasses.is_dataclass(_hostile_articles()[0])
+
+
+def _as_iri(uri: str) -> str:
+    """The IRI a URI stands for (RFC 3987 section 3.2): IDNA host decoded, escapes of
+    non-ASCII and of characters URIs cannot carry undone."""
+    parts = urlsplit(uri)
+    host = parts.hostname or ""
+    iri_host = host.encode("ascii").decode("idna")
+    rest = uri.split(host, 1)[1]
+    return f"{parts.scheme}://{iri_host}{unquote(rest)}"
+
+
+def test_links_are_ascii_uris_that_stand_for_the_source_iris() -> None:
+    cfg = _config()
+    every = _plans(_hostile_articles(), cfg)[0]
+    atom = {e.id: e for e in feedparser.parse(render_atom(every, cfg)).entries}
+    rss = {e.id: e for e in feedparser.parse(render_rss(every, cfg)).entries}
+    items = {i["id"]: i for i in json.loads(render_json(every, cfg))["items"]}
+    seen = 0
+    for article in every.items:
+        key = entry_id(article)
+        link = items[key]["url"]
+        assert atom[key].link == rss[key].link == link
+        assert atom[key].media_thumbnail[0]["url"] == rss[key].media_content[0]["url"] \
+            == items[key]["image"] == (link if article.link in HOSTILE_URLS
+                                       else "https://img.example.com/i.jpg")
+        assert _URI_CHARS.match(link), link
+        if "%" not in article.link:
+            assert _as_iri(link) == article.link
+        seen += article.link in HOSTILE_URLS
+    assert seen == len(HOSTILE_URLS)
+    assert items[entry_id(next(a for a in every.items if "100%" in a.link))]["url"] == \
+        "https://news.example.com/100%25-sure%2F"  # a stray '%' escaped, an escape kept
+
+
+def test_every_document_we_build_passes_our_checker(
+        built: dict[str, tuple[tuple[FeedPlan, ...], Config]]) -> None:
+    renderers = {"atom": render_atom, "rss": render_rss, "json": render_json}
+    for name, (plans, cfg) in built.items():
+        documents = [("feeds.opml", render_opml(plans, cfg))]
+        documents += [(plan.path(fmt), renderers[fmt](plan, cfg))
+                      for plan in plans for fmt in cfg.output.formats]
+        for rel, data in documents:
+            result = check_bytes(data, path=rel, base_url=BASE + rel)
+            assert result.findings == (), (name, rel, result.findings)

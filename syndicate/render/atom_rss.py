@@ -36,6 +36,7 @@ from syndicate.render.common import (
     feed_author,
     provider_uri,
     topic_names,
+    url,
     utc,
 )
 from syndicate.render.feedgen_ext import add_entry, feed_links, new_feed, set_entry_extras
@@ -47,9 +48,9 @@ def render_atom(plan: FeedPlan, config: Config) -> bytes:
     site = config.site
     fg.author(name=feed_author(config))
     if site.icon:
-        fg.icon(clean(site.icon))
+        fg.icon(url(site.icon))
     if site.logo:
-        fg.logo(clean(site.logo))
+        fg.logo(url(site.logo))
     for article in plan.items:
         entry = _entry(fg, article, config)
         # Without an excerpt the title stands in: an entry with neither content nor
@@ -94,7 +95,7 @@ def render_rss(plan: FeedPlan, config: Config) -> bytes:
     fg.ttl(config.feeds.ttl)
     if config.site.logo:
         # RSS <image> needs title and link equal to the channel's; feedgen copies them.
-        fg.logo(clean(config.site.logo))
+        fg.logo(url(config.site.logo))
     for article in plan.items:
         entry = _entry(fg, article, config)
         entry.title(rss_title(entry.title()))
@@ -111,7 +112,7 @@ def _feed(plan: FeedPlan, config: Config, fmt: str) -> FeedGenerator:
     name, version = ((GENERATOR, GENERATOR_VERSION) if fmt == "atom"
                      else (f"{GENERATOR} {GENERATOR_VERSION}", None))
     fg = new_feed(updated=utc(plan.updated), generator=name, version=version)
-    self_url = clean(plan.url("atom" if fmt == "atom" else "rss", config))
+    self_url = url(plan.url("atom" if fmt == "atom" else "rss", config))
     fg.id(self_url)
     fg.title(clean(plan.title))
     fg.subtitle(clean(plan.subtitle))  # also RSS <description>
@@ -119,7 +120,8 @@ def _feed(plan: FeedPlan, config: Config, fmt: str) -> FeedGenerator:
     if site.rights:
         fg.rights(clean(site.rights))  # also RSS <copyright>
     feed_links(fg, self_url=self_url, self_type=MEDIA_TYPES[fmt],
-               alternate=clean(site.home_url), hubs=config.websub.hubs)
+               alternate=url(site.home_url),
+               hubs=tuple(url(hub) for hub in config.websub.hubs))
     return fg
 
 
@@ -127,7 +129,7 @@ def _entry(fg: FeedGenerator, article: Article, config: Config) -> FeedEntry:
     """What Atom and RSS share; format-specific parts are added by the caller."""
     entry = add_entry(fg)
     entry.id(entry_id(article))  # also RSS guid, isPermaLink="false"
-    link = clean(article.link)
+    link = url(article.link)
     entry.title(clean(article.title) or link)  # feedgen refuses an empty title
     entry.link(href=link)  # the only link given to feedgen: the alternate one
     entry.published(utc(article.published))  # also RSS pubDate

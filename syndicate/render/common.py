@@ -40,6 +40,63 @@ def clean(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
+# Characters a URI may carry as they are, as the W3C Feed Validator has them
+# (RFC 2396 uric plus '#'): RSS wants URLs, not IRIs, and '[', ']', '|', '{', '}', '^',
+# '`', '"', '<', '>' and non-ASCII characters make it report an invalid link.
+_URI_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                       ";/?:@&=+$.-_!~*'(),")
+_AUTHORITY = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*:)(//[^/?#]*)?(.*)\Z", re.DOTALL)
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _escape(text: str, keep: str = "") -> str:
+    out: list[str] = []
+    fragment = False
+    for i, ch in enumerate(text):
+        if ch in _URI_CHARS or ch in keep:
+            out.append(ch)
+        elif ch == "%" and len(text) > i + 2 and text[i + 1] in _HEX and text[i + 2] in _HEX:
+            out.append(ch)  # an existing percent-escape stays as it is
+        elif ch == "#" and not fragment:
+            fragment = True
+            out.append(ch)
+        else:
+            out.extend(f"%{byte:02X}" for byte in ch.encode("utf-8", "surrogatepass"))
+    return "".join(out)
+
+
+def _host(authority: str) -> str:
+    userinfo, at, hostport = authority.rpartition("@")
+    if not hostport.isascii():
+        host, colon, port = hostport.rpartition(":")
+        if not colon or not port.isdigit():
+            host, colon, port = hostport, "", ""
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            host = _escape(host)  # RFC 3986 allows a percent-encoded reg-name
+        hostport = host + colon + port
+    return _escape(userinfo) + at + _escape(hostport, keep="[]")
+
+
+def web_uri(url: str) -> str:
+    """``url`` (an IRI from an article record or the config) as a plain ASCII URI, the
+    mapping of RFC 3987 section 3.1: a non-ASCII host in IDNA form, every other
+    character a URI cannot carry percent-encoded as UTF-8 (a stray ``%`` becomes
+    ``%25``). An ASCII URL made only of URI characters comes back unchanged, so every
+    format carries the same link."""
+    m = _AUTHORITY.match(url)
+    if m is None:
+        return _escape(url)
+    scheme, authority, rest = m.groups()
+    return scheme + ("//" + _host(authority[2:]) if authority else "") + _escape(rest)
+
+
+def url(text: str) -> str:
+    """A URL for the output: cleaned like any text, then :func:`web_uri`."""
+    return web_uri(clean(text))
+
+
 def entry_id(article: Article) -> str:
     """The article's id in every feed and format: a name-based (v5) UUID URN of its
     dedupe-normalised link.
@@ -72,7 +129,7 @@ def topic_names(article: Article) -> tuple[str, ...]:
 
 
 def provider_uri(provider: Provider) -> str:
-    return clean(f"https://{provider.domain}/")
+    return url(f"https://{provider.domain}/")
 
 
 def feed_author(config: Config) -> str:

@@ -42,7 +42,7 @@ from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from lxml import etree
 
 from syndicate.model import Image, RelatedLink
-from syndicate.render.common import clean
+from syndicate.render.common import clean, url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
@@ -79,11 +79,11 @@ class MediaEntryExtension(BaseEntryExtension):  # type: ignore[misc]
             lead = self.images[0]
             etree.SubElement(entry, f"{{{MEDIA_NS}}}thumbnail", _image_attrs(lead))
         for image in self.images:
-            attrs = {"url": clean(image.url), "medium": "image"}
+            attrs = {"url": url(image.url), "medium": "image"}
             attrs.update(_size_attrs(image))
             etree.SubElement(entry, f"{{{MEDIA_NS}}}content", attrs)
         if self.player:
-            etree.SubElement(entry, f"{{{MEDIA_NS}}}player", {"url": clean(self.player)})
+            etree.SubElement(entry, f"{{{MEDIA_NS}}}player", {"url": url(self.player)})
         return entry
 
     def extend_rss(self, item: etree._Element) -> etree._Element:
@@ -100,7 +100,7 @@ def _size_attrs(image: Image) -> dict[str, str]:
 
 
 def _image_attrs(image: Image) -> dict[str, str]:
-    attrs = {"url": clean(image.url)}
+    attrs = {"url": url(image.url)}
     attrs.update(_size_attrs(image))
     return attrs
 
@@ -114,7 +114,7 @@ class RelatedEntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:
         for link in self.related:
-            attrs = {"rel": "related", "href": clean(link.url)}
+            attrs = {"rel": "related", "href": url(link.url)}
             title = clean(link.title)
             if title:
                 attrs["title"] = title
@@ -138,7 +138,7 @@ class RssChannelExtension(BaseExtension):  # type: ignore[misc]
         anchor = channel.find(f"{{{ATOM_NS}}}link")
         position = list(channel).index(anchor) + 1 if anchor is not None else len(channel)
         for offset, hub in enumerate(self.hubs):
-            link = etree.Element(f"{{{ATOM_NS}}}link", {"href": clean(hub), "rel": "hub"})
+            link = etree.Element(f"{{{ATOM_NS}}}link", {"href": url(hub), "rel": "hub"})
             channel.insert(position + offset, link)
         return rss
 
@@ -173,7 +173,7 @@ def feed_links(fg: FeedGenerator, *, self_url: str, self_type: str, alternate: s
     """Feed-level links: self, hubs, then alternate LAST (bug 4: RSS takes the last)."""
     fg.link(href=self_url, rel="self", type=self_type)
     for hub in hubs:
-        fg.link(href=clean(hub), rel="hub")
+        fg.link(href=url(hub), rel="hub")
     fg.link(href=alternate, rel="alternate", type="text/html")
     cast(RssChannelExtension, getattr(fg, _RSS)).hubs = tuple(hubs)
 

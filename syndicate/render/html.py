@@ -14,7 +14,7 @@ from html import escape
 
 from syndicate.config import Config, Format
 from syndicate.plan import OPML_PATH, Family, FeedPlan
-from syndicate.render.common import GENERATOR, GENERATOR_VERSION, MEDIA_TYPES, clean, utc
+from syndicate.render.common import GENERATOR, GENERATOR_VERSION, MEDIA_TYPES, clean, url, utc
 
 FORMAT_LABELS: dict[Format, str] = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
 
@@ -65,7 +65,7 @@ def render_index(plans: Sequence[FeedPlan], config: Config) -> bytes:
             f"<h1>{_e(site.title)}</h1>"]
     if site.description:
         out.append(f"<p>{_e(site.description)}</p>")
-    nav = [f'<a href="{_e(site.home_url)}">Website</a>']
+    nav = [f'<a href="{_e(url(site.home_url))}">Website</a>']
     if config.output.opml:
         nav.append(f'<a href="{OPML_PATH}">All feeds as OPML</a>')
     out.append(f"<p>{' · '.join(nav)}</p>")

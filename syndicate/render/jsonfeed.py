@@ -22,6 +22,7 @@ from syndicate.render.common import (
     provider_uri,
     rfc3339,
     topic_names,
+    url,
 )
 
 VERSION = "https://jsonfeed.org/version/1.1"
@@ -33,17 +34,17 @@ def render_json(plan: FeedPlan, config: Config) -> bytes:
     feed: dict[str, Any] = {
         "version": VERSION,
         "title": clean(plan.title),
-        "home_page_url": clean(site.home_url),
-        "feed_url": clean(plan.url("json", config)),
+        "home_page_url": url(site.home_url),
+        "feed_url": url(plan.url("json", config)),
         "description": clean(plan.subtitle),
     }
     if site.icon:
         # Atom <icon> and JSON Feed icon/favicon are all meant to be square.
-        feed["icon"] = feed["favicon"] = clean(site.icon)
+        feed["icon"] = feed["favicon"] = url(site.icon)
     feed["authors"] = [{"name": feed_author(config)}]
     feed["language"] = site.language
     if config.websub.hubs:
-        feed["hubs"] = [{"type": "WebSub", "url": clean(hub)} for hub in config.websub.hubs]
+        feed["hubs"] = [{"type": "WebSub", "url": url(hub)} for hub in config.websub.hubs]
     feed["items"] = [_item(article) for article in plan.items]
     text = json.dumps(feed, ensure_ascii=False, indent=2, sort_keys=False)
     return (text + "\n").encode("utf-8")
@@ -54,14 +55,14 @@ def _item(article: Article) -> dict[str, Any]:
     excerpt = clean(article.excerpt)
     item: dict[str, Any] = {
         "id": entry_id(article),
-        "url": clean(article.link),
+        "url": url(article.link),
         "title": title,
-        "content_text": excerpt or title or clean(article.link),
+        "content_text": excerpt or title or url(article.link),
     }
     if excerpt:
         item["summary"] = excerpt
     if article.images:
-        item["image"] = clean(article.images[0].url)
+        item["image"] = url(article.images[0].url)
     item["date_published"] = rfc3339(article.published)
     item["date_modified"] = rfc3339(article.updated)
     if article.provider is not None:

@@ -14,7 +14,7 @@ from lxml import etree
 
 from syndicate.config import Config
 from syndicate.plan import Family, FeedPlan
-from syndicate.render.common import clean, rfc822
+from syndicate.render.common import clean, rfc822, url
 
 _GROUPS: tuple[tuple[Family, str], ...] = (
     ("all", "All articles"),
@@ -50,8 +50,8 @@ def render_opml(plans: Sequence[FeedPlan], config: Config) -> bytes:
                 "text": title,
                 "title": title,
                 "description": clean(plan.subtitle),
-                "xmlUrl": clean(plan.url(fmt, config)),
-                "htmlUrl": clean(site.home_url),
+                "xmlUrl": url(plan.url(fmt, config)),
+                "htmlUrl": url(site.home_url),
                 "language": site.language,
             })
     return bytes(etree.tostring(root, pretty_print=True, encoding="UTF-8",
