@@ -24,12 +24,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import feedparser  # type: ignore[import-untyped]
 import pytest
 from lxml import etree
-
-from urllib.parse import unquote, urlsplit
 
 from syndicate.articles import parse_article, read_article
 from syndicate.check import check_bytes
