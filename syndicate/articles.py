@@ -469,6 +469,11 @@ def _load_yaml(text: str, path: str, first_line: int,
         # Constructor errors without a YAML mark: a 5,000-digit integer, bad !!binary,
         # an impossible explicit !!timestamp ...
         return Rejection(path, f"invalid YAML value: {' '.join(str(exc).split())}")
+    except (IndexError, KeyError, AttributeError):
+        # PyYAML's constructors index or look up without checking: `!!int ""`,
+        # `!!bool x`, `!!timestamp x` fail this way.
+        return Rejection(path, "invalid YAML value: a value that does not fit its explicit "
+                               "tag (such as !!int, !!bool or !!timestamp)")
     finally:
         if loader is not None:
             loader.dispose()

@@ -207,7 +207,7 @@ class PlainResolver:
         build: Callable[[ScalarNode], Any] = getattr(self._constructor, method)
         try:
             return build(ScalarNode(tag, text))
-        except (ValueError, OverflowError, TypeError):
+        except (ValueError, OverflowError, TypeError, IndexError, KeyError):
             raise _Fallback from None  # the full path turns it into a Rejection
 
     def is_string_key(self, key: str) -> bool:

@@ -3,12 +3,14 @@ get its own specific reason; the real corpus must read cleanly."""
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import time
 import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,6 +70,44 @@ def line_of(key: str, **fields: str | None) -> int:
     """1-based file line of ``key:`` in the source built from ``fields``."""
     lines = source(**fields).split("\n")
     return next(i for i, text in enumerate(lines, 1) if text.startswith(f"{key}:"))
+
+
+@pytest.fixture(autouse=True, params=["fast", "full"])
+def yaml_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs twice: with the fast front-matter reader (checked, on every
+    text it accepts, against the full loader: type-exact, key positions included),
+    and with the full YAML loader alone."""
+    from syndicate import articles, frontmatter
+
+    real_load = frontmatter.load
+
+    def checked_load(text: str, *args: Any, **kwargs: Any) -> Any:
+        loaded = real_load(text, *args, **kwargs)
+        if loaded is not None:
+            full = articles._load_yaml(text, "a/b.md", kwargs["first_line"])
+            assert not isinstance(full, Rejection), (text, full)
+            assert _same(loaded[0], full[0]) and loaded[1] == full[1], text
+        return loaded
+
+    def no_fast_path(text: str, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    monkeypatch.setattr(frontmatter, "load",
+                        checked_load if request.param == "fast" else no_fast_path)
+    return str(request.param)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal with identical types all the way down (1, 1.0 and True differ)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return bool(a == b)
 
 
 # --------------------------------------------------------------------------- real corpus
@@ -298,6 +338,15 @@ def test_unconstructible_values_are_rejected_not_raised() -> None:
     assert huge.reason.startswith("invalid YAML value: Exceeds the limit (4300 digits)")
     impossible = rejected(publishedDateTime="!!timestamp 2020-02-30T00:00:00Z")
     assert impossible.reason == "invalid YAML value: day is out of range for month"
+
+
+@pytest.mark.parametrize("value", ['!!int ""', "!!int _", "!!float", "!!bool x", "!!bool",
+                                   "!!timestamp x"])
+def test_values_that_do_not_fit_their_explicit_tag_are_rejected_not_raised(value: str) -> None:
+    # PyYAML's constructors raise IndexError/KeyError/AttributeError for these.
+    assert rejected(heat=value).reason == (
+        "invalid YAML value: a value that does not fit its explicit tag (such as !!int, "
+        "!!bool or !!timestamp)")
 
 
 @pytest.mark.parametrize("loader", ["libyaml", "pure"])
