@@ -22,9 +22,10 @@ EXTENSIONS: dict[Format, str] = {"atom": ".atom", "rss": ".rss", "json": ".json"
 FOLDERS: dict[Family, str] = {"all": "", "topic": "topics/", "provider": "providers/"}
 
 # An empty feed has no newest entry to date it by, and the build time is not an option
-# (output must be a pure function of the input): it is dated at the Unix epoch, a value
-# readers accept and that never changes from run to run.
-EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
+# (output must be a pure function of the input): it gets a fixed date that never changes
+# from run to run. Not the Unix epoch: the W3C Feed Validator calls any date before 1990
+# implausible (ImplausibleDate warning), and readers may treat 1970 as "no date".
+EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
 
 OPML_PATH = "feeds.opml"
 INDEX_PATH = "index.html"

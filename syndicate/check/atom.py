@@ -20,11 +20,13 @@ from syndicate.check.tree import (
 )
 from syndicate.check.values import (
     canonical_uri,
+    implausible,
     iri_problem,
     is_email,
     is_language_tag,
     is_mime_type,
     non_negative_int,
+    rfc3339_moment,
     rfc3339_problem,
 )
 
@@ -327,6 +329,10 @@ class _Atom:
             name = split(el.tag)[1]
             self.sink.add("atom.date.invalid",
                           f"{name} must be an RFC 3339 date-time, got {value!r}: {why}",
+                          line_of(el))
+        elif (moment := rfc3339_moment(value)) and (why := implausible(moment)):
+            self.sink.add("atom.date.implausible",
+                          f"implausible date {value!r} in {split(el.tag)[1]}: {why}",
                           line_of(el))
 
     def _text(self, el: etree._Element, name: str) -> None:

@@ -75,6 +75,8 @@ CODES: dict[str, tuple[Severity, str]] = {
                                  "port, percent-escapes), so equal ids may not compare equal.")),
     "atom.date.invalid": (E, ("A date construct (updated, published) is not an RFC 3339 "
                              "date-time with uppercase T and Z.")),
+    "atom.date.implausible": (W, ("A valid date is before 1990 or in the future (more than "
+                                 "ten minutes ahead of the checking clock).")),
     "atom.text.bad-type": (E, "A text construct's type is not text, html or xhtml."),
     "atom.text.unexpected-child": (E, ("A text or html text construct (or text/* content) "
                                       "contains child elements.")),
@@ -143,6 +145,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.date.wrong-weekday": (E, "An RFC 822 date names the wrong day of the week."),
     "rss.date.problematic": (W, ("An RFC 822 date is legal but fragile: a two-digit year, "
                                  "a military zone, a comment or lowercase names.")),
+    "rss.date.implausible": (W, ("A valid RFC 822 date is before 1990 or in the future (more "
+                                "than ten minutes ahead of the checking clock).")),
     "rss.channel.bad-ttl": (E, "ttl is not a positive integer (minutes)."),
     "rss.channel.missing-atom-self": (W, ("channel should contain atom:link with rel=\"self\" "
                                          "(RSS Best Practices).")),
@@ -236,6 +240,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "opml.bad-date": (E, "dateCreated, dateModified or created is not an RFC 822 date-time."),
     "opml.date-problematic": (W, ("An RFC 822 date is legal but fragile (two-digit year, military "
                                  "zone, comment, lowercase names).")),
+    "opml.date-implausible": (W, ("A valid RFC 822 date is before 1990 or in the future (more "
+                                 "than ten minutes ahead of the checking clock).")),
     "opml.bad-email": (E, "ownerEmail is not an e-mail address."),
     "opml.bad-url": (E, "ownerId, docs, xmlUrl, htmlUrl or url is not a full URL."),
     "opml.bad-number": (E, "A window or scroll value is not a non-negative integer."),

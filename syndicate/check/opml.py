@@ -11,9 +11,11 @@ from syndicate.check.findings import Finding
 from syndicate.check.tree import Sink, elements, line_of, split
 from syndicate.check.values import (
     DateVerdict,
+    implausible,
     is_email,
     non_negative_int,
     rfc822_check,
+    rfc822_moment,
     url_problem,
 )
 
@@ -73,6 +75,8 @@ def _date(sink: Sink, value: str, what: str, line: int | None) -> None:
                  line)
     elif verdict is DateVerdict.PROBLEMATIC:
         sink.add("opml.date-problematic", f"problematical RFC 822 date in {what}: {why}", line)
+    elif (moment := rfc822_moment(value)) and (why := implausible(moment)):
+        sink.add("opml.date-implausible", f"implausible date {value!r} in {what}: {why}", line)
 
 
 def _url(sink: Sink, value: str, what: str, line: int | None) -> None:

@@ -25,12 +25,14 @@ from syndicate.check.tree import (
 )
 from syndicate.check.values import (
     DateVerdict,
+    implausible,
     is_email,
     is_http_url,
     is_language_tag,
     is_mime_type,
     non_negative_int,
     rfc822_check,
+    rfc822_moment,
     url_problem,
 )
 
@@ -151,6 +153,9 @@ def _date(sink: Sink, el: etree._Element, code: str, what: str) -> None:
                  line_of(el))
     elif verdict is DateVerdict.PROBLEMATIC:
         sink.add("rss.date.problematic", f"problematical RFC 822 date in {what}: {why}",
+                 line_of(el))
+    elif (moment := rfc822_moment(el.text or "")) and (why := implausible(moment)):
+        sink.add("rss.date.implausible", f"implausible date {el.text!r} in {what}: {why}",
                  line_of(el))
 
 

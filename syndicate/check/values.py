@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import email.utils
 import re
 from enum import Enum
 
@@ -110,6 +111,41 @@ def rfc822_check(value: str) -> tuple[DateVerdict, str]:
         return DateVerdict.PROBLEMATIC, ("day, month and zone names should be capitalised "
                                          "as in 'Wed, 02 Oct 2002 13:00:00 GMT'")
     return DateVerdict.OK, ""
+
+
+# --- plausibility (the W3C validator's ImplausibleDate) -------------------------------
+
+# Feeds predate 1990 no more than they postdate the moment they are read; the W3C
+# validator warns about either, with ten minutes' slack for clock skew.
+PLAUSIBLE_FROM = datetime.datetime(1990, 1, 1, tzinfo=datetime.UTC)
+FUTURE_SLACK = datetime.timedelta(minutes=10)
+
+
+def implausible(moment: datetime.datetime, now: datetime.datetime | None = None) -> str | None:
+    """Why a valid date is implausible for a feed (before 1990, in the future), or None."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    if moment < PLAUSIBLE_FROM:
+        return "it is before 1990"
+    if moment > (now or datetime.datetime.now(datetime.UTC)) + FUTURE_SLACK:
+        return "it is in the future"
+    return None
+
+
+def rfc3339_moment(value: str) -> datetime.datetime | None:
+    """The instant of a valid RFC 3339 date-time (None for a leap second)."""
+    try:
+        return datetime.datetime.fromisoformat(value.upper())
+    except ValueError:
+        return None
+
+
+def rfc822_moment(value: str) -> datetime.datetime | None:
+    """The instant of a valid RFC 822 date-time, or None."""
+    try:
+        return email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 # --- IRIs and URLs ----------------------------------------------------------------------
