@@ -330,9 +330,9 @@ class _Atom:
             self.sink.add("atom.date.invalid",
                           f"{name} must be an RFC 3339 date-time, got {value!r}: {why}",
                           line_of(el))
-        elif (moment := rfc3339_moment(value)) and (why := implausible(moment)):
+        elif (moment := rfc3339_moment(value)) and (doubt := implausible(moment)):
             self.sink.add("atom.date.implausible",
-                          f"implausible date {value!r} in {split(el.tag)[1]}: {why}",
+                          f"implausible date {value!r} in {split(el.tag)[1]}: {doubt}",
                           line_of(el))
 
     def _text(self, el: etree._Element, name: str) -> None:

@@ -75,8 +75,8 @@ def _date(sink: Sink, value: str, what: str, line: int | None) -> None:
                  line)
     elif verdict is DateVerdict.PROBLEMATIC:
         sink.add("opml.date-problematic", f"problematical RFC 822 date in {what}: {why}", line)
-    elif (moment := rfc822_moment(value)) and (why := implausible(moment)):
-        sink.add("opml.date-implausible", f"implausible date {value!r} in {what}: {why}", line)
+    elif (moment := rfc822_moment(value)) and (doubt := implausible(moment)):
+        sink.add("opml.date-implausible", f"implausible date {value!r} in {what}: {doubt}", line)
 
 
 def _url(sink: Sink, value: str, what: str, line: int | None) -> None:

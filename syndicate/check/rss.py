@@ -154,8 +154,8 @@ def _date(sink: Sink, el: etree._Element, code: str, what: str) -> None:
     elif verdict is DateVerdict.PROBLEMATIC:
         sink.add("rss.date.problematic", f"problematical RFC 822 date in {what}: {why}",
                  line_of(el))
-    elif (moment := rfc822_moment(el.text or "")) and (why := implausible(moment)):
-        sink.add("rss.date.implausible", f"implausible date {el.text!r} in {what}: {why}",
+    elif (moment := rfc822_moment(el.text or "")) and (doubt := implausible(moment)):
+        sink.add("rss.date.implausible", f"implausible date {el.text!r} in {what}: {doubt}",
                  line_of(el))
 
 
