@@ -79,9 +79,13 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _URL_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 _HOST_CHARS = re.compile(r"[\w.-]+")  # Unicode \w: IDN hosts are fine
-_DOMAIN_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_ASCII_DOMAIN = re.compile(r"(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)*(?!-)[a-z0-9-]{1,63}(?<!-)")
+# An http(s) URL every check in _http_url passes as it is (lower-case scheme, plain
+# ASCII host without user or port, no space, control character or backslash): most
+# links are like this, and urlsplit costs more than the rest of the record.
+_PLAIN_HTTP_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?:[/?#][^\s\x00-\x1f\x7f-\x9f\\]*)?")
 _OPENING = re.compile(rb"---[ \t]*\r?\n")
-_CLOSING = re.compile(rb"^---[ \t]*\r?$", re.MULTILINE)
+_CLOSING = re.compile(rb"---[ \t]*\r?$", re.MULTILINE)  # at a line start (see _closing)
 # One <iframe ...> start tag (quoted attribute values may hold '>'), then its src.
 _IFRAME = re.compile(r"""<iframe\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.IGNORECASE)
 _SRC = re.compile(r"""(?:^|\s)src\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""",
@@ -407,7 +411,7 @@ def _front_matter(data: bytes, path: str) -> tuple[str, int] | Rejection:
     opening = _OPENING.match(data, start)
     if opening is None:
         return Rejection(path, "no front matter: the first line must be ---", 1, 1)
-    closing = _CLOSING.search(data, opening.end())
+    closing = _closing(data, opening.end())
     if closing is None:
         return Rejection(path, "front matter is not closed: no line --- after the first", 1, 1)
     try:
@@ -420,6 +424,18 @@ def _front_matter(data: bytes, path: str) -> tuple[str, int] | Rejection:
         return Rejection(path, f"not UTF-8 text: invalid byte 0x{data[offset]:02x}",
                          line, column)
     return text, 2
+
+
+def _closing(data: bytes, start: int) -> re.Match[bytes] | None:
+    """The first line from ``start`` (a line start) that is ``---``: candidates found
+    with bytes.find, much faster than a regex scan of every position."""
+    at = start - 1  # the newline ending the opening line
+    while (at := data.find(b"\n---", at)) >= 0:
+        match = _CLOSING.match(data, at + 1)
+        if match is not None:
+            return match
+        at += 1
+    return None
 
 
 def _load_yaml(text: str, path: str, first_line: int,
@@ -535,6 +551,8 @@ def _http_url(value: object, field: str, key: str) -> str:
     ``urlsplit`` disagree about what they mean)."""
     if not isinstance(value, str):
         raise _Invalid(key, f"{field}: must be a URL string, got {_kind(value)}")
+    if len(value) <= MAX_URL and _PLAIN_HTTP_URL.fullmatch(value):
+        return value
     if len(value) > MAX_URL + 64:
         raise _Invalid(key, f"{field}: too long ({len(value)} characters, at most {MAX_URL})")
     url = value.strip()
@@ -572,7 +590,13 @@ def _clean(raw: str) -> str:
     forbidden characters removed, whitespace runs collapsed to one space."""
     if "&" in raw:
         raw = html.unescape(raw)
-    raw = _XML_FORBIDDEN.sub("", raw)
+    if raw.isprintable():
+        # Nothing to remove (every forbidden character is unprintable) and no
+        # whitespace but U+0020 (all other whitespace is unprintable too).
+        if "  " not in raw and raw[:1] != " " and raw[-1:] != " ":
+            return raw
+    else:
+        raw = _XML_FORBIDDEN.sub("", raw)
     return " ".join(raw.split())
 
 
@@ -746,10 +770,8 @@ def _domain(value: object) -> str:
             ascii_form = domain.encode("idna").decode("ascii")
         except UnicodeError:
             ascii_form = ""
-    labels = ascii_form.split(".")
-    if (not ascii_form or len(ascii_form) > 253
-            or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels)
-            or labels[-1].isdigit()):
+    if (len(ascii_form) > 253 or not _ASCII_DOMAIN.fullmatch(ascii_form)
+            or ascii_form.rpartition(".")[2].isdigit()):
         raise _Invalid("provider", f"{field}: must be a plain host name such as 'example.com', "
                                    f"got {_show(value)}")
     return domain

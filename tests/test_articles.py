@@ -3,8 +3,10 @@ get its own specific reason; the real corpus must read cleanly."""
 
 from __future__ import annotations
 
+import html
 import math
 import os
+import random
 import re
 import time
 import tracemalloc
@@ -935,3 +937,76 @@ def test_pure_python_fallback_reads_the_corpus_identically(
     with_libyaml = [parse_article(data, name) for data, name in datas]
     monkeypatch.setattr(articles, "_Loader", articles._PureLoader)
     assert [parse_article(data, name) for data, name in datas] == with_libyaml
+
+
+# --------------------------------------------------------------------------- shortcuts
+
+def _outcome(fn: Any, *args: Any) -> object:
+    from syndicate.articles import _Invalid
+
+    try:
+        return fn(*args)
+    except _Invalid as exc:
+        return ("invalid", exc.key, exc.message)
+
+
+def _random_texts(alphabet: list[str], count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choices(alphabet, k=rng.randrange(0, 14))) for _ in range(count)]
+
+
+def test_plain_url_shortcut_gives_what_the_full_url_checks_give(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from syndicate import articles
+
+    alphabet = ["http", "https", "HTTP", "://", ":", "/", "?", "#", "@", ".", "-", "a", "Z",
+                "0", "8080", "[", "]", "\\", " ", "\t", "\x7f", "\x85", "\xa0", "é", "%20",
+                "&", "=", "ftp", "www.example.com", "xn--bcher-kva", "\u3000"]
+    urls = ["https://example.com", "http://a.b/c?d=1#e", "https://example.com:443/x",
+            "https://user@example.com/", "https://[::1]/", "HTTPS://EXAMPLE.COM/",
+            "https://bücher.example/", "https://", "https:///x", "https://a..b/"] + [
+        prefix + text for text in _random_texts(alphabet, 3000, 11)
+        for prefix in ("https://", "")]
+    shortcut = [_outcome(articles._http_url, url, "f", "k") for url in urls]
+    monkeypatch.setattr(articles, "_PLAIN_HTTP_URL", re.compile(r"(?!)"))  # never matches
+    assert [_outcome(articles._http_url, url, "f", "k") for url in urls] == shortcut
+    assert sum(isinstance(result, str) for result in shortcut) > 300
+
+
+def test_clean_shortcut_gives_what_the_general_rule_gives() -> None:
+    from syndicate import articles
+
+    alphabet = ["a", "b", " ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\x00", "\x1f", "\x85",
+                "\xa0", "\u2028", "\u3000", "\ufffe", "\ud800", "&amp;", "&#8217;", "&#0;",
+                "&#x85;", "é", "東", "🚀", "&"]
+    for text in _random_texts(alphabet, 5000, 12):
+        raw = html.unescape(text) if "&" in text else text
+        expected = " ".join(articles._XML_FORBIDDEN.sub("", raw).split())
+        assert articles._clean(text) == expected, repr(text)
+
+
+def test_domain_check_is_the_label_by_label_rule() -> None:
+    from syndicate import articles
+
+    label = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+    def by_labels(value: str) -> bool:  # the rule as written before the one-regex form
+        domain = value.strip().lower().removesuffix(".")
+        ascii_form = domain
+        if not domain.isascii():
+            try:
+                ascii_form = domain.encode("idna").decode("ascii")
+            except UnicodeError:
+                ascii_form = ""
+        labels = ascii_form.split(".")
+        return not (not ascii_form or len(ascii_form) > 253
+                    or not all(label.fullmatch(part) for part in labels)
+                    or labels[-1].isdigit())
+
+    alphabet = ["a", "Z", "0", "9", "-", ".", "..", "_", " ", "é", "xn--", "com", "a" * 63,
+                "b" * 64, "\n"]
+    values = _random_texts(alphabet, 5000, 13) + ["a" * 63 + "." + "b" * 63 + "." + "c" * 63
+                                                  + "." + "d" * 61, "example.com.", "1.2.3.4"]
+    for value in values:
+        outcome = _outcome(articles._domain, value)
+        assert isinstance(outcome, str) == by_labels(value), repr(value)
