@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -49,10 +50,15 @@ def test_every_feed_is_listed_once_in_its_group() -> None:
     ps = plans(cfg)
     root = etree.fromstring(render_opml(ps, cfg))
     assert root.tag == "opml" and root.get("version") == "2.0"
-    assert root.findtext("head/title") == "Sample <News> & Co"
+    # OPML text may be read as HTML: markup-like text is entity-encoded (opml_text).
+    assert root.findtext("head/title") == "Sample &lt;News&gt; &amp; Co"
+    assert html.unescape(root.findtext("head/title") or "") == "Sample <News> & Co"
     assert root.findtext("head/ownerName") == "Editors"
     groups = root.findall("body/outline")
     assert [g.get("text") for g in groups] == ["All articles", "Topics", "Providers"]
+    # A folder carries text only: with a title and no type it would look like a broken
+    # subscription (W3C MissingOutlineType).
+    assert [sorted(g.attrib) for g in groups] == [["text"]] * 3
     listed = {}
     for group in groups:
         for outline in group.findall("outline"):
@@ -61,7 +67,7 @@ def test_every_feed_is_listed_once_in_its_group() -> None:
             assert outline.get("htmlUrl") == "https://news.example.org/"
             listed[outline.get("xmlUrl")] = (group.get("text"), outline.get("title"))
     expected = {p.url("atom", cfg): p.title for p in ps}
-    assert {url: title for url, (_, title) in listed.items()} == expected
+    assert {url: html.unescape(title) for url, (_, title) in listed.items()} == expected
     assert len(listed) == len(ps) == 1 + 3 + 2
 
 
@@ -89,5 +95,16 @@ def test_hostile_titles_are_escaped_attributes() -> None:
     data = render_opml(ps, cfg)
     root = etree.fromstring(data)
     assert root.findall(".//script") == []
-    titles = [o.get("title") for o in root.iter("outline")]
+    titles = [html.unescape(o.get("title") or "") for o in root.iter("outline")]
     assert 'Sample <News> & Co: "><script>x</script>' in titles
+
+
+def test_plain_names_stay_plain_and_markup_like_names_are_encoded() -> None:
+    from syndicate.render.opml import opml_text
+
+    for plain in ("R&D", "C++ & C#", "AT&T", "Q & A; news"):
+        assert opml_text(plain) == plain
+    assert opml_text("a < b") == "a &lt; b"
+    assert opml_text("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"
+    assert opml_text("Tom &amp; Jerry") == "Tom &amp;amp; Jerry"
+    assert opml_text("&#8217;") == "&amp;#8217;"

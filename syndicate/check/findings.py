@@ -250,6 +250,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "opml.outline.missing-text": (E, "outline has no text attribute."),
     "opml.outline.missing-xmlurl": (E, "outline type=\"rss\" has no xmlUrl attribute."),
     "opml.outline.missing-title": (W, "outline type=\"rss\" has no title attribute."),
+    "opml.outline.missing-type": (W, ("An outline without a type carries feed attributes "
+                                     "(title, xmlUrl, htmlUrl, ...): it should have type=\"rss\" "
+                                     "or carry text only.")),
     "opml.outline.bad-version": (W, ("An rss outline's version is not RSS, RSS1, RSS2 or "
                                     "scriptingNews.")),
     "opml.outline.missing-url": (E, ("outline type=\"link\" or \"include\" has no url "

@@ -109,6 +109,11 @@ def _head(head: etree._Element, sink: Sink) -> None:
                                             f"{el.text!r}", line_of(el))
 
 
+# Attributes that make an outline without a type look like a subscription (the W3C
+# validator's MissingOutlineType): a folder outline carries text only.
+_FEED_ATTRIBUTES = ("description", "htmlUrl", "language", "title", "version", "xmlUrl")
+
+
 def _body(body: etree._Element, sink: Sink) -> None:
     g = _group(body, sink, "body", ("outline",))
     if "outline" not in g:
@@ -138,6 +143,11 @@ def _outline(el: etree._Element, sink: Sink) -> None:
             sink.add("opml.outline.bad-version",
                      f"an rss outline's version must be RSS, RSS1, RSS2 or scriptingNews, got "
                      f"{version!r}", line)
+    if el.get("type") is None and len(el.attrib) > 1 and any(
+            el.get(attr) is not None for attr in _FEED_ATTRIBUTES):
+        sink.add("opml.outline.missing-type",
+                 "an outline with feed attributes (title, xmlUrl, htmlUrl, description, "
+                 "language, version) should have a type attribute", line)
     if kind in ("link", "include") and el.get("url") is None:
         sink.add("opml.outline.missing-url",
                  f"an outline whose type is \"{kind}\" must have a url attribute", line)
