@@ -278,6 +278,7 @@ _STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
      ("yaml/composer.py", "yaml/events.py", "yaml/nodes.py", "_yaml",
       "syndicate/articles.py:compose_node")),
     ("YAML: constructor + resolver", ("yaml/constructor.py", "yaml/resolver.py")),
+    ("front matter: fast subset reader", ("syndicate/frontmatter.py",)),
     ("articles.py validation", ("syndicate/articles.py", "urllib/parse.py", "dateutil/",
                                 "html/__init__.py", "anyascii")),
     ("file reading (open, read, stat)", ("posix.open", "posix.stat", "_io.BufferedReader",
