@@ -95,6 +95,7 @@ HOSTILE_TEXTS = (
     "zero\u200bwidth\u200djoin\ufeffbom",
     "ctl\x01\x02\x1b removed",
     "c1\x80\x9f controls",
+    "lost \ufffd character",
     "AT&T < 3 > 2 & 1",
     "&#8217;curly&#8217; and &nbsp;nbsp",
     "&lt;script&gt;alert(1)&lt;/script&gt;",
@@ -110,6 +111,7 @@ HOSTILE_URLS = (
 )
 _URI_CHARS = re.compile(r"[0-9A-Za-z;/?:@&=+$.\-_!~*'()%,#]+\Z")
 _C1 = re.compile("[\x7f-\x9f]")
+_BAD = re.compile("[\x7f-\x9f\ufffd]")
 
 
 def _record(n: int, text: str, link: str | None = None) -> bytes:
@@ -140,8 +142,8 @@ def _hostile_articles() -> list[Article]:
 
 def _expected(text: str) -> str:
     """What a consumer must read back: the reader's cleaned text, less the C1 controls
-    XML discourages (the W3C validator warns about U+0080..U+009F)."""
-    return _C1.sub("", text)
+    XML discourages and U+FFFD (the W3C validator's BadCharacters)."""
+    return _BAD.sub("", text)
 
 
 # -- the documents under test --------------------------------------------------------------
@@ -383,7 +385,7 @@ def test_the_hostile_sources_really_are_hostile() -> None:
     """Guards the test data: the reader keeps the characters the round trip is about."""
     titles = [a.title for a in _hostile_articles()]
     joined = "".join(titles)
-    for needle in ("<b>", "&amp;", "]]>", "\u202e", "\u200b", "🎉", '"', "'", "\x80"):
+    for needle in ("<b>", "&amp;", "]]>", "\u202e", "\u200b", "🎉", '"', "'", "\x80", "\ufffd"):
         assert needle in joined, needle
     assert "\x01" not in joined  # removed by the reader, as XML 1.0 requires
     assert dataclasses.is_dataclass(_hostile_articles()[0])

@@ -496,3 +496,25 @@ def test_rss_ampersands_and_angle_brackets_are_hex_references() -> None:
     entry = feedparser.parse(data).entries[0]
     assert (entry.title, entry.title_detail.type) == ("AT&T <3", "text/plain")
     assert [t.term for t in entry.tags] == ["R&D"]
+
+
+def test_atom_ampersands_and_angle_brackets_are_hex_references() -> None:
+    # The W3C validator's ContainsUndeclaredHTML test on type="text" looks for '&#x' on
+    # the line: a literal "&amp;" in a title is then plainly text, not an entity.
+    a = article(1, title="Tom &amp; Jerry <3", excerpt="we&#8217;re", topics=("R&D",))
+    data = render_atom(all_plan([a]), config())
+    assert b"&amp;" not in data and b"&lt;" not in data
+    assert b"<title>Tom &#x26;amp; Jerry &#x3C;3</title>" in data
+    entry = feedparser.parse(data).entries[0]
+    assert (entry.title, entry.title_detail.type) == ("Tom &amp; Jerry <3", "text/plain")
+    assert entry.summary == "we&#8217;re"
+    assert [t.term for t in entry.tags] == ["R&D"]
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+def test_replacement_characters_are_dropped(fmt: str) -> None:
+    # U+FFFD marks text lost upstream; the W3C validator reports it (BadCharacters).
+    a = article(1, title="caf\ufffd au lait", excerpt="\ufffd\ufffd x")
+    data = (render_atom if fmt == "atom" else render_rss)(all_plan([a]), config())
+    assert "\ufffd".encode() not in data
+    assert feedparser.parse(data).entries[0].title == "caf au lait"
