@@ -127,7 +127,7 @@ def _single_quoted(value: str) -> str:
     if match is None:
         raise _Fallback
     _check_rest(value, match.end())
-    return match.group()[1:-1].replace("\'\'", "\'")
+    return match.group()[1:-1].replace("''", "'")
 
 
 def _check_rest(value: str, end: int) -> None:
@@ -262,11 +262,13 @@ def _load(text: str, resolver: PlainResolver, first_line: int, max_nodes: int,
     # indentation). A more indented next line opens the key's block; otherwise
     # the key's value stays None (YAML's empty plain scalar is null).
     pending: tuple[dict[str, Any], str, int] | None = None
-    line_no = first_line - 1
-    for i, d, k, v in rows:
-        line_no += 1
-        value: Any = _NOTHING
-        if v:
+    for line_no, (i, d, k, v) in enumerate(rows, first_line):
+        if not v:
+            if not k and not d:
+                continue  # a blank line
+            value: Any = _NOTHING
+        else:
+            value = _NOTHING
             if v[-1] == " ":
                 v = v.rstrip(" ")
             first = v[0]
