@@ -518,3 +518,16 @@ def test_replacement_characters_are_dropped(fmt: str) -> None:
     data = (render_atom if fmt == "atom" else render_rss)(all_plan([a]), config())
     assert "\ufffd".encode() not in data
     assert feedparser.parse(data).entries[0].title == "caf au lait"
+
+
+@pytest.mark.parametrize(("logo", "in_rss"), [
+    ("https://news.example.org/logo.png", True), ("https://news.example.org/l.JPG", True),
+    ("https://news.example.org/logo?v=2", True), ("https://news.example.org/logo.svg", False),
+    ("https://news.example.org/logo.webp", False)])
+def test_rss_image_only_for_gif_jpeg_or_png(logo: str, in_rss: bool) -> None:
+    # RSS 2.0: the channel image is a GIF, JPEG or PNG (W3C ImageUrlFormat otherwise).
+    cfg = dataclasses.replace(config(), site=dataclasses.replace(config().site, logo=logo))
+    root = etree.fromstring(render_rss(all_plan([article(1)]), cfg))
+    assert (root.find("channel/image") is not None) == in_rss
+    assert etree.fromstring(render_atom(all_plan([article(1)]), cfg)).findtext(
+        "{http://www.w3.org/2005/Atom}logo") == logo

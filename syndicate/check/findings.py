@@ -158,6 +158,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.image.missing-element": (E, "image lacks url, title or link."),
     "rss.image.bad-width": (E, "image width is not an integer from 1 to 144."),
     "rss.image.bad-height": (E, "image height is not an integer from 1 to 400."),
+    "rss.image.bad-format": (W, ("image url has a file extension other than .gif, .jpg, .jpeg "
+                                "or .png (RSS 2.0: a GIF, JPEG or PNG image).")),
     "rss.image.title-mismatch": (W, "image title should match the channel title."),
     "rss.image.link-mismatch": (W, "image link should match the channel link."),
     "rss.cloud.missing-attribute": (E, ("cloud lacks domain, port, path, registerProcedure or "

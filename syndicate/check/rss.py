@@ -180,6 +180,17 @@ def _contact(sink: Sink, el: etree._Element, what: str) -> None:
              f"parentheses, got {el.text!r}", line_of(el))
 
 
+_IMAGE_EXTENSION = re.compile(r"\w+\Z")
+
+
+def image_url_format_ok(url: str) -> bool:
+    """Whether a channel image URL can be a GIF, JPEG or PNG (RSS 2.0: "url is the URL of
+    a GIF, JPEG or PNG image"), judged as the W3C validator does (ImageUrlFormat): by an
+    extension after the last dot, when there is one."""
+    ext = url.rsplit(".", 1)[-1].lower()
+    return not _IMAGE_EXTENSION.match(ext) or ext in ("jpg", "jpeg", "gif", "png")
+
+
 class _Channel:
     def __init__(self, sink: Sink, location: str | None, *, wants_self: bool) -> None:
         self.sink = sink
@@ -298,6 +309,10 @@ class _Channel:
         _once(sink, g, "image", tuple(sorted(_IMAGE_KNOWN)))
         for el in g.get("url", ()):
             _url(sink, el, "image url")
+            if not image_url_format_ok(_value(el)):
+                sink.add("rss.image.bad-format",
+                         f"image url should be a GIF, JPEG or PNG image, got {_value(el)!r}",
+                         line_of(el))
         for el in g.get("link", ()):
             _url(sink, el, "image link")
         for name, code, top in (("width", "rss.image.bad-width", 144),

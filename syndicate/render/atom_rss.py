@@ -79,6 +79,14 @@ def rss_title(text: str) -> str:
     return html.escape(text, quote=False) if _LOOKS_LIKE_MARKUP.search(text) else text
 
 
+def _gif_jpeg_or_png(logo: str) -> bool:
+    """RSS 2.0 wants a GIF, JPEG or PNG channel image; a logo whose URL names another
+    type (.svg, .webp) stays out of RSS (Atom's logo may be any image). Judged by the
+    extension after the last dot, as the W3C validator does (ImageUrlFormat)."""
+    ext = logo.rsplit(".", 1)[-1].lower()
+    return not re.fullmatch(r"\w+", ext) or ext in ("gif", "jpg", "jpeg", "png")
+
+
 def _hex_references(document: bytes) -> bytes:
     """``&`` and ``<`` in character data as hexadecimal character references.
 
@@ -95,7 +103,7 @@ def render_rss(plan: FeedPlan, config: Config) -> bytes:
     """The plan as an RSS 2.0 document, UTF-8, pretty-printed. Pure."""
     fg = _feed(plan, config, "rss")
     fg.ttl(config.feeds.ttl)
-    if config.site.logo:
+    if config.site.logo and _gif_jpeg_or_png(config.site.logo):
         # RSS <image> needs title and link equal to the channel's; feedgen copies them.
         fg.logo(url(config.site.logo))
     for article in plan.items:
