@@ -39,12 +39,13 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fnmatch import translate
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import syndicate
 from syndicate.config import Config
@@ -52,6 +53,7 @@ from syndicate.index import (
     Entry,
     Index,
     IndexCorrupt,
+    ItemRef,
     content_hash,
     discard,
     encode,
@@ -62,6 +64,7 @@ from syndicate.index import (
 )
 from syndicate.model import Article, Outcome, Rejection
 from syndicate.plan import INDEX_PATH, OPML_PATH
+from syndicate.select import OutcomeRow
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +81,6 @@ MAX_CHUNK = 400
 # workers in batches of RENDER_BATCH.
 RENDER_PARALLEL_THRESHOLD = 150
 RENDER_BATCH = 16
-# Up to this many indexed files, selection decodes light records once and keeps them
-# for its second pass; above it, it reads them from the index twice (bounded memory).
-LIGHT_IN_MEMORY = 120_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,11 +134,9 @@ class SourceMissing(Exception):
 
 # --- discovery and parsing -------------------------------------------------------------
 
-class _Found(NamedTuple):
-    # A tuple, not a dataclass: 100,000 of these are made on every run.
-    rel: str
-    size: int
-    mtime_ns: int
+# (relative path, size, mtime_ns): a plain tuple, not a NamedTuple or a dataclass —
+# 100,000 of these are made on every run and namedtuple construction is a Python call.
+_Found = tuple[str, int, int]
 
 
 def discover(config: Config) -> list[_Found]:
@@ -157,6 +155,7 @@ def discover(config: Config) -> list[_Found]:
     matches = re.compile("|".join(f"(?:{translate(p)})" for p in patterns)).match
 
     found: list[_Found] = []
+    add = found.append
     pending = [("", str(folder))]
     while pending:
         prefix, where = pending.pop()
@@ -169,33 +168,32 @@ def discover(config: Config) -> list[_Found]:
             # Like iter_source_files: an unlistable sub-folder is accounted for as a
             # file, which read_article then rejects with the OS error.
             log.warning("cannot list %s: %s", where, exc.strerror or exc)
-            found.append(_Found(prefix.rstrip("/"), -1, -1))
+            add((prefix.rstrip("/"), -1, -1))
             continue
         for entry in entries:
             name = entry.name
-            if name.startswith("."):
+            if name[0] == ".":
                 continue
             try:
-                if entry.is_symlink():
-                    if not matches(name):
-                        continue  # symlinked folders are never followed
-                elif entry.is_dir(follow_symlinks=False):
+                # follow_symlinks=False: a symlinked folder is never followed; a
+                # symlink that matches the patterns is a file (its target is stat'ed).
+                if entry.is_dir(follow_symlinks=False):
                     pending.append((f"{prefix}{name}/", entry.path))
                     continue
-                elif not matches(name):
+                if not matches(name):
                     continue
             except OSError:
-                found.append(_Found(prefix + name, -1, -1))
+                add((prefix + name, -1, -1))
                 continue
             try:
                 st = entry.stat()  # a symlink's target: that is what changes
             except OSError:
                 # A dangling symlink, or gone since listing: still accounted for
                 # (read_article rejects it, or it is gone by then).
-                found.append(_Found(prefix + name, -1, -1))
+                add((prefix + name, -1, -1))
                 continue
-            found.append(_Found(prefix + name, st.st_size, st.st_mtime_ns))
-    found.sort(key=lambda f: f.rel)
+            add((prefix + name, st.st_size, st.st_mtime_ns))
+    found.sort()  # paths are unique: only the first field is ever compared
     return found
 
 
@@ -322,14 +320,13 @@ def refresh_index(index: Index, config: Config, options: BuildOptions) -> _Refre
     stats = _Refresh(found=len(files))
     max_bytes = config.source.max_file_bytes
     for f in files:
-        st = known.pop(f.rel, None)
-        fresh = st is not None and st.size == f.size and st.mtime_ns == f.mtime_ns
-        if fresh and st is not None and st.racy:
-            fresh = _same_content(index, config.source.folder, f, max_bytes)
-        if fresh:
+        rel = f[0]
+        st = known.pop(rel, None)
+        if st is not None and st[0] == f[1] and st[1] == f[2] and (
+                not st[2] or _same_content(index, config.source.folder, f, max_bytes)):
             stats.reused += 1
         else:
-            to_parse.append(f.rel)
+            to_parse.append(rel)
     stats.deleted = index.delete(sorted(known))
     if to_parse:
         progress = Progress(len(to_parse), enabled=options.progress)
@@ -347,11 +344,12 @@ def refresh_index(index: Index, config: Config, options: BuildOptions) -> _Refre
 
 def _same_content(index: Index, folder: Path, f: _Found, max_bytes: int) -> bool:
     """A racy entry: is the file still the bytes we parsed? (Re-stamps it if so.)"""
-    stored = index.content_hash_of(f.rel)
+    rel, size, mtime_ns = f
+    stored = index.content_hash_of(rel)
     if not stored:
         return False  # not read by us (symlink, oversized...): parse again to be sure
     try:
-        fd = os.open(folder / f.rel, _OPEN_FLAGS)
+        fd = os.open(folder / rel, _OPEN_FLAGS)
         with os.fdopen(fd, "rb") as fh:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
                 return False
@@ -360,7 +358,7 @@ def _same_content(index: Index, folder: Path, f: _Found, max_bytes: int) -> bool
         return False
     if len(data) > max_bytes or content_hash(data) != stored:
         return False
-    index.mark_verified(f.rel, f.size, f.mtime_ns, f.mtime_ns + 2_000_000_000 > now_ns())
+    index.mark_verified(rel, size, mtime_ns, mtime_ns + 2_000_000_000 > now_ns())
     return True
 
 
@@ -377,42 +375,56 @@ class Selected:
     """Selection over light records, plus the accounting."""
 
     plans: tuple[Any, ...]
-    outcomes: dict[str, Outcome]
+    outcomes: dict[str, OutcomeRow]  # every source file, in path order
     rejections: list[Rejection] = field(default_factory=list)
+    digests: dict[str, bytes] = field(default_factory=dict)  # of every item in the plans
+
+    def outcome(self, path: str) -> Outcome | None:
+        row = self.outcomes.get(path)
+        return None if row is None else Outcome(*row)
 
 
 def select_from_index(index: Index, config: Config) -> Selected:
+    """Select and plan straight off the index: SQLite hands over the copies of stories
+    told more than once (pass 1), then every record's precomputed selection view in
+    path order (pass 2); only the items that land in a feed become Articles."""
+    from syndicate.index import item_article
     from syndicate.plan import plan_feeds
-    from syndicate.select import select_passes
+    from syndicate.select import FeedItems, Selection, dedupe_losers, fill_feeds
 
     rejections: list[Rejection] = []
-    passes = 0
+    outcomes: dict[str, OutcomeRow] = {}
 
-    def articles() -> Iterator[Article]:
-        # Straight off the index: light records are never all in memory.
-        nonlocal passes
-        passes += 1
-        first = passes == 1
-        for record in index.iter_light():
-            if isinstance(record, Rejection):
-                if first:
-                    rejections.append(record)
-            else:
-                yield record
+    def rejected(r: Rejection) -> None:
+        rejections.append(r)
+        outcomes[r.path] = (r.path, "rejected", r.reason, r.line, r.column)
 
-    if index.count() <= LIGHT_IN_MEMORY:
-        # Decoding is a third of selection's time; below this size holding the light
-        # records (~0.5 KB each) for the second pass costs less than decoding twice.
-        held = list(articles())
-        selection = select_passes(lambda: held, config.selection)
-        del held
-    else:
-        selection = select_passes(articles, config.selection)
+    losers = dedupe_losers(index.dedupe_candidates())
+    limits = config.selection.min_quality
+    floor = min(limits.all, limits.topics, limits.providers)
+    picked = fill_feeds(index.iter_rows(rejected, floor, outcomes), config.selection, losers,
+                        outcomes)
+    articles: dict[str, Article] = {}
+    digests: dict[str, bytes] = {}
+
+    def items(refs: Iterable[ItemRef]) -> tuple[Article, ...]:
+        out: list[Article] = []
+        for ref in refs:
+            path = ref[0]
+            article = articles.get(path)
+            if article is None:
+                article = articles[path] = item_article(ref)
+                digests[path] = ref[3]
+            out.append(article)
+        return tuple(out)
+
+    selection = Selection(
+        all=items(picked.all),
+        topics=tuple(FeedItems(k, name, items(p)) for k, name, p in picked.topics),
+        providers=tuple(FeedItems(k, name, items(p)) for k, name, p in picked.providers),
+        outcomes={})  # the plans do not read them; the build keeps the compact rows
     plans = tuple(plan_feeds(selection, config))
-    outcomes = dict(selection.outcomes)
-    for r in rejections:
-        outcomes[r.path] = Outcome(r.path, "rejected", r.reason, r.line, r.column)
-    return Selected(plans, outcomes, rejections)
+    return Selected(plans, picked.outcomes, rejections, digests)
 
 
 def _plan_header(plan: Any) -> str:
@@ -439,14 +451,15 @@ class _Render:
 
 
 def render_and_publish(index: Index, config: Config, plans: Sequence[Any], key: bytes,
-                       previous: dict[str, Stamp], jobs_wanted: int = 0) -> _Render:
+                       previous: dict[str, Stamp], jobs_wanted: int = 0,
+                       digests: dict[str, bytes] | None = None) -> _Render:
     """Render every output file whose fingerprint moved (or that is missing), in worker
     processes when there are many, and publish them."""
     from syndicate.publish import write_if_changed
 
     root = config.output.folder
-    item_paths = sorted({a.path for p in plans for a in p.items})
-    digests = index.digests(item_paths)
+    if digests is None:
+        digests = index.digests(sorted({a.path for p in plans for a in p.items}))
     full: dict[str, Article] = {}
 
     def materialise(plan: Any) -> Any:
@@ -507,16 +520,15 @@ def render_and_publish(index: Index, config: Config, plans: Sequence[Any], key: 
         extra.append(("opml", OPML_PATH, "syndicate.render.opml:render_opml"))
     if config.output.index_html:
         extra.append(("index", INDEX_PATH, "syndicate.render.html:render_index"))
-    full_plans: tuple[Any, ...] | None = None
     for kind, rel, target in extra:
         fp = hashlib.blake2b(listing + kind.encode(), digest_size=16).digest()
         if _unchanged(root, rel, fp, previous):
             result.fingerprints[rel] = previous[rel]
             result.outputs.append(OutputFile(rel, kind, len(plans), False))
             continue
-        if full_plans is None:
-            full_plans = tuple(materialise(p) for p in plans)
-        data = _load_callable(target)(full_plans, config)
+        # The OPML and the HTML index read feed titles, paths, item counts and dates:
+        # the light plans carry all of it, so no article text is loaded for them.
+        data = _load_callable(target)(tuple(plans), config)
         result.rendered += 1
         changed = write_if_changed(root, rel, data)
         result.fingerprints[rel] = _stamp(root, rel, fp)
@@ -635,10 +647,6 @@ _LAST = "last_build"
 _OUTCOMES = "outcomes"
 
 
-def _encode_outcomes(outcomes: Iterable[Outcome]) -> list[tuple[Any, ...]]:
-    return [(o.path, o.status, o.reason, o.line, o.column) for o in outcomes]
-
-
 def _decode_outcomes(raw: Any) -> list[Outcome]:
     if not isinstance(raw, list):
         raise IndexCorrupt("bad stored outcomes")
@@ -676,15 +684,16 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
         sel = select_from_index(index, config)
         log.debug("%.2f s: selected and planned %d feeds", time.monotonic() - started,
                   len(sel.plans))
-        render = render_and_publish(index, config, sel.plans, key, previous, options.jobs)
+        render = render_and_publish(index, config, sel.plans, key, previous, options.jobs,
+                                    sel.digests)
         log.debug("%.2f s: rendered %d files", time.monotonic() - started, render.rendered)
         outputs = tuple(render.outputs)
-        ordered = sorted(sel.outcomes.values(), key=lambda o: o.path)
-        counts = [sum(1 for o in ordered if o.status == s)
-                  for s in ("selected", "filtered", "rejected")]
+        ordered = list(sel.outcomes.values())  # path order: the index is read that way
+        tally = Counter(row[1] for row in ordered)
+        counts = [tally["selected"], tally["filtered"], tally["rejected"]]
         rejections = sorted(sel.rejections, key=lambda r: r.path)
-        outcomes = ordered if options.want_outcomes else []
-        index.set_meta(_OUTCOMES, _encode_outcomes(ordered))
+        outcomes = [Outcome(*row) for row in ordered] if options.want_outcomes else []
+        index.set_meta(_OUTCOMES, ordered)
         index.set_meta(_LAST, {
             "generation": generation, "key": key, "stamps": render.fingerprints,
             "outputs": [(o.path, o.kind, o.items) for o in outputs],

@@ -57,7 +57,7 @@ def explain_outcomes(config: Config) -> tuple[dict[str, Outcome], dict[str, list
         name = _feed_name(plan)
         for article in plan.items:
             feeds.setdefault(article.path, []).append(name)
-    return selected.outcomes, feeds
+    return {path: Outcome(*row) for path, row in selected.outcomes.items()}, feeds
 
 
 def _private_index(config: Config, key: str, tmp: Path) -> Index:

@@ -39,25 +39,29 @@ import marshal
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import syndicate
 from syndicate.model import Article, Image, Provider, Rejection, RelatedLink
+from syndicate.select import Candidate, OutcomeRow, Row, dedupe_key, light_fields
 
 log = logging.getLogger(__name__)
 
 INDEX_FILE_NAME = "index.sqlite"
-SCHEMA = 2
+SCHEMA = 3
 # Coarse file systems (FAT: 2 s, some network mounts: 1 s) round mtimes; anything
 # modified this close to the moment we read it may change again without a new mtime.
 RACY_WINDOW_NS = 2_000_000_000
 # How long to wait for a reader (``syndicate explain``) to let go before writing; past
 # it the index counts as locked and is rebuilt.
 BUSY_TIMEOUT_SECONDS = 5.0
+# Bits of ``files.tflags``.
+TOPICS = 1
+PROVIDER = 2
 # SQLite's default limit on host parameters is 999 in old builds; stay well below.
 _CHUNK = 500
 
@@ -75,10 +79,19 @@ CREATE TABLE files (
     kind INTEGER NOT NULL,
     digest BLOB NOT NULL,
     lcheck BLOB NOT NULL,
+    dkey TEXT,
+    ureason TEXT,
+    quality,
+    tflags INTEGER,
+    link TEXT,
+    pub_us INTEGER,
+    tview BLOB,
+    pview BLOB,
     light BLOB,
     body BLOB NOT NULL
 );
 CREATE INDEX files_stat ON files (path, size, mtime_ns, racy);
+CREATE INDEX files_dkey ON files (dkey) WHERE dkey IS NOT NULL;
 """
 
 
@@ -100,12 +113,14 @@ class Entry:
     body: bytes
     digest: bytes
     lcheck: bytes
-
-
-class Stat(NamedTuple):
-    size: int
-    mtime_ns: int
-    racy: bool
+    dkey: str | None = None  # dedupe_key of the link, for published articles only
+    ureason: str | None = None  # why an article is unpublished (None: published)
+    quality: float | None = None
+    tflags: int = 0  # TOPICS | PROVIDER: what feeds beside "all" it could be in
+    link: str | None = None
+    pub_us: int | None = None  # published, µs since the epoch
+    tview: bytes | None = None  # marshalled ((topic key, spelling), ...)
+    pview: bytes | None = None  # marshalled (provider domain, name) or None
 
 
 # --- codec -------------------------------------------------------------------------
@@ -132,6 +147,14 @@ def encode(record: Article | Rejection, *, size: int, mtime_ns: int, data: bytes
     content hash is then empty and the entry is never racy-verified by content.
     """
     light: bytes | None
+    dkey: str | None = None
+    unpublished: str | None = None
+    quality: float | None = None
+    tflags = 0
+    link: str | None = None
+    pub_us: int | None = None
+    tview: bytes | None = None
+    pview: bytes | None = None
     if isinstance(record, Rejection):
         kind = 1
         light = None
@@ -140,9 +163,17 @@ def encode(record: Article | Rejection, *, size: int, mtime_ns: int, data: bytes
         kind = 0
         a = record
         provider = None if a.provider is None else (a.provider.name, a.provider.domain)
+        # The selection view (unpublished reason, topic keys, provider key) and the
+        # dedupe key are derived here, once per parse, so no rebuild derives them again.
+        unpublished, topic_pairs, provider_key = light_fields(a)
+        dkey = dedupe_key(a.link) if a.is_published else None
+        quality = a.quality
+        tflags = (TOPICS if topic_pairs else 0) | (PROVIDER if provider_key else 0)
+        link, pub_us = a.link, _ts(a.published)
+        tview, pview = marshal.dumps(topic_pairs), marshal.dumps(provider_key)
         light = marshal.dumps((a.link, _ts(a.published), _ts(a.updated), a.type, a.quality,
                                a.heat, a.is_published, provider, tuple(a.topics),
-                               tuple(a.warnings)))
+                               tuple(a.warnings), unpublished, topic_pairs, provider_key))
         body = marshal.dumps((a.title, a.excerpt,
                               tuple((i.url, i.width, i.height) for i in a.images),
                               tuple((r.url, r.title) for r in a.related),
@@ -151,7 +182,8 @@ def encode(record: Article | Rejection, *, size: int, mtime_ns: int, data: bytes
     racy = mtime_ns + RACY_WINDOW_NS > read_at_ns
     chash = content_hash(data) if data is not None else b""
     return Entry(record.path, size, mtime_ns, racy, chash, kind, light, body, digest,
-                 light_check(light))
+                 light_check(light), dkey, unpublished, quality, tflags, link, pub_us, tview,
+                 pview)
 
 
 def _check(cond: bool, what: str) -> None:
@@ -165,13 +197,14 @@ def light_check(light: bytes | None) -> bytes:
     return hashlib.blake2b(light or b"", digest_size=8).digest()
 
 
-def _article(path: str, light: bytes, body: bytes | None) -> Article:
-    """Rebuild an Article from blobs whose checksum was verified. Any shape error left
-    (an index written by a buggy build) is still reported as corruption, never raised
-    as a crash."""
+def _article(path: str, light: bytes | tuple[Any, ...], body: bytes | None) -> Article:
+    """Rebuild an Article from blobs whose checksum was verified (``light`` may be
+    given already unmarshalled). Any shape error left (an index written by a buggy
+    build) is still reported as corruption, never raised as a crash."""
     try:
         (link, published, updated, type_, quality, heat, is_published, provider, topics,
-         warnings) = marshal.loads(light)
+         warnings, _unpublished, _topic_pairs, _provider_key) = (
+            light if type(light) is tuple else marshal.loads(light))  # type: ignore[arg-type]
         title, excerpt, embed_url = "", "", None
         images: tuple[Image, ...] = ()
         related: tuple[RelatedLink, ...] = ()
@@ -187,7 +220,44 @@ def _article(path: str, light: bytes, body: bytes | None) -> Article:
         raise IndexCorrupt(f"invalid record in index: {path}: {exc}") from None
 
 
-def _rejection(path: str, body: bytes) -> Rejection:
+def _light_fields(path: str, light: bytes) -> tuple[Any, ...]:
+    try:
+        fields = marshal.loads(light)
+    except (EOFError, ValueError, TypeError) as exc:
+        raise IndexCorrupt(f"invalid record in index: {path}: {exc}") from None
+    _check(type(fields) is tuple and len(fields) == 13 and type(fields[1]) is int
+           and type(fields[4]) in (int, float), f"{path}: light fields")
+    assert isinstance(fields, tuple)
+    return fields
+
+
+# What selection carries into the feeds for one article read by Index.iter_rows:
+# (path, light blob, light check, digest, quality, published µs, link, topic pairs,
+# provider key) — the last five are the columns it was selected by.
+ItemRef = tuple[str, bytes, bytes, bytes, float, int, str, tuple[tuple[str, str], ...],
+                "tuple[str, str] | None"]
+
+
+def item_article(ref: ItemRef) -> Article:
+    """The light Article behind an :data:`ItemRef` (an article that made it into a
+    feed): its light blob is checked against its checksum, and the selection columns it
+    was chosen by against the blob."""
+    path, light, check, _, quality, published, link, topics, provider = ref
+    _check(light_check(light) == check, f"{path}: checksum mismatch")
+    try:
+        fields = marshal.loads(light)
+    except (EOFError, ValueError, TypeError) as exc:
+        raise IndexCorrupt(f"invalid record in index: {path}: {exc}") from None
+    _check(type(fields) is tuple and len(fields) == 13 and fields[0] == link
+           and fields[1] == published and fields[4] == quality and fields[6] is True
+           and fields[11] == topics and fields[12] == provider,
+           f"{path}: selection columns disagree with the record")
+    return _article(path, fields, None)
+
+
+def _rejection(path: str, body: object) -> Rejection:
+    _check(type(body) is bytes, f"{path}: rejection blob")
+    assert isinstance(body, bytes)
     try:
         reason, line, column = marshal.loads(body)
     except (EOFError, ValueError, TypeError) as exc:
@@ -295,16 +365,14 @@ class Index:
 
     # -- files
 
-    def stats(self) -> dict[str, Stat]:
-        """Every indexed path with the stat it was indexed under."""
-        out: dict[str, Stat] = {}
+    def stats(self) -> dict[str, tuple[int, int, int]]:
+        """Every indexed path with the stat it was indexed under: (size, mtime_ns,
+        racy). Plain tuples straight from SQLite: this runs over every file, every run."""
         try:
-            for path, size, mtime_ns, racy in self._conn.execute(
-                    "SELECT path, size, mtime_ns, racy FROM files"):
-                out[path] = Stat(size, mtime_ns, bool(racy))
+            cur = self._conn.execute("SELECT path, size, mtime_ns, racy FROM files")
+            return {path: (size, mtime_ns, racy) for path, size, mtime_ns, racy in cur}
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(f"index {self.file}: {exc}") from None
-        return out
 
     def count(self) -> int:
         row = self._run("SELECT count(*) FROM files").fetchone()
@@ -327,11 +395,14 @@ class Index:
             return 0
         before = self.digests([e.path for e in entries])
         rows = [(e.path, e.size, e.mtime_ns, int(e.racy), e.chash, e.kind, e.digest, e.lcheck,
+                 e.dkey, e.ureason, e.quality, e.tflags, e.link, e.pub_us, e.tview, e.pview,
                  e.light, e.body) for e in entries]
         try:
             self._conn.executemany(
                 "INSERT OR REPLACE INTO files (path, size, mtime_ns, racy, chash, kind, "
-                "digest, lcheck, light, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                "digest, lcheck, dkey, ureason, quality, tflags, link, pub_us, tview, pview, "
+                "light, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows)
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(f"index {self.file}: {exc}") from None
         if any(before.get(e.path) != e.digest for e in entries):
@@ -361,6 +432,100 @@ class Index:
                 for path, kind, light, check, body in rows:
                     _check(type(path) is str, "path type")
                     yield decode_light(path, kind, light, check, body)
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(f"index {self.file}: {exc}") from None
+
+    def dedupe_candidates(self) -> Iterator[Candidate]:
+        """(dedupe key, quality, published µs, path) of the published articles whose
+        dedupe key occurs more than once: all that pass 1 of selection needs. SQLite
+        groups the keys; only copies of a story reach Python."""
+        try:
+            cur = self._conn.execute(
+                "SELECT path, dkey, light, lcheck FROM files WHERE dkey IN "
+                "(SELECT dkey FROM files WHERE dkey IS NOT NULL GROUP BY dkey "
+                "HAVING count(*) > 1)")
+            for path, dkey, light, check in cur:
+                _check(type(path) is str and type(dkey) is str, "dedupe key type")
+                _check(type(light) is bytes and check == light_check(light),
+                       f"{path}: checksum mismatch")
+                fields = _light_fields(path, light)
+                yield (dkey, fields[4], fields[1], path)
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(f"index {self.file}: {exc}") from None
+
+    def iter_rows(self, rejected: Callable[[Rejection], None], floor: float,
+                  outcomes: dict[str, OutcomeRow]) -> Iterator[Row]:
+        """Every published article as a selection :data:`Row`, in path order, with an
+        :data:`ItemRef` as payload for those that can be in a feed. Rejections go to
+        ``rejected`` and unpublished articles straight into ``outcomes`` (their outcome
+        depends on nothing else) in between, so a caller sees every record in path
+        order.
+
+        Selection reads plain columns written at parse time, never the record blobs:
+        an unpublished row needs just its reason; a row below ``floor`` (the lowest
+        threshold) its quality and whether it has topics / a provider (``tflags``);
+        only a row that can be in some feed needs link, time, topic and provider keys
+        (small marshalled views, decoded once per distinct value)."""
+        reasons: dict[str, str] = {}  # one string object per distinct reason
+        views: dict[bytes, Any] = {}  # distinct topic/provider views: a few thousand
+        loads = marshal.loads
+        has_topics: tuple[tuple[str, str], ...] = (("", ""),)  # stands for "some topics"
+        has_provider = ("", "")
+        try:
+            cur = self._conn.execute(
+                # Columns an unpublished row or a rejection does not need come back
+                # as NULL: no Python object is made for them.
+                "SELECT path, kind, ureason, quality, tflags, "
+                "CASE WHEN ureason IS NULL THEN link END, pub_us, "
+                "CASE WHEN ureason IS NULL THEN tview END, "
+                "CASE WHEN ureason IS NULL THEN pview END, "
+                "CASE WHEN kind = 0 AND ureason IS NULL THEN light END, lcheck, "
+                "CASE WHEN ureason IS NULL THEN digest END, "
+                "CASE kind WHEN 1 THEN body END FROM files ORDER BY path")
+            while True:
+                rows = cur.fetchmany(2000)
+                if not rows:
+                    return
+                for (path, kind, unpublished, quality, tflags, link, published, tview, pview,
+                     light, check, digest, body) in rows:
+                    if kind == 0 and unpublished is not None:
+                        _check(type(unpublished) is str and type(path) is str
+                               and path not in outcomes, f"{path}: reason")
+                        outcomes[path] = (path, "filtered",
+                                          reasons.setdefault(unpublished, unpublished),
+                                          None, None)
+                        continue
+                    if kind == 1:
+                        _check(type(path) is str and check == light_check(None),
+                               f"{path}: rejection")
+                        rejected(_rejection(path, body))
+                        continue
+                    _check(kind == 0 and type(path) is str and type(tflags) is int
+                           and type(quality) in (int, float), f"{path}: kind")
+                    if quality < floor:
+                        # In no feed whatever its topics or provider: selection needs
+                        # only to know whether it has any (for the threshold it names).
+                        yield (path, None, quality, 0, "",
+                               has_topics if tflags & TOPICS else (),
+                               has_provider if tflags & PROVIDER else None, None)
+                        continue
+                    topics = views.get(tview)
+                    provider = views.get(pview)
+                    try:
+                        if topics is None:
+                            topics = views[tview] = loads(tview)
+                        if provider is None:
+                            provider = views[pview] = loads(pview)
+                    except (EOFError, ValueError, TypeError) as exc:
+                        raise IndexCorrupt(f"invalid record in index: {path}: {exc}") from None
+                    _check(type(link) is str and type(published) is int
+                           and type(light) is bytes and type(topics) is tuple
+                           and bool(topics) == bool(tflags & TOPICS)
+                           and (provider is not None) == bool(tflags & PROVIDER),
+                           f"{path}: selection columns")
+                    yield (path, None, quality, published, link, topics, provider,
+                           (path, light, check, digest, quality, published, link, topics,
+                            provider))
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(f"index {self.file}: {exc}") from None
 

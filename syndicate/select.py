@@ -396,22 +396,37 @@ def fill_feeds(
         # Provisional: overwritten below if the article survives in some feed's top K.
         outcomes[path] = (path, "filtered", not_newest, None, None)
         key: _FeedKey = (-micros, link, path)
+        # The cutoff test is inlined: most offers to a full feed are refused by it.
         if in_all:
-            everything.offer(key, payload)
+            cutoff = everything.cutoff
+            if cutoff is None or key < cutoff:
+                everything.offer(key, payload)
         if in_topics:
             for tkey, spelling in topics:
                 heap = topic_heaps.get(tkey)
                 if heap is None:
                     heap = topic_heaps[tkey] = _TopK(k)
-                heap.offer(key, payload)
-                _name(topic_names, tkey, path, spelling)
+                cutoff = heap.cutoff
+                if cutoff is None or key < cutoff:
+                    heap.offer(key, payload)
+                named = topic_names.get(tkey)
+                if named is None:
+                    topic_names[tkey] = _Named(path, spelling)
+                elif path < named.path:
+                    named.path, named.name = path, spelling
         if in_provider and provider is not None:
             domain, name = provider
             heap = provider_heaps.get(domain)
             if heap is None:
                 heap = provider_heaps[domain] = _TopK(k)
-            heap.offer(key, payload)
-            _name(provider_names, domain, path, name)
+            cutoff = heap.cutoff
+            if cutoff is None or key < cutoff:
+                heap.offer(key, payload)
+            named = provider_names.get(domain)
+            if named is None:
+                provider_names[domain] = _Named(path, name)
+            elif path < named.path:
+                named.path, named.name = path, name
 
     feeds_of: dict[str, list[str]] = {}
     all_items = everything.items()
@@ -433,11 +448,3 @@ def fill_feeds(
 
     return Picked(all=tuple(p for _, p in all_items), topics=families[0],
                   providers=families[1], outcomes=outcomes)
-
-
-def _name(names: dict[str, _Named], key: str, path: str, spelling: str) -> None:
-    held = names.get(key)
-    if held is None:
-        names[key] = _Named(path, spelling)
-    else:
-        held.offer(path, spelling)
