@@ -416,3 +416,78 @@ def test_failed_websub_ping_is_a_warning_not_a_failure(
     assert any("hub busy" in r.getMessage() and r.levelno == logging.WARNING
                for r in caplog.records)
     assert (config.output.folder / "all.atom").is_file()
+
+
+# --- incremental == from scratch, under random edits -------------------------------------
+
+_TOPICS = ("Power Apps", "power  apps", "AI Builder", "Teams", "", "Ünïcode & <Co>")
+_PROVIDERS = (("Tech Herald", "techherald.example.com"), ("Other News", "other.example.net"),
+              ("TECH herald", "TechHerald.Example.com"), ("Solo", "solo.example.org"))
+
+
+def _random_article(rng: Any, folder: Path, name: str) -> None:
+    """A record drawn to hit every selection rule: duplicates (same story behind other
+    URL spellings), ties in time, thresholds, unpublished, topic and provider spellings,
+    and now and then a broken file."""
+    if rng.random() < 0.08:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(BROKEN, encoding="utf-8")
+        return
+    story = rng.randrange(12)
+    url = rng.choice([f"https://news.example.com/s{story}",
+                      f"HTTPS://News.Example.com/s{story}#x",
+                      f"https://news.example.com/s{story}?utm_source=rss"])
+    article(folder, name, title=f"T{rng.randrange(1000)} & <b>", url=url,
+            quality=rng.choice([10, 30, 49, 50, 51, 80, 120]),
+            published=rng.choice(["true", "true", "true", "false", "'true'"]),
+            topics=tuple(rng.sample(_TOPICS, rng.randrange(4))),
+            provider=rng.choice(_PROVIDERS),
+            when=f"2024-03-{rng.randrange(1, 6):02}T10:00:00Z")
+
+
+def test_random_edits_incremental_output_equals_a_clean_build(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(20241122)
+    config = make_site(tmp_path / "site", items=3)
+    src = config.source.folder
+    clean = dataclasses.replace(
+        config, output=dataclasses.replace(config.output, folder=tmp_path / "clean-out"),
+        state=None)
+    names = [f"{d}{i:02}.md" for i in range(40) for d in ("", "sub/")][:40]
+    present: list[str] = []
+    for name in rng.sample(names, 12):
+        _random_article(rng, src, name)
+        present.append(name)
+    steps = {"add": 0, "change": 0, "delete": 0, "rename": 0, "touch": 0}
+    for step in range(30):
+        for _ in range(rng.choice([1, 1, 1, 2, 3])):
+            op = rng.choice(list(steps))
+            absent = [n for n in names if n not in present]
+            if op == "add" and absent or not present:
+                name = rng.choice(absent)
+                _random_article(rng, src, name)
+                present.append(name)
+                op = "add"
+            elif op == "change":
+                _random_article(rng, src, rng.choice(present))
+            elif op == "delete":
+                name = rng.choice(present)
+                (src / name).unlink()
+                present.remove(name)
+            elif op == "rename" and absent:
+                old, new = rng.choice(present), rng.choice(absent)
+                (src / new).parent.mkdir(parents=True, exist_ok=True)
+                os.rename(src / old, src / new)
+                present[present.index(old)] = new
+            else:  # same bytes, new mtime: must not change a thing
+                op = "touch"
+                os.utime(src / rng.choice(present))
+            steps[op] += 1
+        incremental = build(config, prune=True)
+        shutil.rmtree(clean.output.folder, ignore_errors=True)
+        scratch = build(clean, use_index=False)
+        assert snapshot(config.output.folder) == snapshot(clean.output.folder), f"step {step}"
+        assert incremental.outcomes == scratch.outcomes, f"step {step}"
+        assert incremental.read == len(present)
+    assert all(steps.values()), steps  # every kind of edit happened
