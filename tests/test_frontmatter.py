@@ -301,3 +301,69 @@ def test_rejections_keep_their_line_and_column_on_the_fast_path() -> None:
     fast = parse_article(data, "a/b.md")
     assert isinstance(fast, Rejection) and (fast.line, fast.column) == (5, 1)
     assert fast == parse_article(data, "a/b.md", fast=False)
+
+
+# --------------------------------------------------------------------------- random shapes
+
+def _random_block(rng: random.Random, indent: int, depth: int, lines: list[str]) -> None:
+    """Append a random block mapping or sequence at ``indent`` (mostly in the subset,
+    sometimes just outside it: odd indentation, indentless sequences, duplicates)."""
+    pad = " " * indent
+    keys = ["a", "b", "title", "webUrl", "x_1", "y-2", "k"]
+    if rng.random() < 0.05:
+        keys.append(rng.choice(["null", "True"]))  # keys that are not strings
+    if depth > 0 and rng.random() < 0.4:
+        for _ in range(rng.randint(1, 4)):
+            dash = "-" + " " * rng.choice((1, 1, 1, 2, 3))
+            if rng.random() < 0.5:
+                lines.append(pad + dash + _random_scalar(rng))
+            else:
+                first = rng.choice(keys)
+                lines.append(f"{pad}{dash}{first}: {_random_scalar(rng)}")
+                inner = indent + len(dash)
+                for key in rng.sample(keys, rng.randint(0, 3)):
+                    if key != first or rng.random() < 0.1:
+                        _random_entry(rng, inner, key, depth, lines)
+        return
+    for key in rng.sample(keys, rng.randint(1, 5)) + (["a"] if rng.random() < 0.05 else []):
+        _random_entry(rng, indent, key, depth, lines)
+
+
+def _random_entry(rng: random.Random, indent: int, key: str, depth: int,
+                  lines: list[str]) -> None:
+    pad = " " * indent
+    roll = rng.random()
+    if rng.random() < 0.1:
+        lines.append(rng.choice(["", "   ", pad + "# note", "#"]))
+    if depth < 5 and roll < 0.35:
+        lines.append(f"{pad}{key}:" + rng.choice(["", "", " ", " # c"]))
+        step = rng.choice((1, 2, 2, 2, 4)) if rng.random() < 0.97 else 0
+        _random_block(rng, indent + step, depth + 1, lines)
+    elif roll < 0.45:
+        lines.append(f"{pad}{key}:")
+    else:
+        lines.append(f"{pad}{key}: {_random_scalar(rng)}")
+
+
+def _random_scalar(rng: random.Random) -> str:
+    value = rng.choice(_SCALARS[:-20] + ["Power Apps", "news", "137", "true"])
+    style = rng.random()
+    if style < 0.2:
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if style < 0.3:
+        return "'" + value.replace("'", "''") + "'"
+    return value + (" # c" if rng.random() < 0.05 else "")
+
+
+def test_random_document_shapes_are_read_identically() -> None:
+    rng = random.Random(99)
+    hits = 0
+    for _ in range(1500):
+        lines: list[str] = []
+        _random_block(rng, 0, 0, lines)
+        text = "\n".join(lines) + "\n"
+        if rng.random() < 0.2:
+            text = text.replace("\n", "\r\n")
+        hits += check(wrap(text))
+    print(f"\nrandom shapes: fast path took {hits} of 1500")
+    assert hits > 500
