@@ -10,6 +10,11 @@ This is the only module that reads YAML. Everything in an article file is untrus
   Timestamps are *not* resolved implicitly, so a date is a string until the field
   that needs it parses it; an impossible date in a field we ignore cannot reject a
   record.
+* Speed: most records use a narrow YAML subset (one ``key: value`` per line, block
+  mappings and sequences, one-line scalars), which :mod:`syndicate.frontmatter`
+  reads several times faster than the full path. It returns exactly what the full
+  path would, or steps aside: anything else, and every error, goes through the
+  full path (``parse_article(..., fast=False)`` forces that; the tests compare).
 * Work per file is bounded: the composer counts nodes, nesting depth and aliases and
   stops early (an alias bomb is refused after a few aliases, before anything is
   expanded), and every text field and list has a size cap. What exceeds a cap on a
