@@ -9,6 +9,7 @@ from syndicate.check.atom import ATOM03_NS, ATOM_NS, check_atom
 from syndicate.check.findings import CheckResult, Finding, Format, finding
 from syndicate.check.jsonfeed import check_jsonfeed, looks_like_jsonfeed
 from syndicate.check.jsontext import LinedDict, loads_with_lines
+from syndicate.check.media import check_media
 from syndicate.check.opml import check_opml
 from syndicate.check.rss import RDF_NS, RSS1_NS, USERLAND_NS, check_rss
 from syndicate.check.tree import elements, line_of, split
@@ -50,13 +51,16 @@ def _check_xml(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]
     ns, name = split(root.tag)
     if ns in (ATOM_NS, ATOM03_NS) and name in ("feed", "entry"):
         findings.extend(check_atom(root, base_url))
+        findings.extend(check_media(root))
         return "atom", findings
     if name == "rss" and ns in ("", USERLAND_NS):
         findings.extend(check_rss(root, base_url))
+        findings.extend(check_media(root))
         return "rss", findings
     if (ns, name) == (RDF_NS, "RDF") and any(split(c.tag)[0] == RSS1_NS
                                              for c in elements(root)):
         findings.extend(check_rss(root, base_url))
+        findings.extend(check_media(root))
         return "rss", findings
     if name == "opml" and ns == "":
         findings.extend(check_opml(root))

@@ -197,6 +197,16 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.enclosure.bad-length": (E, "enclosure length is not a non-negative integer."),
     "rss.enclosure.bad-type": (E, "enclosure type is not a MIME media type."),
     "rss.source.missing-url": (E, "source has no url attribute."),
+    # --- Media RSS (in Atom and RSS)
+    "media.wrong-namespace": (E, 'The Media RSS namespace is written without its trailing slash (http://search.yahoo.com/mrss); readers ignore those elements.'),
+    "media.missing-url": (E, 'media:thumbnail or media:player has no url attribute.'),
+    "media.bad-url": (E, 'A media:thumbnail, media:content or media:player url is not a full URL.'),
+    "media.bad-number": (E, 'A Media RSS width, height or fileSize is not a positive integer (or channels not a non-negative one).'),
+    "media.bad-medium": (E, 'media:content medium is not image, audio, video, document or executable.'),
+    "media.bad-expression": (E, 'media:content expression is not sample, full or nonstop.'),
+    "media.bad-boolean": (E, 'media:content isDefault is not "true" or "false".'),
+    "media.bad-type": (E, 'media:content type is not a MIME media type.'),
+    "media.group-without-alternatives": (E, 'media:group holds fewer than two media:content alternatives.'),
     # --- JSON Feed 1.1
     "json.not-well-formed": (E, "The document is not valid JSON (RFC 8259)."),
     "json.not-utf8": (E, "The JSON is not UTF-8."),

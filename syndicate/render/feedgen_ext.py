@@ -91,10 +91,11 @@ class MediaEntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
 
 def _size_attrs(image: Image) -> dict[str, str]:
+    # Media RSS sizes are positive integers; anything else is left out, not written.
     attrs = {}
-    if image.width:
+    if image.width is not None and image.width > 0:
         attrs["width"] = str(image.width)
-    if image.height:
+    if image.height is not None and image.height > 0:
         attrs["height"] = str(image.height)
     return attrs
 
