@@ -179,14 +179,7 @@ class PlainResolver:
         return value
 
     def _value(self, text: str) -> Any:
-        resolvers = self._by_first.get(text[0], self._wildcard)
-        if not resolvers:
-            return text
-        tag = _STR
-        for candidate, regexp in resolvers:
-            if regexp.match(text):
-                tag = candidate
-                break
+        tag = self.tag(text)
         if tag == _STR:
             return text
         if tag == _INT:
