@@ -152,9 +152,26 @@ def _plans(articles: list[Article], cfg: Config) -> tuple[FeedPlan, ...]:
     return plan_feeds(select(articles, cfg.selection), cfg)
 
 
+# Every site string the config accepts, at its worst: IRIs for every URL, markup-like
+# and entity-like text, an SVG logo (not allowed as an RSS channel image).
+HOSTILE_SITE = {
+    "title": "Ünïcode <News> & \"Co\" </b>", "base_url": "https://flux.bücher.example/féeds/",
+    "home_url": "https://bücher.example/accueil/", "description": "Tom &amp; Jerry </i> ]]>",
+    "icon": "https://bücher.example/i.png", "logo": "https://bücher.example/l.svg",
+    "author": "<Editors> & co", "rights": "© </b> 2024", "language": "zh-Hant-TW"}
+
+
+def _hostile_config() -> Config:
+    return parse_config({"site": HOSTILE_SITE, "selection": {"min_quality": 0},
+                         "websub": {"hubs": ["https://hub.bücher.example/ω"]}},
+                        Path("/nonexistent/config.toml"))
+
+
 def _sources() -> Iterator[tuple[str, tuple[FeedPlan, ...], Config]]:
     cfg = _config()
     yield "hostile", _plans(_hostile_articles(), cfg), cfg
+    site = _hostile_config()
+    yield "hostile-site", _plans(_hostile_articles(), site), site
     yield "empty", plan_feeds(Selection(all=(), topics=(), providers=(), outcomes={}), cfg), cfg
     yield "sample", _plans(_read_folder(SAMPLES), cfg), cfg
     if CORPUS.is_dir():
@@ -432,5 +449,6 @@ def test_every_document_we_build_passes_our_checker(
         documents += [(plan.path(fmt), renderers[fmt](plan, cfg))
                       for plan in plans for fmt in cfg.output.formats]
         for rel, data in documents:
-            result = check_bytes(data, path=rel, base_url=BASE + rel)
+            # The location as given by a user: the configured (IRI) base URL.
+            result = check_bytes(data, path=rel, base_url=cfg.site.base_url + rel)
             assert result.findings == (), (name, rel, result.findings)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
 
@@ -88,8 +89,17 @@ def resolve(el: etree._Element, href: str, location: str | None) -> str:
 
 
 def same_location(a: str, b: str) -> bool:
-    """URL equality ignoring scheme/host case, default ports and an empty path."""
+    """URL equality ignoring scheme/host case, default ports and an empty path; an IRI
+    equals the URI it maps to (RFC 3987 section 3.1: IDNA host, UTF-8 escapes)."""
     return _normal(a) == _normal(b)
+
+
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_SAFE = "!#$%&'()*+,/:;=?@[]~"
+
+
+def _as_uri(part: str) -> str:
+    return _ESCAPE.sub(lambda m: m.group(0).upper(), quote(part, safe=_SAFE))
 
 
 def _normal(url: str) -> str:
@@ -99,8 +109,13 @@ def _normal(url: str) -> str:
         port = p.port
     except ValueError:
         return url.strip()
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass
     scheme = p.scheme.lower()
     if port is not None and not ((scheme == "http" and port == 80)
                                  or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
-    return urlunsplit((scheme, host, p.path or "/", p.query, ""))
+    return urlunsplit((scheme, host, _as_uri(p.path) or "/", _as_uri(p.query), ""))

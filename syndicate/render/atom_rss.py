@@ -144,7 +144,7 @@ def _entry(fg: FeedGenerator, article: Article, config: Config) -> FeedEntry:
     entry.link(href=link)  # the only link given to feedgen: the alternate one
     entry.published(utc(article.published))  # also RSS pubDate
     entry.updated(utc(article.updated))
-    scheme = topic_scheme(config)
+    scheme = url(topic_scheme(config))
     for name in topic_names(article):
         entry.category(term=name, label=name, scheme=scheme)
     set_entry_extras(
