@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import json
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -531,3 +532,13 @@ def test_rss_image_only_for_gif_jpeg_or_png(logo: str, in_rss: bool) -> None:
     assert (root.find("channel/image") is not None) == in_rss
     assert etree.fromstring(render_atom(all_plan([article(1)]), cfg)).findtext(
         "{http://www.w3.org/2005/Atom}logo") == logo
+
+
+def test_a_provider_name_that_cleans_to_nothing_falls_back_to_the_domain() -> None:
+    # "\x9f" and U+FFFD pass the reader but not render's clean(): the author would be blank.
+    a = article(1, provider=Provider("\x9f\ufffd ", "blank.example"))
+    atom = feedparser.parse(render_atom(all_plan([a]), config())).entries[0]
+    rss = feedparser.parse(render_rss(all_plan([a]), config())).entries[0]
+    assert atom.author == rss.author == "blank.example"
+    item = json.loads(render_json(all_plan([a]), config()))["items"][0]
+    assert item["authors"][0]["name"] == "blank.example"

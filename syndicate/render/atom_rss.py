@@ -34,6 +34,7 @@ from syndicate.render.common import (
     clean,
     entry_id,
     feed_author,
+    provider_name,
     provider_uri,
     topic_names,
     url,
@@ -57,7 +58,7 @@ def render_atom(plan: FeedPlan, config: Config) -> bytes:
         # summary leaves readers (and validators) with nothing to show.
         entry.summary(clean(article.excerpt) or entry.title(), type="text")
         if article.provider is not None:
-            entry.author(name=clean(article.provider.name), uri=provider_uri(article.provider))
+            entry.author(name=provider_name(article.provider), uri=provider_uri(article.provider))
     return _hex_references(bytes(fg.atom_str(pretty=True, encoding="UTF-8",
                                               xml_declaration=True)))
 
@@ -152,6 +153,6 @@ def _entry(fg: FeedGenerator, article: Article, config: Config) -> FeedEntry:
         images=article.images,
         player=article.embed_url,
         related=article.related,
-        creator=article.provider.name if article.provider is not None else None,
+        creator=provider_name(article.provider) if article.provider is not None else None,
     )
     return entry

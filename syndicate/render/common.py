@@ -129,6 +129,13 @@ def topic_names(article: Article) -> tuple[str, ...]:
     return tuple(names)
 
 
+def provider_name(provider: Provider) -> str:
+    """The provider's display name, never blank: a name made only of characters
+    :func:`clean` drops (C1 controls, U+FFFD) falls back to the domain, since an empty
+    author name is no name (RFC 4287 atom:name; the W3C validator warns on a blank one)."""
+    return clean(provider.name).strip() or provider.domain
+
+
 def provider_uri(provider: Provider) -> str:
     return url(f"https://{provider.domain}/")
 

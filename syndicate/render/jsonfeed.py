@@ -19,6 +19,7 @@ from syndicate.render.common import (
     clean,
     entry_id,
     feed_author,
+    provider_name,
     provider_uri,
     rfc3339,
     topic_names,
@@ -66,7 +67,7 @@ def _item(article: Article) -> dict[str, Any]:
     item["date_published"] = rfc3339(article.published)
     item["date_modified"] = rfc3339(article.updated)
     if article.provider is not None:
-        item["authors"] = [{"name": clean(article.provider.name),
+        item["authors"] = [{"name": provider_name(article.provider),
                             "url": provider_uri(article.provider)}]
     tags = topic_names(article)
     if tags:
