@@ -510,8 +510,16 @@ class _Atom:
             sink.add("atom.person.missing-name", f"missing {name} element: name",
                      line_of(el))
         self._once(g, name, ("name", "uri", "email"), "atom.person.duplicate-element")
+        for person_name in g.get("name", ()):
+            if not (person_name.text or "").strip():
+                sink.add("atom.person.empty-name", f"{name} name should not be blank",
+                         line_of(person_name))
         for uri in g.get("uri", ()):
-            if why := iri_problem((uri.text or "").strip()):
+            value = uri.text or ""
+            # RFC 4287 section 3: no white space in an IRI (W3C UnexpectedWhitespace).
+            why = iri_problem(value.strip()) or (
+                "white space around it" if value != value.strip() else None)
+            if why:
                 sink.add("atom.person.bad-uri", f"{name} uri must be an IRI reference: {why}",
                          line_of(uri))
         for email in g.get("email", ()):

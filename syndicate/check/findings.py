@@ -107,7 +107,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "atom.person.missing-name": (E, "A person construct (author, contributor) has no atom:name."),
     "atom.person.duplicate-element": (E, ("A person construct has more than one name, uri or "
                                          "email.")),
-    "atom.person.bad-uri": (E, "A person's atom:uri is not an IRI reference."),
+    "atom.person.bad-uri": (E, ("A person's atom:uri is not an IRI reference (or has white "
+                               "space around it).")),
+    "atom.person.empty-name": (W, "A person's atom:name is blank."),
     "atom.person.bad-email": (E, "A person's atom:email is not an e-mail address."),
     "atom.category.missing-term": (E, "atom:category has no term attribute."),
     "atom.category.bad-scheme": (E, "atom:category's scheme is not an IRI."),
