@@ -45,7 +45,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
-from syndicate.config import SelectionConfig
+from syndicate.config import SelectionConfig, Thresholds
 from syndicate.model import Article, Outcome, Status
 
 __all__ = [
@@ -60,6 +60,8 @@ __all__ = [
     "dedupe_losers",
     "fill_feeds",
     "light_fields",
+    "not_newest_reason",
+    "quality_reason",
     "row_of",
     "select",
     "select_passes",
@@ -303,6 +305,32 @@ def _number(value: float) -> str:
     return repr(float(value))
 
 
+def not_newest_reason(items_per_feed: int) -> str:
+    return f"not among the newest {items_per_feed} of any feed"
+
+
+def quality_reason(quality: float, has_topics: bool, has_provider: bool,
+                   limits: Thresholds, cache: dict[tuple[float, float], str] | None = None
+                   ) -> str | None:
+    """Why a published, non-duplicate article is in no feed — its quality is below
+    every threshold that applies to it (naming the lowest) — or None when it clears
+    one (it is eligible for some feed)."""
+    if (quality >= limits.all or (has_topics and quality >= limits.topics)
+            or (has_provider and quality >= limits.providers)):
+        return None
+    needed = limits.all  # the lowest bar it would have to clear to appear
+    if has_topics and limits.topics < needed:
+        needed = limits.topics
+    if has_provider and limits.providers < needed:
+        needed = limits.providers
+    if cache is None:
+        return f"quality {_number(quality)} < {_number(needed)}"
+    reason = cache.get((quality, needed))
+    if reason is None:
+        reason = cache[(quality, needed)] = f"quality {_number(quality)} < {_number(needed)}"
+    return reason
+
+
 def _unpublished_reason(article: Article) -> str:
     for warning in article.warnings:
         if warning.startswith(PUBLISHED_WARNING_PREFIX):
@@ -351,7 +379,7 @@ def fill_feeds(
     limits = rules.min_quality
     min_all, min_topics, min_providers = limits.all, limits.topics, limits.providers
     k = rules.items_per_feed
-    not_newest = f"not among the newest {k} of any feed"
+    not_newest = not_newest_reason(k)
     everything = _TopK(k)
     topic_heaps: dict[str, _TopK] = {}
     topic_names: dict[str, _Named] = {}
@@ -380,17 +408,9 @@ def fill_feeds(
         in_topics = bool(topics) and quality >= min_topics
         in_provider = provider is not None and quality >= min_providers
         if not (in_all or in_topics or in_provider):
-            applicable = [min_all]
-            if topics:
-                applicable.append(min_topics)
-            if provider is not None:
-                applicable.append(min_providers)
-            needed = min(applicable)  # the lowest bar it would have to clear to appear
-            reason = quality_reasons.get((quality, needed))
-            if reason is None:
-                reason = f"quality {_number(quality)} < {_number(needed)}"
-                quality_reasons[(quality, needed)] = reason
-            outcomes[path] = (path, "filtered", reason, None, None)
+            outcomes[path] = (path, "filtered", quality_reason(
+                quality, bool(topics), provider is not None, limits, quality_reasons) or "",
+                None, None)
             continue
 
         # Provisional: overwritten below if the article survives in some feed's top K.

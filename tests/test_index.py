@@ -10,7 +10,7 @@ import marshal
 import os
 import sqlite3
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ from syndicate.index import (
     open_readonly,
     read_key,
 )
-from syndicate.model import Article, Image, Provider, Rejection, RelatedLink
+from syndicate.model import Article, Image, Outcome, Provider, Rejection, RelatedLink
 
 OLD_NS = 1_600_000_000 * 10**9  # 2020-09-13: safely outside the racy window
 
@@ -358,3 +358,81 @@ def test_unreadable_file_is_retried_every_run(tmp_path: Path,
     second = build(config)
     assert second.parsed == 1
     assert statuses(second)["2024-03-01-one.md"] == "selected"
+
+
+# --- selection off the index == syndicate.select ---------------------------------------
+
+def _random_articles(seed: int, n: int) -> list[Article | Rejection]:
+    import random
+
+    rng = random.Random(seed)
+    topics = ("AI", "ai", " A  I ", "Ünï & <co>", "Zeta", "", "zeta", "Édition")
+    names = ("Herald", "HERALD", "herald", "Hérald")
+    domains = ("herald.example", "Herald.Example", "zed.example", "xn--n-eka.example")
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    out: list[Article | Rejection] = []
+    for i in range(n):
+        path = f"{rng.choice(['', 'b/', 'é/'])}{i:03}-{rng.choice(['a', 'Z', 'é'])}.md"
+        if rng.random() < 0.05:
+            out.append(Rejection(path, "YAML error", rng.randrange(1, 9), 2))
+            continue
+        story = rng.randrange(n)
+        link = rng.choice([f"https://ex.example/{story}", f"HTTPS://EX.example:443/{story}#f",
+                           f"https://ex.example/{story}?utm_medium=x"])
+        when = base + timedelta(hours=rng.randrange(12), microseconds=rng.choice([0, 1]))
+        published = rng.random() < 0.75
+        warnings = () if published or rng.random() < 0.5 else (
+            "published: must be true or false, got a string 'yes'; not published",)
+        provider = (None if rng.random() < 0.15
+                    else (rng.choice(names), rng.choice(domains)))
+        out.append(Article(
+            path=path, link=link, title=f"T{i}", excerpt="", published=when,
+            updated=when + timedelta(minutes=rng.randrange(3)), type="article",
+            quality=rng.choice([0, 29.5, 30, 30, 42.5, 42.5, 49, 50, 50.0, 77, 150]), heat=None,
+            is_published=published,
+            provider=None if provider is None else Provider(*provider),
+            topics=tuple(rng.sample(topics, rng.randrange(4))), images=(), related=(),
+            embed_url=None, warnings=warnings))
+    unique = {r.path: r for r in out}
+    return list(unique.values())
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_selection_off_the_index_equals_select(tmp_path: Path, seed: int) -> None:
+    from syndicate.build import select_from_index
+    from syndicate.config import SelectionConfig, Thresholds
+    from syndicate.plan import plan_feeds
+    from syndicate.select import select
+
+    config = dataclasses.replace(
+        small_site(tmp_path),
+        selection=SelectionConfig(Thresholds(all=50, topics=42.5, providers=30),
+                                  items_per_feed=1 + seed % 4))
+    records = _random_articles(seed, 400)
+    index = syndicate.index.temporary_index(tmp_path, "k")
+    try:
+        index.begin()
+        index.put([encode(r, size=1, mtime_ns=OLD_NS, data=b"x", read_at_ns=time.time_ns())
+                   for r in records])
+        got = select_from_index(index, config)
+        index.rollback()
+    finally:
+        index.close()
+    articles = [r for r in records if isinstance(r, Article)]
+    want = select(articles, config.selection)
+    for r in records:
+        if isinstance(r, Rejection):
+            assert got.outcome(r.path) == Outcome(r.path, "rejected", r.reason, r.line,
+                                                  r.column)
+    assert {p: got.outcome(p) for p in want.outcomes} == want.outcomes
+    assert list(got.outcomes) == sorted(r.path for r in records)
+    plans = plan_feeds(want, config)
+    assert len(plans) > 3
+    assert [(p.path("atom"), p.title, p.updated, [a.path for a in p.items])
+            for p in got.plans] == [(p.path("atom"), p.title, p.updated,
+                                     [a.path for a in p.items]) for p in plans]
+    # Light items are the records minus their text.
+    by_path = {a.path: a for a in articles}
+    for plan in got.plans:
+        for a in plan.items:
+            assert dataclasses.replace(by_path[a.path], title="", excerpt="") == a
