@@ -357,6 +357,28 @@ def test_feedparser_sees_atom10_and_rss20_with_plain_text_titles(
                         assert entry.summary_detail.type == "text/plain"
 
 
+def _read_back(detail: Any, value: str) -> str:
+    """The text a reader shows for a feedparser value: HTML is rendered (unescaped)."""
+    return html.unescape(value) if detail.type == "text/html" else str(value)
+
+
+def test_hostile_site_strings_read_back_exactly() -> None:
+    cfg = _hostile_config()
+    plans = _plans(_hostile_articles(), cfg)
+    site = cfg.site
+    for plan in plans:
+        atom = feedparser.parse(render_atom(plan, cfg)).feed
+        rss = feedparser.parse(render_rss(plan, cfg)).feed
+        title, subtitle = _expected(plan.title), _expected(plan.subtitle)
+        assert (atom.title, atom.title_detail.type) == (title, "text/plain")
+        assert atom.subtitle == subtitle and atom.rights == site.rights
+        assert _read_back(rss.title_detail, rss.title) == title
+        assert _read_back(rss.subtitle_detail, rss.subtitle) == subtitle
+        assert _read_back(rss.rights_detail, rss.rights) == site.rights
+        assert atom.link == rss.link == "https://xn--bcher-kva.example/accueil/"
+    assert any("</b>" in plan.title for plan in plans)
+
+
 def test_hostile_text_reads_back_exactly_in_atom_rss_and_json() -> None:
     cfg = _config()
     articles = _hostile_articles()

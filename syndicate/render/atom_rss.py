@@ -125,11 +125,16 @@ def _feed(plan: FeedPlan, config: Config, fmt: str) -> FeedGenerator:
     fg = new_feed(updated=utc(plan.updated), generator=name, version=version)
     self_url = url(plan.url("atom" if fmt == "atom" else "rss", config))
     fg.id(self_url)
-    fg.title(clean(plan.title))
-    fg.subtitle(clean(plan.subtitle))  # also RSS <description>
+    # RSS channel text may be read as HTML (feedparser does for description; the W3C
+    # validator's ContainsHTML applies to all three): encoded like an item title.
+    def text(value: str) -> str:
+        return clean(value) if fmt == "atom" else rss_title(clean(value))
+
+    fg.title(text(plan.title))
+    fg.subtitle(text(plan.subtitle))  # also RSS <description>
     fg.language(site.language)
     if site.rights:
-        fg.rights(clean(site.rights))  # also RSS <copyright>
+        fg.rights(text(site.rights))  # also RSS <copyright>
     feed_links(fg, self_url=self_url, self_type=MEDIA_TYPES[fmt],
                alternate=url(site.home_url),
                hubs=tuple(url(hub) for hub in config.websub.hubs))
