@@ -108,3 +108,11 @@ def test_plain_names_stay_plain_and_markup_like_names_are_encoded() -> None:
     assert opml_text("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"
     assert opml_text("Tom &amp; Jerry") == "Tom &amp;amp; Jerry"
     assert opml_text("&#8217;") == "&amp;#8217;"
+
+
+def test_head_holds_only_what_the_w3c_validator_knows() -> None:
+    # W3C's OPML head: title, dateCreated, dateModified, ownerName, ownerEmail, ownerId,
+    # expansionState, vertScrollState, window*; anything else is UndefinedElement.
+    cfg = config(author="Editors")
+    root = etree.fromstring(render_opml(plans(cfg), cfg))
+    assert [child.tag for child in root.find("head")] == ["title", "dateModified", "ownerName"]

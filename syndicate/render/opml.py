@@ -56,7 +56,9 @@ def render_opml(plans: Sequence[FeedPlan], config: Config) -> bytes:
         etree.SubElement(head, "dateModified").text = rfc822(newest)
     if site.author:
         etree.SubElement(head, "ownerName").text = opml_text(site.author)
-    etree.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
+    # No <docs>: OPML 2.0 defines it, but the W3C validator does not know it in head and
+    # reports it as an undefined element (an error); it is optional and says nothing
+    # the version attribute does not.
     body = etree.SubElement(root, "body")
     for family, label in _GROUPS:
         members = [plan for plan in plans if plan.family == family]
