@@ -452,9 +452,11 @@ class _Render:
 
 def render_and_publish(index: Index, config: Config, plans: Sequence[Any], key: bytes,
                        previous: dict[str, Stamp], jobs_wanted: int = 0,
-                       digests: dict[str, bytes] | None = None) -> _Render:
+                       digests: dict[str, bytes] | None = None,
+                       before_publish: Callable[[list[str]], None] | None = None) -> _Render:
     """Render every output file whose fingerprint moved (or that is missing), in worker
-    processes when there are many, and publish them."""
+    processes when there are many, and publish them. ``before_publish`` gets the URLs
+    of the feed files about to be rewritten, before the first one is."""
     from syndicate.publish import write_if_changed
 
     root = config.output.folder
@@ -505,6 +507,8 @@ def render_and_publish(index: Index, config: Config, plans: Sequence[Any], key: 
             chunk = pending[start:start + RENDER_BATCH]
             yield config, [(materialise(plan), jobs) for plan, jobs in chunk]
 
+    if before_publish is not None and about:
+        before_publish(sorted(url for _, url in about.values()))
     workers = min(_jobs(jobs_wanted), math.ceil(len(about) / RENDER_PARALLEL_THRESHOLD))
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
@@ -670,6 +674,19 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
     last = _last_build(index.get_meta(_LAST))
     previous = last.stamps if last is not None else {}
     root = config.output.folder
+    # WebSub: pings owed by earlier runs, and this run's, queued durably before any feed
+    # is published (see syndicate.websub), so a kill before pinging loses none.
+    hubs = config.websub.hubs
+    owed: dict[Any, Any] = {}
+    ping_clock = time.time()  # ages queued pings; never reaches the output
+    before_publish: Callable[[list[str]], None] | None = None
+    if hubs:
+        from syndicate.websub import load_pending, queue_pings
+
+        owed = load_pending(config.state_folder)
+
+        def before_publish(urls: list[str]) -> None:
+            queue_pings(config.state_folder, hubs, urls, ping_clock)
 
     if (last is not None and last.generation == generation and last.key == key
             and all(_present(root, rel, stamp) for rel, stamp in previous.items())):
@@ -685,7 +702,7 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
         log.debug("%.2f s: selected and planned %d feeds", time.monotonic() - started,
                   len(sel.plans))
         render = render_and_publish(index, config, sel.plans, key, previous, options.jobs,
-                                    sel.digests)
+                                    sel.digests, before_publish)
         log.debug("%.2f s: rendered %d files", time.monotonic() - started, render.rendered)
         outputs = tuple(render.outputs)
         ordered = list(sel.outcomes.values())  # path order: the index is read that way
@@ -714,7 +731,7 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
     if options.prune and stale:
         pruned = sorted(prune(root, keep))
         stale = [s for s in stale if s not in set(pruned)]
-    failures = _ping(config, changed_urls)
+    failures = _ping(config, changed_urls, owed, ping_clock)
     return BuildResult(
         read=refresh.found, parsed=refresh.parsed, reused=refresh.reused,
         selected=counts[0], filtered=counts[1], rejected=counts[2], outputs=outputs,
@@ -723,13 +740,14 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
         rejections=tuple(rejections), ping_failures=tuple(failures), skipped_render=skipped)
 
 
-def _ping(config: Config, urls: list[str]) -> list[str]:
-    if not config.websub.hubs or not urls:
+def _ping(config: Config, urls: list[str], owed: dict[Any, Any], now: float) -> list[str]:
+    if not config.websub.hubs or not (urls or owed):
         return []
-    from syndicate.websub import ping_hubs
+    from syndicate.websub import deliver_pending
 
-    results = ping_hubs(config.websub.hubs, sorted(urls), timeout=config.websub.timeout_seconds,
-                        retries=config.websub.retries)
+    results = deliver_pending(config.state_folder, config.websub.hubs, sorted(urls), owed,
+                              timeout=config.websub.timeout_seconds,
+                              retries=config.websub.retries, now=now)
     failures = [str(r) for r in results if not r.ok]
     for f in failures:
         log.warning("websub: %s", f)

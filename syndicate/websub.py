@@ -8,18 +8,30 @@ per feed keeps each answer tied to one feed (multi-URL pings fail or succeed as 
 
 A ping is a courtesy: subscribers still poll. So :func:`ping_hubs` never raises; every
 failure comes back as a :class:`PingResult` for the build to log as a warning.
+
+Pings are owed durably: before a build publishes changed feeds it records a ping per
+hub per feed it is about to rewrite (:func:`queue_pings`, a JSON file in the state
+folder, replaced atomically); after publishing it pings the feeds that really changed
+plus everything still owed from earlier runs, and keeps only the failures
+(:func:`deliver_pending`). A build killed between publishing and pinging, or a hub that
+was down, is made good by the next run. A ping failing for a day and at least three
+times is dropped with a warning.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import Message
+from pathlib import Path
 from typing import IO
 from urllib.parse import urlencode
 
@@ -167,3 +179,135 @@ def ping_hubs(hubs: Sequence[str], feed_urls: Sequence[str], *, timeout: float,
                 pairs))
     except Exception as exc:  # noqa: BLE001 - e.g. no threads left; still never raise
         return [PingResult(hub, url, False, None, f"not sent: {exc}", 0) for hub, url in pairs]
+
+
+# --- pings owed to hubs, kept across runs -------------------------------------------------
+
+PENDING_FILE_NAME = "websub-pending.json"
+# A ping that keeps failing is dropped (with a warning) once it is this old AND has
+# been tried this many times: a hub down for a day is broken, not busy, and
+# subscribers still poll. Both bounds, so a machine that was off for a day still tries.
+PENDING_MAX_AGE_SECONDS = 24 * 3600
+PENDING_MIN_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A ping owed to ``hub`` about ``feed_url``: queued (Unix seconds) when a build
+    first published the change; ``attempts`` made so far, over all runs."""
+
+    hub: str
+    feed_url: str
+    queued: float
+    attempts: int = 0
+
+
+def load_pending(folder: Path) -> dict[tuple[str, str], Pending]:
+    """The pings owed, keyed by (hub, feed URL). A missing file is none; an unreadable
+    or malformed one is logged and read as none (its pings are lost, nothing else)."""
+    file = folder / PENDING_FILE_NAME
+    try:
+        raw = json.loads(file.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("websub: cannot read pending pings in %s (%s); starting afresh", file, exc)
+        return {}
+    out: dict[tuple[str, str], Pending] = {}
+    try:
+        for item in raw["pending"]:
+            p = Pending(str(item["hub"]), str(item["feed_url"]), float(item["queued"]),
+                        int(item["attempts"]))
+            out[(p.hub, p.feed_url)] = p
+    except (TypeError, KeyError, ValueError) as exc:
+        log.warning("websub: malformed pending pings in %s (%r); starting afresh", file, exc)
+        return {}
+    return out
+
+
+def save_pending(folder: Path, pending: Iterable[Pending]) -> None:
+    """Write the pings owed atomically (a crash leaves the old list or the new one);
+    with none owed, the file is removed."""
+    items = sorted(pending, key=lambda p: (p.hub, p.feed_url))
+    file = folder / PENDING_FILE_NAME
+    if not items:
+        try:
+            file.unlink()
+        except FileNotFoundError:
+            pass
+        return
+    data = json.dumps({"version": 1, "pending": [
+        {"hub": p.hub, "feed_url": p.feed_url, "queued": p.queued, "attempts": p.attempts}
+        for p in items]}, indent=1, ensure_ascii=False).encode("utf-8")
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{PENDING_FILE_NAME}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, file)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def queue_pings(folder: Path, hubs: Sequence[str], feed_urls: Iterable[str],
+                now: float) -> None:
+    """Record, before the feeds are published, that ``hubs`` are owed a ping about each
+    of ``feed_urls`` (entries already owed keep their age and attempts)."""
+    pending = load_pending(folder)
+    before = len(pending)
+    for hub in _unique(hubs):
+        for url in feed_urls:
+            pending.setdefault((hub, url), Pending(hub, url, now))
+    if len(pending) != before:
+        save_pending(folder, pending.values())
+
+
+def deliver_pending(folder: Path, hubs: Sequence[str], changed_urls: Sequence[str],
+                    owed: dict[tuple[str, str], Pending], *, timeout: float, retries: int,
+                    now: float, backoff: float = 0.5) -> list[PingResult]:
+    """Ping every hub about the feeds that changed this run, and re-send ``owed``
+    (:func:`load_pending` as read before this run queued anything); then keep only the
+    failures owed (bounded by :data:`PENDING_MAX_AGE_SECONDS` and
+    :data:`PENDING_MIN_ATTEMPTS`). This also clears what this run queued for feeds that
+    turned out unchanged. Never raises for a hub's failure; an unwritable state folder
+    is logged (the pings were still sent)."""
+    configured = _unique(hubs)
+    wanted: dict[tuple[str, str], Pending] = {}
+    for key, entry in owed.items():
+        if key[0] in configured:
+            wanted[key] = entry
+        else:
+            log.info("websub: dropping ping owed to %s (no longer configured)", key[0])
+    for hub in configured:
+        for url in _unique(changed_urls):
+            wanted.setdefault((hub, url), Pending(hub, url, now))
+    results: list[PingResult] = []
+    for hub in configured:
+        urls = sorted(url for h, url in wanted if h == hub)
+        if urls:
+            results.extend(ping_hubs([hub], urls, timeout=timeout, retries=retries,
+                                     backoff=backoff))
+    still: list[Pending] = []
+    for r in results:
+        if r.ok:
+            continue
+        before = wanted[(r.hub, r.feed_url)]
+        entry = Pending(r.hub, r.feed_url, before.queued, before.attempts + max(1, r.attempts))
+        if (now - entry.queued >= PENDING_MAX_AGE_SECONDS
+                and entry.attempts >= PENDING_MIN_ATTEMPTS):
+            log.warning("websub: giving up on %s for %s after %d attempts since %s",
+                        r.hub, r.feed_url, entry.attempts,
+                        time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(entry.queued)))
+            continue
+        still.append(entry)
+    try:
+        save_pending(folder, still)
+    except OSError as exc:
+        log.warning("websub: cannot record pending pings in %s: %s", folder, exc)
+    return results

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
 
-from syndicate.websub import MAX_BACKOFF_SECONDS, PingResult, ping_hub, ping_hubs
+from syndicate.config import Config
+from syndicate.websub import (
+    MAX_BACKOFF_SECONDS,
+    PENDING_FILE_NAME,
+    PENDING_MAX_AGE_SECONDS,
+    PENDING_MIN_ATTEMPTS,
+    Pending,
+    PingResult,
+    deliver_pending,
+    load_pending,
+    ping_hub,
+    ping_hubs,
+    queue_pings,
+    save_pending,
+)
 
 FEED = "https://feeds.example.org/all.atom"
 
@@ -209,3 +226,115 @@ def test_huge_retry_after_is_capped(hub: Hub) -> None:
     waits: list[float] = []
     assert ping_hub(hub.url, FEED, timeout=5, retries=1, sleep=waits.append).ok
     assert waits == [MAX_BACKOFF_SECONDS]
+
+
+# --- pings owed across runs ---------------------------------------------------------------
+
+def _site_with_hub(tmp_path: Path, hub_url: str) -> Config:
+    from test_build import small_site
+
+    config = small_site(tmp_path)
+    return dataclasses.replace(config, websub=dataclasses.replace(
+        config.websub, hubs=(hub_url,), retries=0, timeout_seconds=5))
+
+
+def _owed(config: Config) -> set[tuple[str, str]]:
+    return set(load_pending(config.state_folder))
+
+
+def test_pings_a_down_hub_missed_are_sent_by_the_next_run(tmp_path: Path, hub: Hub) -> None:
+    from test_build import build
+
+    config = _site_with_hub(tmp_path, hub.url)
+    hub.replies = [(503, {}, b"down")] * 100
+    first = build(config)
+    changed = sorted(hub.feeds())
+    assert changed and len(first.ping_failures) == len(changed)
+    assert _owed(config) == {(hub.url, url) for url in changed}
+    hub.replies, hub.pings[:] = [], []
+    second = build(config)  # nothing changed: only what is owed is sent
+    assert second.skipped_render and second.ping_failures == ()
+    assert sorted(hub.feeds()) == changed
+    assert _owed(config) == set()
+    assert not (config.state_folder / PENDING_FILE_NAME).exists()
+    hub.pings[:] = []
+    build(config)
+    assert hub.pings == []  # owed nothing, changed nothing: silence
+
+
+@pytest.mark.parametrize("kill_at", ["before commit", "before pinging"])
+def test_a_build_killed_after_publishing_is_pinged_for_by_the_next_run(
+        tmp_path: Path, hub: Hub, monkeypatch: pytest.MonkeyPatch, kill_at: str) -> None:
+    from test_build import article, build
+
+    import syndicate.build
+    import syndicate.index
+
+    config = _site_with_hub(tmp_path, hub.url)
+    build(config)
+    hub.pings[:] = []
+    article(config.source.folder, "2024-03-09-new.md", title="New", topics=("Power Apps",),
+            when="2024-03-09T10:00:00Z")
+
+    class Killed(BaseException):
+        pass
+
+    def die(*args: Any, **kwargs: Any) -> Any:
+        raise Killed()
+
+    if kill_at == "before commit":
+        monkeypatch.setattr(syndicate.index.Index, "commit", die)
+    else:
+        monkeypatch.setattr(syndicate.build, "_ping", die)
+    with pytest.raises(Killed):
+        build(config)
+    monkeypatch.undo()
+    new_feeds = {"https://feeds.example.org/all.atom",
+                 "https://feeds.example.org/topics/power-apps.rss"}
+    assert new_feeds <= {url for _, url in _owed(config)}  # queued before publishing
+    assert hub.pings == []
+    build(config)
+    assert new_feeds <= set(hub.feeds())
+    assert _owed(config) == set()
+
+
+def test_owed_pings_are_bounded_by_age_and_attempts(tmp_path: Path, hub: Hub,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    now = 1_700_000_000.0
+    day = PENDING_MAX_AGE_SECONDS
+    save_pending(tmp_path, [
+        Pending(hub.url, "https://f.example/old-tried.atom", now - day, PENDING_MIN_ATTEMPTS - 1),
+        Pending(hub.url, "https://f.example/old-new.atom", now - day, 0),
+        Pending(hub.url, "https://f.example/young.atom", now - 60, 7),
+        Pending("http://127.0.0.1:9/gone-hub", "https://f.example/x.atom", now, 0),
+    ])
+    hub.replies = [(503, {}, b"")] * 10
+    results = deliver_pending(tmp_path, [hub.url], [], load_pending(tmp_path), timeout=5,
+                              retries=0, now=now)
+    assert len(results) == 3 and not any(r.ok for r in results)  # the gone hub: not pinged
+    left = load_pending(tmp_path)
+    assert set(left) == {(hub.url, "https://f.example/old-new.atom"),
+                         (hub.url, "https://f.example/young.atom")}
+    assert left[(hub.url, "https://f.example/young.atom")].attempts == 8
+    assert left[(hub.url, "https://f.example/old-new.atom")].queued == now - day
+    assert any("giving up" in r.getMessage() and "old-tried" in r.getMessage()
+               for r in caplog.records)
+
+
+def test_pending_file_is_replaced_atomically_and_a_damaged_one_is_survivable(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    entries = [Pending("https://hub.example/", f"https://f.example/{i}.atom", 1.5, i)
+               for i in range(3)]
+    save_pending(tmp_path, entries)
+    assert sorted(load_pending(tmp_path).values(), key=lambda p: p.feed_url) == entries
+    assert [p.name for p in tmp_path.iterdir()] == [PENDING_FILE_NAME]  # no temp left
+    queue_pings(tmp_path, ["https://hub.example/"], ["https://f.example/0.atom",
+                                                    "https://f.example/new.atom"], 9.0)
+    owed = load_pending(tmp_path)
+    assert owed[("https://hub.example/", "https://f.example/0.atom")] == entries[0]
+    assert owed[("https://hub.example/", "https://f.example/new.atom")].queued == 9.0
+    (tmp_path / PENDING_FILE_NAME).write_bytes(b'{"pending": [{"hub": 1}')
+    assert load_pending(tmp_path) == {}
+    assert any("pending pings" in r.getMessage() for r in caplog.records)
+    save_pending(tmp_path, [])
+    assert not (tmp_path / PENDING_FILE_NAME).exists()
