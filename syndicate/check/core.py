@@ -13,7 +13,7 @@ from syndicate.check.media import check_media
 from syndicate.check.opml import check_opml
 from syndicate.check.rss import RDF_NS, RSS1_NS, USERLAND_NS, check_rss
 from syndicate.check.tree import elements, line_of, split
-from syndicate.check.xml import parse_xml
+from syndicate.check.xml import bad_characters, parse_xml
 
 MAX_BYTES = 10 * 1024 * 1024
 _WHITESPACE = b" \t\r\n"
@@ -48,6 +48,7 @@ def _check_xml(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]
     root = parsed.root
     if root is None:
         return _sniff_format(data), findings
+    findings.extend(bad_characters(root))
     ns, name = split(root.tag)
     if ns in (ATOM_NS, ATOM03_NS) and name in ("feed", "entry"):
         findings.extend(check_atom(root, base_url))

@@ -30,6 +30,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "xml.unknown-encoding": (E, "The XML declaration names an encoding that is not known."),
     "xml.encoding-mismatch": (E, ("The bytes do not match the declared encoding or the byte "
                                  "order mark.")),
+    "xml.bad-characters": (W, ("Text or an attribute holds a C1 control character (U+0080.."
+                              "U+009F) or U+FFFD: text mis-decoded somewhere upstream.")),
     "xml.undeclared-encoding": (E, "No encoding is declared and the bytes are not UTF-8."),
     # --- Atom (RFC 4287)
     "atom.obsolete-namespace": (E, "The feed uses the pre-RFC Atom 0.3 namespace."),

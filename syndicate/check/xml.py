@@ -167,3 +167,25 @@ def parse_xml(data: bytes) -> Parsed:
                                 "allowed in feeds and were not expanded", 1))
         return Parsed(None, tuple(findings))
     return Parsed(root, tuple(findings))
+
+
+# C1 controls (text decoded as ISO-8859-1 that was really windows-1252) and U+FFFD (text
+# lost to a decoding error upstream): the W3C validator's BadCharacters warning.
+_BAD_CHARACTERS = re.compile("[\x80-\x9f\ufffd]")
+
+
+def bad_characters(root: etree._Element) -> list[Finding]:
+    """One warning per element whose text or attribute values hold C1 controls or U+FFFD."""
+    found: list[Finding] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue  # comments and processing instructions
+        texts = [el.text or "", el.tail or "", *el.attrib.values()]
+        hit = next((m for t in texts if (m := _BAD_CHARACTERS.search(str(t)))), None)
+        if hit is not None:
+            line: int | None = el.sourceline  # type: ignore[assignment]
+            found.append(finding(
+                "xml.bad-characters",
+                f"{etree.QName(el).localname} holds U+{ord(hit.group()):04X}: a C1 control "
+                "or replacement character, the mark of mis-decoded text", line))
+    return found
