@@ -155,7 +155,7 @@ def _plans(articles: list[Article], cfg: Config) -> tuple[FeedPlan, ...]:
 # and entity-like text, an SVG logo (not allowed as an RSS channel image).
 HOSTILE_SITE = {
     "title": "Ünïcode <News> & \"Co\" </b>", "base_url": "https://flux.bücher.example/féeds/",
-    "home_url": "https://bücher.example/accueil/", "description": "Tom &amp; Jerry </i> ]]>",
+    "home_url": "https://bücher.example/accueil/", "description": "Tom &amp; Jerry </i> ]]>\x85NEL",
     "icon": "https://bücher.example/i.png", "logo": "https://bücher.example/l.svg",
     "author": "<Editors> & co", "rights": "© </b> 2024", "language": "zh-Hant-TW"}
 

@@ -25,13 +25,14 @@ MEDIA_TYPES = {
     "json": "application/feed+json",
 }
 
-# Characters XML 1.0 forbids (lxml refuses them outright) plus the C1 controls and
-# non-characters it discourages, and U+FFFD, the mark of text lost to a decoding error
-# upstream (the W3C validator reports it and C1 controls as BadCharacters). The reader already cleans article text; render cleans
-# again because a config string or a future reader bug must not crash a build or
-# produce a feed no parser accepts.
+# Characters XML 1.0 forbids (lxml refuses them outright), the C1 controls (NEL too:
+# XML 1.0 only discourages the others, but the W3C validator reports every one of
+# U+0080..U+009F as BadCharacters), the non-characters XML discourages, and U+FFFD,
+# the mark of text lost to a decoding error upstream (also BadCharacters). The reader
+# already cleans article text; render cleans again because a config string or a future
+# reader bug must not crash a build or produce a feed no parser accepts.
 _NOT_XML = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufffe\uffff]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufffe\uffff]"
 )
 
 
