@@ -40,6 +40,7 @@ _ENTRY_ONCE = ("id", "title", "updated", "published", "summary", "content", "rig
 _METADATA = frozenset(("author", "category", "contributor", "generator", "icon", "id", "link",
                        "logo", "rights", "subtitle", "title", "updated"))
 _FEED_KNOWN = _METADATA | {"entry"}
+_FEED_METADATA_TAGS = frozenset((ATOM_NS, name) for name in _METADATA)
 _ENTRY_KNOWN = frozenset(("author", "category", "content", "contributor", "id", "link",
                           "published", "rights", "source", "summary", "title", "updated"))
 _TEXT_CONSTRUCTS = frozenset(("title", "subtitle", "summary", "rights"))
@@ -179,6 +180,7 @@ class _Atom:
         sink = self.sink
         self._lang(feed)
         g = _group(feed, sink, "feed", _FEED_KNOWN)
+        self._metadata_order(feed)
         self._required(feed, g, "feed", ("id", "title", "updated"))
         self._once(g, "feed", _FEED_ONCE, "atom.feed.duplicate-element")
         self._metadata(g)
@@ -201,6 +203,18 @@ class _Atom:
                          f"{key[1]!r} (first at line {seen[key]})", line_of(entry))
             else:
                 seen[key] = line_of(entry) or 0
+
+    def _metadata_order(self, feed: etree._Element) -> None:
+        """Feed metadata comes before the entries: RFC 4287's schema puts atomEntry* after
+        the metadata, and the W3C validator reports the reverse (MisplacedMetadata)."""
+        seen_entry = False
+        for child in elements(feed):
+            if child.tag == _ENTRY:
+                seen_entry = True
+            elif seen_entry and split(child.tag) in _FEED_METADATA_TAGS:
+                self.sink.add("atom.feed.misplaced-metadata",
+                              f"feed element atom:{split(child.tag)[1]} after an entry; feed "
+                              "metadata must come before the entries", line_of(child))
 
     def entry(self, entry: etree._Element, *, feed_has_author: bool,
               standalone: bool) -> tuple[str, str] | None:

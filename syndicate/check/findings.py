@@ -47,6 +47,8 @@ CODES: dict[str, tuple[Severity, str]] = {
                                        "icon, logo).")),
     "atom.feed.duplicate-alternate": (E, ("atom:feed has two alternate links with the same type "
                                          "and hreflang.")),
+    "atom.feed.misplaced-metadata": (E, ("A feed metadata element (title, link, author, ...) "
+                                        "comes after an entry.")),
     "atom.feed.missing-self-link": (W, "atom:feed should contain a link with rel=\"self\"."),
     "atom.feed.self-link-mismatch": (W, ("The self link does not match the location given by "
                                         "--base-url.")),
