@@ -119,6 +119,13 @@ _CONTAINERS = frozenset(("feed", "entry", "source", "author", "contributor"))
 _FOREIGN_CONTENT = frozenset(("link", "category"))
 
 
+def _no_space_iri(raw: str) -> str | None:
+    """Why ``raw`` is not an IRI reference; white space around it counts (RFC 4287
+    section 3: no white space in any IRI; W3C UnexpectedWhitespace)."""
+    value = raw.strip()
+    return iri_problem(value) or ("white space around it" if raw != value else None)
+
+
 def _shape(el: etree._Element, name: str, sink: Sink) -> None:
     """What the schema says about an Atom element's own markup: its unqualified
     attributes, and whether it may hold text or child elements."""
@@ -315,7 +322,7 @@ class _Atom:
                         self.sink.add("atom.generator.bad-uri",
                                       f"generator uri must be an IRI reference: {why}",
                                       line_of(el))
-                elif name in ("icon", "logo") and (why := iri_problem((el.text or "").strip())):
+                elif name in ("icon", "logo") and (why := _no_space_iri(el.text or "")):
                     self.sink.add("atom.iri.invalid",
                                   f"{name} must be an IRI reference: {why}", line_of(el))
 
@@ -338,8 +345,12 @@ class _Atom:
                           f"would be {canonical!r})", line_of(el))
 
     def _date(self, el: etree._Element) -> None:
-        value = (el.text or "").strip()
-        if why := rfc3339_problem(value):
+        raw = el.text or ""
+        value = raw.strip()
+        # RFC 4287 section 3: no white space in a Date construct (W3C UnexpectedWhitespace;
+        # only the schema's xsd:dateTime would collapse it).
+        why = rfc3339_problem(value) or ("white space around it" if raw != value else None)
+        if why:
             name = split(el.tag)[1]
             self.sink.add("atom.date.invalid",
                           f"{name} must be an RFC 3339 date-time, got {value!r}: {why}",
