@@ -78,7 +78,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "atom.id.not-canonical": (W, ("atom:id is not in canonical form (scheme/host case, default "
                                  "port, percent-escapes), so equal ids may not compare equal.")),
     "atom.date.invalid": (E, ("A date construct (updated, published) is not an RFC 3339 "
-                             "date-time with uppercase T and Z.")),
+                             "date-time with uppercase T and Z (or has white space around "
+                             "it).")),
     "atom.date.implausible": (W, ("A valid date is before 1990 or in the future (more than "
                                  "ten minutes ahead of the checking clock).")),
     "atom.text.bad-type": (E, "A text construct's type is not text, html or xhtml."),
@@ -118,7 +119,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "atom.category.missing-term": (E, "atom:category has no term attribute."),
     "atom.category.bad-scheme": (E, "atom:category's scheme is not an IRI."),
     "atom.generator.bad-uri": (E, "atom:generator's uri is not an IRI reference."),
-    "atom.iri.invalid": (E, "atom:icon or atom:logo is not an IRI reference."),
+    "atom.iri.invalid": (E, ("atom:icon or atom:logo is not an IRI reference (or has white "
+                            "space around it).")),
     "atom.bad-lang": (E, "An xml:lang value is not a language tag."),
     "atom.unexpected-attribute": (E, ("An Atom element carries an unqualified attribute RFC "
                                      "4287 does not define for it (extensions must be "
