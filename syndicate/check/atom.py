@@ -322,6 +322,10 @@ class _Atom:
                         self.sink.add("atom.generator.bad-uri",
                                       f"generator uri must be an IRI reference: {why}",
                                       line_of(el))
+                    if not (el.text or "").strip():
+                        self.sink.add("atom.generator.empty",
+                                      "generator should name the software (W3C NotBlank)",
+                                      line_of(el))
                 elif name in ("icon", "logo") and (why := _no_space_iri(el.text or "")):
                     self.sink.add("atom.iri.invalid",
                                   f"{name} must be an IRI reference: {why}", line_of(el))

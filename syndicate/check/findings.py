@@ -119,6 +119,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "atom.category.missing-term": (E, "atom:category has no term attribute."),
     "atom.category.bad-scheme": (E, "atom:category's scheme is not an IRI."),
     "atom.generator.bad-uri": (E, "atom:generator's uri is not an IRI reference."),
+    "atom.generator.empty": (W, "atom:generator is blank: it should name the software."),
     "atom.iri.invalid": (E, ("atom:icon or atom:logo is not an IRI reference (or has white "
                             "space around it).")),
     "atom.bad-lang": (E, "An xml:lang value is not a language tag."),
