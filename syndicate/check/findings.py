@@ -183,6 +183,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.skipdays.bad-day": (E, "skipDays day is not Monday .. Sunday."),
     "rss.skipdays.too-many": (E, "skipDays has more than 7 day elements."),
     "rss.duplicate-value": (E, "A skipHours hour or skipDays day is listed twice."),
+    "rss.blank-element": (W, "A channel or item title, or an item category, is blank."),
     "rss.item.missing-title-or-description": (E, "item has neither title nor description."),
     "rss.item.missing-guid": (W, "item should contain a guid."),
     "rss.item.duplicate-guid": (E, ("Two items share a guid (guid values must not be "

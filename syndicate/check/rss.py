@@ -191,6 +191,17 @@ def image_url_format_ok(url: str) -> bool:
     return not _IMAGE_EXTENSION.match(ext) or ext in ("jpg", "jpeg", "gif", "png")
 
 
+def _blank(sink: Sink, g: dict[str, list[etree._Element]], parent: str,
+           names: tuple[str, ...]) -> None:
+    """Elements the W3C validator wants non-blank (NotBlank): a present but empty title
+    or category says nothing."""
+    for name in names:
+        for el in g.get(name, ()):
+            if not _value(el):
+                sink.add("rss.blank-element", f"{parent} {name} should not be blank",
+                         line_of(el))
+
+
 class _Channel:
     def __init__(self, sink: Sink, location: str | None, *, wants_self: bool) -> None:
         self.sink = sink
@@ -206,6 +217,7 @@ class _Channel:
             if name not in g:
                 sink.add(code, f"missing channel element: {name}", line_of(channel))
         _once(sink, g, "channel", _CHANNEL_ONCE)
+        _blank(sink, g, "channel", ("title",))
         for el in g.get("link", ()):
             _url(sink, el, "channel link")
         for el in g.get("docs", ()):
@@ -381,6 +393,7 @@ class _Channel:
             sink.add("rss.item.missing-title-or-description",
                      "item must contain either title or description", line_of(item))
         _once(sink, g, "item", _ITEM_ONCE)
+        _blank(sink, g, "item", ("title", "category"))
         for el in g.get("link", ()):
             _url(sink, el, "item link")
         for el in g.get("comments", ()):
