@@ -473,9 +473,11 @@ def render_and_publish(index: Index, config: Config, plans: Sequence[Any], key: 
                 raise IndexCorrupt(f"{path}: selected record is not an article")
             full[path] = record
         try:
-            # The plan may have adjusted light fields (topic spellings): keep its item
-            # and fill in only what the light record left out.
-            items = tuple(_with_body(a, full[a.path]) for a in plan.items)
+            # The full record is the plan's light item plus its text; should a plan
+            # ever adjust a light field (topic spellings), its item wins and only the
+            # text is filled in (a copy, so only then).
+            items = tuple(f if _same_light(a, f := full[a.path]) else _with_body(a, f)
+                          for a in plan.items)
         except KeyError as exc:
             raise IndexCorrupt(f"{exc.args[0]}: selected record missing from index") from None
         return dataclasses.replace(plan, items=items)
@@ -573,6 +575,14 @@ def _collect(result: _Render, batches: Iterable[list[_Rendered]],
             result.outputs.append(OutputFile(rel, "feed", items, changed))
             if changed:
                 result.changed_urls.append(url)
+
+
+def _same_light(light: Article, full: Article) -> bool:
+    return (light.link == full.link and light.published == full.published
+            and light.updated == full.updated and light.topics == full.topics
+            and light.provider == full.provider and light.type == full.type
+            and light.quality == full.quality and light.heat == full.heat
+            and light.warnings == full.warnings and light.is_published == full.is_published)
 
 
 def _with_body(light: Article, full: Article) -> Article:
