@@ -14,10 +14,10 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def quickstart_commands(text: str) -> list[str]:
-    section = re.search(r"^## Quick start\n(.*?)(?=^## )", text, re.S | re.M)
+    section = re.search(r"^## Quick start\n(.*?)(?=^## )", text, re.DOTALL | re.MULTILINE)
     if section is None:
         raise SystemExit("README.md has no '## Quick start' section")
-    block = re.search(r"^```(?:sh|bash|console)?\n(.*?)^```", section.group(1), re.S | re.M)
+    block = re.search(r"^```(?:sh|bash|console)?\n(.*?)^```", section.group(1), re.DOTALL | re.MULTILINE)
     if block is None:
         raise SystemExit("README.md Quick start has no code block")
     return [line.strip() for line in block.group(1).splitlines()

@@ -8,6 +8,7 @@ default and publish articles the user meant to hold back.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -187,7 +188,7 @@ class _Table:
         # bool is an int subclass in Python; `min_quality = true` is a mistake, not 1.
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{self.key(key)}: must be a number, got {_type_name(value)}")
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise ConfigError(f"{self.key(key)}: must be a finite number, got {value}")
         return value
 

@@ -154,7 +154,7 @@ def test_cli_exits_2_with_one_line_naming_the_key(tmp_path: Path,
 def test_cli_config_error_has_no_traceback_in_a_real_process(tmp_path: Path) -> None:
     path = write(tmp_path, '[site]\ntitle = "T"\nbase_url = "relative/"\n')
     proc = subprocess.run([sys.executable, "-m", "syndicate", "build", "--config", str(path)],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == EXIT_USAGE
     assert "Traceback" not in proc.stderr
     assert "site.base_url: must be an absolute http(s) URL" in proc.stderr
