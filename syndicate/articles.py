@@ -80,8 +80,12 @@ MAX_YAML_ALIASES = 16  # real records use none; an alias bomb needs many
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _STR_TAG = "tag:yaml.org,2002:str"
 # C0 controls except tab/LF/CR, U+FFFE/U+FFFF and lone surrogates: XML 1.0 cannot carry
-# them, so a feed containing one is not well-formed.
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# them, so a feed containing one is not well-formed. Also DEL and the C1 controls (NEL
+# is whitespace and collapses), the non-characters U+FDD0..U+FDEF and U+FFFD: XML 1.0
+# discourages them, validators flag them, and U+FFFD only ever stands for bytes that were
+# lost before the record reached us.
+_XML_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufffe\uffff]")
 _URL_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 _HOST_CHARS = re.compile(r"[\w.-]+")  # Unicode \w: IDN hosts are fine
 _ASCII_DOMAIN = re.compile(r"(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)*(?!-)[a-z0-9-]{1,63}(?<!-)")
@@ -595,7 +599,7 @@ def _clean(raw: str) -> str:
     forbidden characters removed, whitespace runs collapsed to one space."""
     if "&" in raw:
         raw = html.unescape(raw)
-    if raw.isprintable():
+    if raw.isprintable() and "\ufffd" not in raw:
         # Nothing to remove (every forbidden character is unprintable) and no
         # whitespace but U+0020 (all other whitespace is unprintable too).
         if "  " not in raw and raw[:1] != " " and raw[-1:] != " ":

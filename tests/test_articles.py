@@ -446,6 +446,16 @@ def test_title_is_cleaned() -> None:
     assert a.title == "We\u2019re live: Customer & Partner"
 
 
+def test_discouraged_characters_are_removed_too() -> None:
+    # DEL, C1 controls, non-characters and U+FFFD: legal XML 1.0 but flagged by feed
+    # validators (W3C BadCharacters); NEL is whitespace and collapses to a space.
+    a = article(title='"a\\x7fb\\x80c\\x9fd\\uFDD0e\\uFFFDf\\x85g"')
+    assert a.title == "abcdef g"
+    # HTML decodes &#0; to U+FFFD (dropped) and &#x9F; by the Windows-1252 table, as
+    # browsers do, so the scraped text reads as its page did.
+    assert article(title='"caf&#0;e &#x9F;"').title == "cafe \u0178"
+
+
 def test_character_references_are_decoded_once() -> None:
     assert article(title='"AT&amp;amp;T &amp;#8217;"').title == "AT&amp;T &#8217;"
 
@@ -978,7 +988,7 @@ def test_clean_shortcut_gives_what_the_general_rule_gives() -> None:
 
     alphabet = ["a", "b", " ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\x00", "\x1f", "\x85",
                 "\xa0", "\u2028", "\u3000", "\ufffe", "\ud800", "&amp;", "&#8217;", "&#0;",
-                "&#x85;", "é", "東", "🚀", "&"]
+                "&#x85;", "\x7f", "\x9f", "\ufdd0", "\ufffd", "é", "東", "🚀", "&"]
     for text in _random_texts(alphabet, 5000, 12):
         raw = html.unescape(text) if "&" in text else text
         expected = " ".join(articles._XML_FORBIDDEN.sub("", raw).split())
