@@ -12,20 +12,30 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import math
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from syndicate import __version__
-from syndicate.config import Config, ConfigError, load_config
+from syndicate.config import Config, ConfigError, check_folders, load_config
+from syndicate.publish import UnsafePathError, check_output_folder
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_BUSY = 3
 
+# More worker processes than this only costs memory; a typo such as --jobs 1000 is
+# refused rather than forking a thousand interpreters.
+MAX_JOBS = 256
+
 log = logging.getLogger("syndicate")
+
+
+class UsageError(Exception):
+    """A command-line value that cannot work; ``str()`` is the one line shown."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,6 +44,39 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n"
                               f"Try '{self.prog} --help'.\n")
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 0 <= value <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(
+            f"must be 0 (all cores) to {MAX_JOBS}, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    # nan would compare false against every deadline; inf would wait forever.
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a finite number of seconds >= 0, got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be 0 to 65535, got {value}")
+    return value
 
 
 def _add_config_flag(p: argparse.ArgumentParser) -> None:
@@ -69,11 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="exit 1 if any file was rejected")
     b.add_argument("--prune", action="store_true",
                    help="delete feed files of topics/providers that no longer have articles")
-    b.add_argument("--jobs", type=int, default=0, metavar="N",
-                   help="worker processes for parsing (default: all cores)")
+    b.add_argument("--jobs", type=_jobs, default=0, metavar="N",
+                   help=f"worker processes, 1 to {MAX_JOBS} (default: 0, all cores)")
     b.add_argument("--no-index", action="store_true",
                    help="ignore and do not update the incremental index")
-    b.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+    b.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS",
                    help="wait this long for another running build to finish (default: do not)")
     _add_verbosity(b)
 
@@ -102,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, metavar="DIR", help="folder to serve (overrides config)")
     s.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS",
                    help="address to listen on (default: 127.0.0.1, loopback only)")
-    s.add_argument("--port", type=int, default=8000, metavar="N", help="port (default: 8000)")
+    s.add_argument("--port", type=_port, default=8000, metavar="N", help="port (default: 8000)")
     return parser
 
 
@@ -123,7 +166,22 @@ def _load(args: argparse.Namespace) -> Config:
     if getattr(args, "out", None) is not None:
         config = dataclasses.replace(
             config, output=dataclasses.replace(config.output, folder=args.out.resolve()))
+    if args.command == "build":
+        check_folders(config)  # again: --source/--out may have changed the layout
+        _check_report_path(args.report)
+        check_output_folder(config.output.folder)
     return config
+
+
+def _check_report_path(report: Path | None) -> None:
+    """Refuse an unusable --report FILE before building, not after the feeds are
+    published (the build would then exit 2 with its work done and no accounting)."""
+    if report is None:
+        return
+    if report.is_dir():
+        raise UsageError(f"--report {report}: is a folder, not a file")
+    if not report.parent.is_dir():
+        raise UsageError(f"--report {report}: folder {report.parent} does not exist")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -150,6 +208,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_serve(config.output.folder, bind=args.bind, port=args.port)
     except ConfigError as exc:
         print(f"syndicate: config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"syndicate: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except UnsafePathError as exc:
+        # A symlinked topics/ or providers/ leading out of the output folder: nothing is
+        # written through it; files already replaced are complete (atomic renames).
+        print(f"syndicate: refusing to write outside the output folder: {exc}",
+              file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("syndicate: interrupted", file=sys.stderr)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -131,9 +132,27 @@ def is_bcp47(tag: str) -> bool:
 def _absolute_http_url(value: str) -> bool:
     try:
         parts = urlsplit(value)
+        parts.port  # noqa: B018 -- raises ValueError for a port outside 0..65535
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
+    return (parts.scheme in ("http", "https") and bool(parts.hostname)
+            and not any(c.isspace() or ord(c) < 0x20 or c == "\x7f" for c in value))
+
+
+def _base_url_problem(value: str) -> str | None:
+    """Why ``value`` cannot be the folder every feed URL is joined onto, or None.
+
+    A query or fragment would end up glued before every file name
+    (``https://x/?a=1all.atom``), and user:password would be published in every
+    feed's self link."""
+    parts = urlsplit(value)
+    if parts.query or value.rstrip("/").endswith("?"):
+        return "must not have a query (?...): feed file names are appended to it"
+    if parts.fragment or "#" in value:
+        return "must not have a fragment (#...): feed file names are appended to it"
+    if parts.username is not None or parts.password is not None:
+        return "must not carry user:password@ (it would be published in every feed)"
+    return None
 
 
 class _Table:
@@ -243,17 +262,49 @@ def _url(table: _Table, key: str, *, required: bool, default: str | None = None)
 
 def _folder_url(url: str) -> str:
     # A base URL names a folder; without the slash, urljoin would drop its last segment.
-    return url if url.endswith("/") else url + "/"
+    # A home page with a query or fragment is a page, not a folder: kept as written.
+    if url.endswith("/") or "?" in url or "#" in url:
+        return url
+    return url + "/"
+
+
+def check_folders(config: Config) -> None:
+    """Refuse folder layouts where one folder's files land in another's: feeds written
+    among the articles (and read back as articles, or an article overwritten by a
+    feed), or the index and lock published by the web server. Run again by the CLI
+    after --source/--out overrides."""
+    source = config.source.folder.resolve()
+    output = config.output.folder.resolve()
+    state = config.state_folder.resolve()
+
+    def nested(a: Path, b: Path) -> bool:
+        return a == b or a.is_relative_to(b) or b.is_relative_to(a)
+
+    if nested(output, source):
+        raise ConfigError(f"output.folder: {output} must not be, contain or be inside the "
+                          f"source folder {source}")
+    if state == output or state.is_relative_to(output):
+        raise ConfigError(f"state.folder: {state} must not be the output folder or inside "
+                          "it (the index and lock would be published)")
+    if output.is_relative_to(state):
+        raise ConfigError(f"output.folder: {output} must not be inside the state folder "
+                          f"{state}")
 
 
 def _template(table: _Table, key: str, default: str) -> str:
     value = table.string(key, default)
+    # str.format would also honour {site.__class__}, {name[0]}, {name!r} and
+    # {name:>99999999} (attribute access into Python objects, a huge allocation): only
+    # the two bare fields are allowed; {{ and }} stay literal braces.
     try:
-        value.format(site="s", name="n")
-    except (KeyError, IndexError, ValueError) as exc:
+        fields = [(f, conv, spec) for _, f, spec, conv in string.Formatter().parse(value)
+                  if f is not None]
+    except ValueError:
+        fields = [("", None, "")]
+    if any(f not in ("site", "name") or conv or spec for f, conv, spec in fields):
         raise ConfigError(
-            f"{table.key(key)}: bad template {value!r}: only {{site}} and {{name}} may be used"
-        ) from exc
+            f"{table.key(key)}: bad template {value!r}: only {{site}} and {{name}} may be "
+            "used (write {{ and }} for literal braces)")
     return value
 
 
@@ -263,7 +314,11 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
     here = path.parent
 
     site_t = root.table("site")
-    base_url = _folder_url(cast(str, _url(site_t, "base_url", required=True)))
+    raw_base = cast(str, _url(site_t, "base_url", required=True))
+    problem = _base_url_problem(raw_base)
+    if problem:
+        raise ConfigError(f"site.base_url: {problem}, got {raw_base!r}")
+    base_url = _folder_url(raw_base)
     home_url = _folder_url(cast(str, _url(site_t, "home_url", required=False, default=base_url)))
     language = site_t.string("language", "en")
     if not is_bcp47(language):
@@ -352,8 +407,10 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
     state_t.check_unknown()
 
     root.check_unknown()
-    return Config(path=path, site=site, source=source, selection=selection, output=output,
-                  feeds=feeds, websub=websub, state=state)
+    config = Config(path=path, site=site, source=source, selection=selection, output=output,
+                    feeds=feeds, websub=websub, state=state)
+    check_folders(config)
+    return config
 
 
 def load_config(path: Path) -> Config:

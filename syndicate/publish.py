@@ -67,6 +67,21 @@ def _folder(root: Path, parts: tuple[str, ...]) -> Path:
     return folder
 
 
+def check_output_folder(root: Path) -> None:
+    """Before a build writes anything: refuse an output folder whose ``topics/`` or
+    ``providers/`` is a link leading outside it, or is not a folder, so the build stops
+    before its first file instead of after some feeds were replaced."""
+    real_root = root.resolve()
+    for name in FEED_FOLDERS:
+        folder = root / name
+        if not (folder.exists() or folder.is_symlink()):
+            continue
+        if not _inside(real_root, folder):
+            raise UnsafePathError(f"{folder} leads outside {root}")
+        if not folder.is_dir():
+            raise UnsafePathError(f"{folder} is not a folder")
+
+
 def write_if_changed(root: Path, rel: str, data: bytes) -> bool:
     """Make ``root/rel`` hold exactly ``data``. Returns True when the file was written,
     False when it already held these bytes (then it is not touched: same mtime).
