@@ -33,6 +33,7 @@ import math
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from fnmatch import translate
@@ -70,6 +71,9 @@ MAX_URL = 4_096
 MAX_NAME = 500  # provider name, one topic
 MAX_TYPE = 64
 MAX_DATE = 64  # an ISO 8601 string is ~35 characters at most
+# Plausible article dates (UTC), fixed so output never depends on the build's clock.
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 MAX_ITEMS = 100  # topics, images, related
 MAX_EMBED_HTML = 10_000  # featuredContent is one <iframe> tag, ~300 characters in practice
 MAX_PIXELS = 1_000_000  # image width/height
@@ -596,9 +600,13 @@ def _http_url(value: object, field: str, key: str) -> str:
 
 def _clean(raw: str) -> str:
     """Plain text: references decoded once (``&amp;#8217;`` stays ``&#8217;``), XML 1.0
-    forbidden characters removed, whitespace runs collapsed to one space."""
+    forbidden characters removed, whitespace runs collapsed to one space, Unicode in
+    NFC (so ``Cafe\u0301`` and ``Caf\u00e9``, which look the same, are one topic, one
+    provider and one slug, as the W3C character model asks of web text)."""
     if "&" in raw:
         raw = html.unescape(raw)
+    if not raw.isascii() and not unicodedata.is_normalized("NFC", raw):
+        raw = unicodedata.normalize("NFC", raw)
     if raw.isprintable() and "\ufffd" not in raw:
         # Nothing to remove (every forbidden character is unprintable) and no
         # whitespace but U+0020 (all other whitespace is unprintable too).
@@ -664,11 +672,19 @@ def _datetime(value: object, field: str) -> datetime:
     else:
         raise _Invalid(field, f"{field}: must be an ISO 8601 date-time, got {_kind(value)}")
     if moment.tzinfo is None or moment.utcoffset() is None:
-        return moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise _Invalid(field, f"{field}: out of range in UTC: {_show(str(value))}") from None
+        moment = moment.replace(tzinfo=UTC)
+    else:
+        try:
+            moment = moment.astimezone(UTC)
+        except OverflowError:
+            raise _Invalid(field, f"{field}: out of range in UTC: {_show(str(value))}") from None
+    if not EARLIEST <= moment < LATEST:
+        # Year 1 or 9999 is a data error, not news; feed validators (the W3C one, and
+        # `syndicate check`) flag dates before 1990 as implausible, and readers sort
+        # such an entry to the top or bottom of the feed forever.
+        raise _Invalid(field, f"{field}: implausible date {_show(str(value))}: must be from "
+                              f"{EARLIEST.year} to {LATEST.year - 1}")
+    return moment
 
 
 def _required_datetime(record: dict[Any, Any], field: str) -> datetime:
@@ -783,6 +799,13 @@ def _domain(value: object) -> str:
             or ascii_form.rpartition(".")[2].isdigit()):
         raise _Invalid("provider", f"{field}: must be a plain host name such as 'example.com', "
                                    f"got {_show(value)}")
+    if "xn--" in ascii_form or not domain.isascii():
+        # One host, one provider: 'Bücher.example', 'bu\u0308cher.example' and
+        # 'xn--bcher-kva.example' are the same domain, kept in its readable form.
+        try:
+            return ascii_form.encode("ascii").decode("idna")
+        except UnicodeError:
+            return ascii_form
     return domain
 
 
