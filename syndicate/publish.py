@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable
@@ -161,14 +162,37 @@ def feed_files(root: Path) -> list[str]:
     return found
 
 
+# What every feed we write carries near its start (before any entry): the generator
+# (Atom, RSS) or, in JSON Feed, which has no generator, a feed_url ending in its own
+# path. A file a person put in topics/ (an old feed, a hand-made one) has neither.
+_HEAD_BYTES = 16_384
+_ATOM_RSS_MARK = re.compile(rb"<generator(?: [^>]*)?>syndicate[ <]")
+
+
+def written_by_us(path: Path, rel: str) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+    except OSError:
+        return False
+    if rel.endswith(".json"):
+        match = re.search(rb'"feed_url": "([^"]*)"', head)
+        return match is not None and match.group(1).endswith(b"/" + rel.encode("utf-8"))
+    return bool(_ATOM_RSS_MARK.search(head))
+
+
 def prune(root: Path, keep: Iterable[str]) -> list[str]:
     """Delete feed files (see :func:`feed_files`) not in ``keep``; returns the deleted
     relative paths, sorted. Never touches anything else: not ``feeds.opml``, not
-    ``index.html``, not files of other extensions, not symlinks, not hidden files."""
+    ``index.html``, not files of other extensions, not symlinks, not hidden files, not
+    a feed file this tool did not write (see :func:`written_by_us`)."""
     wanted = set(keep)
     removed: list[str] = []
     for rel in feed_files(root):
         if rel in wanted:
+            continue
+        if not written_by_us(root / rel, rel):
+            log.warning("not pruning %s: not a feed this tool wrote", rel)
             continue
         try:
             (root / rel).unlink()

@@ -136,7 +136,31 @@ def make_tree(root: Path) -> None:
                 "providers/kept-com.rss", "other/x.atom", "topics/sub/deep.atom"]:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"x")
+        path.write_bytes(ours(rel))
+
+
+def ours(rel: str) -> bytes:
+    """The head of a feed file as the renderers write it (prune's ownership marks)."""
+    if rel.endswith(".json"):
+        return b'{\n  "version": "https://jsonfeed.org/version/1.1",\n  "feed_url": ' \
+               b'"https://feeds.example.org/' + rel.encode() + b'",\n  "items": []\n}\n'
+    if rel.endswith(".rss"):
+        return b"<rss><channel><generator>syndicate 0.1.0</generator></channel></rss>"
+    return b'<feed><generator version="0.1.0">syndicate</generator></feed>'
+
+
+def test_prune_keeps_feed_files_it_did_not_write(tmp_path: Path) -> None:
+    topics = tmp_path / "topics"
+    topics.mkdir()
+    (topics / "legacy.atom").write_bytes(b'<feed><generator>Hugo</generator></feed>')
+    (topics / "legacy.rss").write_bytes(b"<rss><channel><title>syndicate</title></channel></rss>")
+    (topics / "hand.json").write_bytes(b'{"feed_url": "https://x.org/topics/other.json"}')
+    (topics / "empty.json").write_bytes(b"")
+    (topics / "gone.atom").write_bytes(ours("topics/gone.atom"))
+    (topics / "gone.json").write_bytes(ours("topics/gone.json"))
+    assert prune(tmp_path, set()) == ["topics/gone.atom", "topics/gone.json"]
+    assert sorted(p.name for p in topics.iterdir()) == [
+        "empty.json", "hand.json", "legacy.atom", "legacy.rss"]
 
 
 def test_prune_removes_only_unkept_feed_files(tmp_path: Path) -> None:
