@@ -664,7 +664,8 @@ def _datetime(value: object, field: str) -> datetime:
         if len(text) > MAX_DATE:
             raise _Invalid(field, f"{field}: not an ISO 8601 date-time ({len(text)} characters)")
         try:
-            moment = datetime.fromisoformat(text)
+            # RFC 3339 (section 5.6) allows a lower-case t and z; fromisoformat does not.
+            moment = datetime.fromisoformat(text.upper())
         except ValueError as exc:
             why = "" if str(exc).startswith("Invalid isoformat") else f" ({exc})"
             raise _Invalid(field, f"{field}: not a valid ISO 8601 date-time: "

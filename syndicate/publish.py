@@ -75,8 +75,10 @@ def check_output_folder(root: Path) -> None:
     real_root = root.resolve()
     for name in FEED_FOLDERS:
         folder = root / name
-        if not (folder.exists() or folder.is_symlink()):
-            continue
+        try:
+            folder.lstat()
+        except OSError:
+            continue  # missing (created later), or unreachable: the build reports that
         if not _inside(real_root, folder):
             raise UnsafePathError(f"{folder} leads outside {root}")
         if not folder.is_dir():

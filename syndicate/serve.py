@@ -242,6 +242,8 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
                 return None  # never a listing
             if not real.is_relative_to(root):
                 return None
+        elif trailing_slash:
+            return None  # /all.atom/ names a folder that does not exist (as nginx says)
         return real
 
     def _serve(self, *, send_body: bool) -> None:
