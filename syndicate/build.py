@@ -50,6 +50,7 @@ from typing import Any
 import syndicate
 from syndicate.config import Config
 from syndicate.index import (
+    RACY_WINDOW_NS,
     Entry,
     Index,
     IndexCorrupt,
@@ -160,8 +161,9 @@ def discover(config: Config) -> list[_Found]:
     while pending:
         prefix, where = pending.pop()
         try:
-            with os.scandir(where) as listing:
-                entries = list(listing)
+            # Iterated, not listed: a folder of a million files would otherwise hold a
+            # million DirEntry objects besides what is kept of them.
+            listing = os.scandir(where)
         except OSError as exc:
             if not prefix:
                 raise
@@ -170,32 +172,37 @@ def discover(config: Config) -> list[_Found]:
             log.warning("cannot list %s: %s", where, exc.strerror or exc)
             add((prefix.rstrip("/"), -1, -1))
             continue
-        for entry in entries:
-            name = entry.name
-            if name[0] == ".":
-                continue
-            try:
-                # follow_symlinks=False: a symlinked folder is never followed; a
-                # symlink that matches the patterns is a file (its target is stat'ed).
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append((f"{prefix}{name}/", entry.path))
-                    continue
-                if not matches(name):
-                    continue
-            except OSError:
-                add((prefix + name, -1, -1))
-                continue
-            try:
-                st = entry.stat()  # a symlink's target: that is what changes
-            except OSError:
-                # A dangling symlink, or gone since listing: still accounted for
-                # (read_article rejects it, or it is gone by then).
-                add((prefix + name, -1, -1))
-                continue
-            add((prefix + name, st.st_size, st.st_mtime_ns))
-    # Not sorted: a global sort of every path costs more than the rest of a no-change
-    # run's bookkeeping; callers sort what they need (the files to parse).
+        with listing:
+            _walk(listing, prefix, matches, pending, add)
+    # Not sorted: callers sort what they need.
     return found
+
+
+def _walk(listing: Iterator[os.DirEntry[str]], prefix: str, matches: Callable[[str], Any],
+          pending: list[tuple[str, str]], add: Callable[[_Found], None]) -> None:
+    for entry in listing:
+        name = entry.name
+        if name[0] == ".":
+            continue
+        try:
+            # follow_symlinks=False: a symlinked folder is never followed; a
+            # symlink that matches the patterns is a file (its target is stat'ed).
+            if entry.is_dir(follow_symlinks=False):
+                pending.append((f"{prefix}{name}/", entry.path))
+                continue
+            if not matches(name):
+                continue
+        except OSError:
+            add((prefix + name, -1, -1))
+            continue
+        try:
+            st = entry.stat()  # a symlink's target: that is what changes
+        except OSError:
+            # A dangling symlink, or gone since listing: still accounted for
+            # (read_article rejects it, or it is gone by then).
+            add((prefix + name, -1, -1))
+            continue
+        add((prefix + name, st.st_size, st.st_mtime_ns))
 
 
 _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -316,21 +323,41 @@ def refresh_index(index: Index, config: Config, options: BuildOptions) -> _Refre
     from syndicate.progress import Progress
 
     files = discover(config)
-    known = index.stats()
+    # A merge of two path-ordered lists — the walk, sorted, and the index, streamed —
+    # so memory holds the walk only, not a second table of every indexed file.
+    files.sort()
     to_parse: list[str] = []
+    gone: list[str] = []
+    verified: list[_Found] = []  # racy entries whose bytes are unchanged: re-stamped after
     stats = _Refresh(found=len(files))
     max_bytes = config.source.max_file_bytes
+    indexed = index.iter_stats()
+    held = next(indexed, None)
     for f in files:
         rel = f[0]
-        st = known.pop(rel, None)
-        if st is not None and st[0] == f[1] and st[1] == f[2] and (
-                not st[2] or _same_content(index, config.source.folder, f, max_bytes)):
-            stats.reused += 1
-        else:
-            to_parse.append(rel)
-    stats.deleted = index.delete(sorted(known))
+        while held is not None and held[0] < rel:
+            gone.append(held[0])
+            held = next(indexed, None)
+        if held is not None and held[0] == rel:
+            _, size, mtime_ns, racy = held
+            held = next(indexed, None)
+            if size == f[1] and mtime_ns == f[2]:
+                if not racy:
+                    stats.reused += 1
+                    continue
+                if _same_content(index, config.source.folder, f, max_bytes):
+                    verified.append(f)
+                    stats.reused += 1
+                    continue
+        to_parse.append(rel)
+    while held is not None:
+        gone.append(held[0])
+        held = next(indexed, None)
+    del files
+    for rel, size, mtime_ns in verified:
+        index.mark_verified(rel, size, mtime_ns, mtime_ns + RACY_WINDOW_NS > now_ns())
+    stats.deleted = index.delete(gone)
     if to_parse:
-        to_parse.sort()  # parsed and stored in path order, whatever the walk's order
         progress = Progress(len(to_parse), enabled=options.progress)
         try:
             for entries in parse_files(config, to_parse, jobs=options.jobs,
@@ -345,8 +372,8 @@ def refresh_index(index: Index, config: Config, options: BuildOptions) -> _Refre
 
 
 def _same_content(index: Index, folder: Path, f: _Found, max_bytes: int) -> bool:
-    """A racy entry: is the file still the bytes we parsed? (Re-stamps it if so.)"""
-    rel, size, mtime_ns = f
+    """A racy entry: is the file still the bytes we parsed?"""
+    rel = f[0]
     stored = index.content_hash_of(rel)
     if not stored:
         return False  # not read by us (symlink, oversized...): parse again to be sure
@@ -358,10 +385,7 @@ def _same_content(index: Index, folder: Path, f: _Found, max_bytes: int) -> bool
             data = fh.read(max_bytes + 1)
     except OSError:
         return False
-    if len(data) > max_bytes or content_hash(data) != stored:
-        return False
-    index.mark_verified(rel, size, mtime_ns, mtime_ns + 2_000_000_000 > now_ns())
-    return True
+    return len(data) <= max_bytes and content_hash(data) == stored
 
 
 # --- selection, planning, rendering -------------------------------------------------

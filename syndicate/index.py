@@ -369,12 +369,17 @@ class Index:
 
     # -- files
 
-    def stats(self) -> dict[str, tuple[int, int, int]]:
-        """Every indexed path with the stat it was indexed under: (size, mtime_ns,
-        racy). Plain tuples straight from SQLite: this runs over every file, every run."""
+    def iter_stats(self) -> Iterator[tuple[str, int, int, int]]:
+        """Every indexed path with the stat it was indexed under, (path, size, mtime_ns,
+        racy), in path order, streamed: this runs over every file, every run."""
         try:
-            cur = self._conn.execute("SELECT path, size, mtime_ns, racy FROM files")
-            return {path: (size, mtime_ns, racy) for path, size, mtime_ns, racy in cur}
+            cur = self._conn.execute("SELECT path, size, mtime_ns, racy FROM files "
+                                     "ORDER BY path")
+            while True:
+                rows = cur.fetchmany(4000)
+                if not rows:
+                    return
+                yield from rows
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(f"index {self.file}: {exc}") from None
 
