@@ -213,10 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"syndicate: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except UnsafePathError as exc:
-        # A symlinked topics/ or providers/ leading out of the output folder: nothing is
-        # written through it; files already replaced are complete (atomic renames).
-        print(f"syndicate: refusing to write outside the output folder: {exc}",
-              file=sys.stderr)
+        # A symlinked topics/ or providers/ (or feed file) leading out of the output
+        # folder, found before writing (check_output_folder) or, if it appeared since,
+        # while writing: nothing is written through it; files already replaced are
+        # complete (atomic renames).
+        print(f"syndicate: output folder refused, nothing written: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("syndicate: interrupted", file=sys.stderr)

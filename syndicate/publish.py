@@ -70,11 +70,14 @@ def _folder(root: Path, parts: tuple[str, ...]) -> Path:
 
 def check_output_folder(root: Path) -> None:
     """Before a build writes anything: refuse an output folder whose ``topics/`` or
-    ``providers/`` is a link leading outside it, or is not a folder, so the build stops
-    before its first file instead of after some feeds were replaced."""
+    ``providers/`` is a link leading outside it or not a folder, or that holds a feed
+    file which is a link leading outside, so the build stops before its first file
+    instead of after some feeds were replaced."""
+    if not root.is_dir():
+        return  # missing (created by the build), or a file: the build reports that
     real_root = root.resolve()
-    for name in FEED_FOLDERS:
-        folder = root / name
+    for name in ("", *FEED_FOLDERS):
+        folder = root / name if name else root
         try:
             folder.lstat()
         except OSError:
@@ -83,6 +86,15 @@ def check_output_folder(root: Path) -> None:
             raise UnsafePathError(f"{folder} leads outside {root}")
         if not folder.is_dir():
             raise UnsafePathError(f"{folder} is not a folder")
+        try:
+            with os.scandir(folder) as entries:
+                links = [e.path for e in entries
+                         if e.name.endswith(FEED_SUFFIXES) and e.is_symlink()]
+        except OSError:
+            continue
+        for link in sorted(links):
+            if not _inside(real_root, Path(link)):
+                raise UnsafePathError(f"{link} is a link leading outside {root}")
 
 
 def write_if_changed(root: Path, rel: str, data: bytes) -> bool:

@@ -476,9 +476,30 @@ def test_topics_symlinked_outside_is_refused_before_any_write(
     (site / "feeds" / "topics").symlink_to(elsewhere)
     assert build_with(site, _config()) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "outside the output folder" in err
+    assert err.count("\n") == 1 and "leads outside" in err and "nothing written" in err
     assert list(elsewhere.iterdir()) == []
     assert sorted(p.name for p in (site / "feeds").iterdir()) == ["topics"]
+
+
+@pytest.mark.parametrize("rel", ["all.atom", "providers/p-example.rss"])
+def test_a_feed_file_linked_outside_is_refused_before_any_write(
+        site: Path, rel: str, capsys: pytest.CaptureFixture[str]) -> None:
+    victim = site / "victim"
+    victim.write_bytes(b"keep")
+    (site / "feeds" / rel).parent.mkdir(parents=True)
+    (site / "feeds" / rel).symlink_to(victim)
+    assert build_with(site, _config()) == 2
+    assert "is a link leading outside" in capsys.readouterr().err
+    assert victim.read_bytes() == b"keep"
+    assert not (site / "feeds" / "all.rss").exists()
+
+
+def test_an_output_folder_that_is_a_file_is_one_line(site: Path) -> None:
+    (site / "feeds").write_bytes(b"x")
+    (site / "config.toml").write_text(_config())
+    proc = run("build", "--config", "config.toml", "-q", cwd=site)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and str(site / "feeds") in proc.stderr
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
