@@ -89,7 +89,8 @@ def check_output_folder(root: Path) -> None:
         try:
             with os.scandir(folder) as entries:
                 links = [e.path for e in entries
-                         if e.name.endswith(FEED_SUFFIXES) and e.is_symlink()]
+                         if e.name.endswith((*FEED_SUFFIXES, ".opml", ".html"))
+                         and e.is_symlink()]
         except OSError:
             continue
         for link in sorted(links):

@@ -566,6 +566,25 @@ def test_checker_on_hostile_inputs(tmp_path: Path) -> None:
         assert all(set(e) == {"code", "message", "line"} for e in f["errors"])
 
 
+def test_checker_output_with_hostile_file_names(tmp_path: Path) -> None:
+    from lxml import etree
+
+    d = tmp_path / "names"
+    d.mkdir()
+    (d / os.fsdecode(b"bad\xffname.atom")).write_bytes(b"<feed")
+    (d / "new\nline.atom").write_bytes(b"<feed")
+    as_json = run("check", "--format", "json", "names", cwd=tmp_path)
+    doc = json.loads(as_json.stdout.encode("utf-8", "surrogateescape").decode("utf-8"))
+    assert [f["path"] for f in doc["files"]] == ["names/bad\\xffname.atom",
+                                                 "names/new\nline.atom"]
+    as_text = run("check", "names", cwd=tmp_path)
+    assert as_text.stdout.splitlines()[1].startswith("names/new\\nline.atom:")
+    assert len(as_text.stdout.splitlines()) == 3  # two findings and the summary
+    junit = run("check", "--format", "junit", "names", cwd=tmp_path)
+    names = [c.get("name") for c in etree.fromstring(junit.stdout.encode()).iter("testcase")]
+    assert names == ["names/bad\\xffname.atom", "names/new\nline.atom"]
+
+
 def test_checker_exit_2_for_unreadable_and_empty_inputs(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     assert run("check", "empty", cwd=tmp_path).returncode == 2

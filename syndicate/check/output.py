@@ -13,7 +13,28 @@ from syndicate.check.findings import CheckResult, Finding
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+def shown_path(path: str) -> str:
+    """A path as printable UTF-8 text: a file name that is not UTF-8 (decoded by Python
+    with surrogate escapes) is shown with ``\\xff`` escapes instead of lone
+    surrogates, which cannot be written as UTF-8 and would make the JSON invalid."""
+    try:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that did not come from a file name
+        return path.encode("utf-8", "backslashreplace").decode("ascii")
+
+
+def _text_path(path: str) -> str:
+    # One finding per line: a newline or other control character in a file name must
+    # not start a fake line that a CI log parser would read as a finding.
+    path = shown_path(path)
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+        path = "".join(c if ord(c) >= 0x20 and ord(c) != 0x7F
+                       else c.encode("unicode_escape").decode("ascii") for c in path)
+    return path
+
+
 def _line(path: str, f: Finding) -> str:
+    path = _text_path(path)
     where = f"{path}:{f.line}:" if f.line is not None else f"{path}:"
     return f"{where} {f.severity} {f.code}: {f.message}"
 
@@ -41,7 +62,7 @@ def _finding_json(f: Finding) -> dict[str, object]:
 
 def render_json(results: Sequence[CheckResult]) -> str:
     doc = {
-        "files": [{"path": r.path, "format": r.format,
+        "files": [{"path": shown_path(r.path), "format": r.format,
                    "errors": [_finding_json(f) for f in r.errors],
                    "warnings": [_finding_json(f) for f in r.warnings]} for r in results],
         "summary": {"files": len(results),
@@ -61,7 +82,7 @@ def render_junit(results: Sequence[CheckResult], *, strict: bool) -> str:
     suite = etree.Element("testsuite", name="syndicate check")
     for r in results:
         case = etree.SubElement(suite, "testcase", classname=f"syndicate.check.{r.format}",
-                                name=_safe(r.path))
+                                name=_safe(shown_path(r.path)))
         failing = list(r.errors) + (list(r.warnings) if strict else [])
         if failing:
             failures += 1
