@@ -684,7 +684,6 @@ def _last_build(raw: Any) -> _LastBuild | None:
 # --- the build -------------------------------------------------------------------------
 
 _LAST = "last_build"
-_OUTCOMES = "outcomes"
 
 
 def _decode_outcomes(raw: Any) -> list[Outcome]:
@@ -730,7 +729,7 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
         outputs = last.outputs
         counts = list(last.counts)
         rejections = list(last.rejections)
-        outcomes = (_decode_outcomes(index.get_meta(_OUTCOMES))
+        outcomes = (_decode_outcomes(index.get_outcomes())
                     if options.want_outcomes else [])
         rendered, written, changed_urls, skipped = 0, 0, [], True
     else:
@@ -746,9 +745,7 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
         counts = [tally["selected"], tally["filtered"], tally["rejected"]]
         rejections = sorted(sel.rejections, key=lambda r: r.path)
         outcomes = [Outcome(*row) for row in ordered] if options.want_outcomes else []
-        # Mostly the same as last time (one edited file seldom moves any outcome):
-        # rewriting ~100 bytes per file in the journal and the database is skipped then.
-        index.set_meta(_OUTCOMES, ordered, only_if_changed=True)
+        index.set_outcomes(ordered)
         index.set_meta(_LAST, {
             "generation": generation, "key": key, "stamps": render.fingerprints,
             "outputs": [(o.path, o.kind, o.items) for o in outputs],

@@ -23,6 +23,13 @@ the source folder):
 - ``digest``: BLAKE2b of ``light`` + ``body``, checked whenever a full record is
   decoded, and used in feed fingerprints.
 
+Besides the record blobs, each row carries the *selection columns* derived once at
+parse time (``dkey``: the dedupe key of a published article's link, ``ureason``: why
+it is unpublished, ``quality``, ``tflags``, ``link``, ``pub_us`` and the topic and
+provider views): selection reads those plain columns and never re-derives or decodes
+a record it does not put in a feed. Table ``outcomes`` holds the last build's
+accounting, in chunks of :data:`OUTCOME_CHUNK` rows.
+
 Table ``meta`` holds the schema number, the syndicate version, the *read key* (a hash
 of everything in the config that changes how files are read) and a generation counter
 bumped whenever ``files`` changes. A different schema, version or read key makes the
@@ -52,7 +59,7 @@ from syndicate.select import Candidate, OutcomeRow, Row, dedupe_key, light_field
 log = logging.getLogger(__name__)
 
 INDEX_FILE_NAME = "index.sqlite"
-SCHEMA = 3
+SCHEMA = 4
 # Coarse file systems (FAT: 2 s, some network mounts: 1 s) round mtimes; anything
 # modified this close to the moment we read it may change again without a new mtime.
 RACY_WINDOW_NS = 2_000_000_000
@@ -62,6 +69,8 @@ BUSY_TIMEOUT_SECONDS = 5.0
 # Bits of ``files.tflags``.
 TOPICS = 1
 PROVIDER = 2
+# Outcome rows per stored chunk: the accounting of a million files is never one blob.
+OUTCOME_CHUNK = 20_000
 # SQLite's default limit on host parameters is 999 in old builds; stay well below.
 _CHUNK = 500
 
@@ -70,6 +79,7 @@ _US = timedelta(microseconds=1)
 
 _SCHEMA_SQL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE outcomes (seq INTEGER PRIMARY KEY, rows BLOB NOT NULL);
 CREATE TABLE files (
     path TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -353,13 +363,42 @@ class Index:
         except (EOFError, ValueError, TypeError) as exc:
             raise IndexCorrupt(f"index {self.file}: meta {key}: {exc}") from None
 
-    def set_meta(self, key: str, value: Any, *, only_if_changed: bool = False) -> None:
-        blob = marshal.dumps(value)
-        if only_if_changed:
-            row = self._run("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-            if row is not None and row[0] == blob:
-                return
-        self._run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, blob))
+    def set_meta(self, key: str, value: Any) -> None:
+        self._run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                  (key, marshal.dumps(value)))
+
+    def set_outcomes(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Store every file's outcome row, in chunks (bounded memory at any corpus size);
+        a chunk equal to the stored one is not rewritten (a one-file change seldom moves
+        more than one chunk)."""
+        try:
+            count = 0
+            for seq, start in enumerate(range(0, len(rows), OUTCOME_CHUNK)):
+                blob = marshal.dumps(list(rows[start:start + OUTCOME_CHUNK]), 2)
+                row = self._conn.execute("SELECT rows FROM outcomes WHERE seq = ?",
+                                         (seq,)).fetchone()
+                if row is None or row[0] != blob:
+                    self._conn.execute("INSERT OR REPLACE INTO outcomes (seq, rows) "
+                                       "VALUES (?, ?)", (seq, blob))
+                count = seq + 1
+            self._conn.execute("DELETE FROM outcomes WHERE seq >= ?", (count,))
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(f"index {self.file}: {exc}") from None
+
+    def get_outcomes(self) -> list[Any]:
+        """The outcome rows :meth:`set_outcomes` stored, in order."""
+        out: list[Any] = []
+        try:
+            for (blob,) in self._conn.execute("SELECT rows FROM outcomes ORDER BY seq"):
+                chunk = marshal.loads(blob)
+                if not isinstance(chunk, list):
+                    raise IndexCorrupt(f"index {self.file}: bad stored outcomes")
+                out.extend(chunk)
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(f"index {self.file}: {exc}") from None
+        except (EOFError, ValueError, TypeError) as exc:
+            raise IndexCorrupt(f"index {self.file}: stored outcomes: {exc}") from None
+        return out
 
     def generation(self) -> int:
         value = self.get_meta("generation")
