@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from syndicate import __version__
 from syndicate.config import Config, ConfigError, check_folders, load_config
@@ -67,6 +68,18 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(
             f"must be a finite number of seconds >= 0, got {text!r}")
     return value
+
+
+def _served_at(text: str) -> str:
+    # An empty or relative value would turn every self link into a "mismatch" warning,
+    # and under --strict into a failed CI run, for the wrong reason.
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"must be an absolute http(s) URL, got {text!r}")
+    return text
 
 
 def _port(text: str) -> int:
@@ -128,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "json", "junit"), default="text",
                    help="output format (default: text)")
     c.add_argument("--strict", action="store_true", help="warnings also make the exit code 1")
-    c.add_argument("--base-url", metavar="URL",
+    c.add_argument("--base-url", type=_served_at, metavar="URL",
                    help="where PATH is served: self links are compared against it")
 
     e = sub.add_parser("explain", help="say why files are or are not in the feeds",

@@ -424,6 +424,13 @@ def test_an_unusable_report_path_stops_before_publishing(site: Path, report: str
     assert not (site / "feeds").exists()
 
 
+@pytest.mark.parametrize("url", ["", "not a url", "feeds/", "ftp://x.org/", "http://[::1"])
+def test_check_refuses_a_base_url_that_is_not_one(url: str) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "--base-url", url, str(REPO / "README.md")])
+    assert exc.value.code == 2
+
+
 def test_serve_refuses_a_port_out_of_range(site: Path) -> None:
     (site / "config.toml").write_text(_config())
     with pytest.raises(SystemExit) as exc:
