@@ -107,6 +107,12 @@ HOSTILE: dict[str, tuple[str, str, str]] = {
     "dup-a.md": (record("https://EX.com:443/story?utm_source=x&a=1#frag"), "selected", "all"),
     "dup-b.md": (record("https://ex.com/story?a=1"), "filtered", "duplicate of dup-a.md"),
     "javascript.md": (record("'javascript:alert(1)'"), "rejected", "javascript: URL"),
+    "embed.md": (record("https://ex.com/embed", extra=(
+        "type: video\nfeaturedContent: '<iframe src=\"https://www.youtube.com/embed/x?a=1&amp;"
+        "b=2\"></iframe>'\n")), "selected", "all"),
+    "embed-script.md": (record("https://ex.com/embed-js", extra=(
+        "type: video\nfeaturedContent: '<iframe src=\"javascript:alert(1)\"></iframe>'\n")),
+        "selected", "all"),
     "secured.md": (record("https://ex.com/sec", extra="secured: 'SECRET-TOKEN-XYZ'\n"),
                    "selected", "all"),
     "cafe-nfc.md": (record("https://ex.com/nfc", topics="['Caf\u00e9']"), "selected",
@@ -240,6 +246,14 @@ def test_secured_and_python_tags_never_reach_the_output(hostile_build: dict[str,
         assert b"SECRET-TOKEN-XYZ" not in data and b"PWNED" not in data
         if path.suffix != ".json":  # in JSON, "<script>" is plain text
             assert b"<script>" not in data, path
+
+
+def test_embed_urls_decoded_once_javascript_dropped(
+        hostile_build: dict[str, Any]) -> None:
+    parsed = feedparser.parse((hostile_build["root"] / "out" / "all.atom").read_bytes())
+    players = {e.link: e.get("media_player", {}).get("url") for e in parsed.entries}
+    assert players["https://ex.com/embed"] == "https://www.youtube.com/embed/x?a=1&b=2"
+    assert players["https://ex.com/embed-js"] is None
 
 
 def test_nfc_and_nfd_spellings_are_one_topic_one_feed(hostile_build: dict[str, Any]) -> None:
