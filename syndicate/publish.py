@@ -134,9 +134,13 @@ def write_if_changed(root: Path, rel: str, data: bytes) -> bool:
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)  # not fchmod: Windows has no fchmod before Python 3.13
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError) and not exc.filename:
+            # write()/fsync() errors (disk full, quota, I/O) carry no file name: name
+            # the feed, so the one-line message says which file could not be written.
+            raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
         raise
     _fsync_folder(folder)
     log.debug("wrote %s (%d bytes)", rel, len(data))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -192,3 +193,19 @@ def test_prune_never_follows_a_symlinked_folder_outside(tmp_path: Path) -> None:
 
 def test_prune_on_a_missing_folder_does_nothing(tmp_path: Path) -> None:
     assert prune(tmp_path / "nothing-here", set()) == []
+
+
+def test_disk_full_names_the_file_and_keeps_the_old_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "all.atom").write_bytes(b"old")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError) as exc:
+        write_if_changed(tmp_path, "all.atom", b"new bytes")
+    assert exc.value.errno == errno.ENOSPC
+    assert exc.value.filename == str(tmp_path / "all.atom")
+    assert (tmp_path / "all.atom").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["all.atom"]
