@@ -181,20 +181,32 @@ def _load(args: argparse.Namespace) -> Config:
             config, output=dataclasses.replace(config.output, folder=args.out.resolve()))
     if args.command == "build":
         check_folders(config)  # again: --source/--out may have changed the layout
-        _check_report_path(args.report)
+        _check_report_path(args.report, config)
         check_output_folder(config.output.folder)
     return config
 
 
-def _check_report_path(report: Path | None) -> None:
+def _check_report_path(report: Path | None, config: Config) -> None:
     """Refuse an unusable --report FILE before building, not after the feeds are
-    published (the build would then exit 2 with its work done and no accounting)."""
+    published (the build would then exit 2 with its work done and no accounting), and
+    one that would overwrite the config, an article or a file the build publishes."""
     if report is None:
         return
     if report.is_dir():
         raise UsageError(f"--report {report}: is a folder, not a file")
     if not report.parent.is_dir():
         raise UsageError(f"--report {report}: folder {report.parent} does not exist")
+    target = report.resolve()
+    out = config.output.folder.resolve()
+    if target == config.path.resolve():
+        raise UsageError(f"--report {report}: is the config file")
+    if target.is_relative_to(config.source.folder.resolve()):
+        raise UsageError(f"--report {report}: is inside the source folder")
+    if target.is_relative_to(out):
+        rel = target.relative_to(out).parts
+        if rel[0] in ("topics", "providers", "feeds.opml", "index.html") or (
+                len(rel) == 1 and rel[0].startswith("all.")):
+            raise UsageError(f"--report {report}: the build writes that file itself")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -428,14 +428,28 @@ def test_bad_build_flags_exit_2_before_building(site: Path, flags: list[str],
     assert not (site / "feeds").exists()
 
 
-@pytest.mark.parametrize("report", ["missing/r.json", "."])
+@pytest.mark.parametrize("report", ["missing/r.json", ".", "config.toml", "articles/ok.md",
+                                    "articles/r.json", "feeds/all.atom", "feeds/index.html",
+                                    "feeds/topics/ai.json"])
 def test_an_unusable_report_path_stops_before_publishing(site: Path, report: str,
                                                          capsys: pytest.CaptureFixture[str]
                                                          ) -> None:
+    (site / "feeds" / "topics").mkdir(parents=True)
+    before = (site / "articles" / "ok.md").read_bytes()
     assert build_with(site, _config(), "--report", str(site / report)) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--report" in err
-    assert not (site / "feeds").exists()
+    assert [p.name for p in (site / "feeds").iterdir()] == ["topics"]
+    assert (site / "articles" / "ok.md").read_bytes() == before
+    assert (site / "config.toml").read_text() == _config()
+
+
+def test_a_report_beside_the_feeds_is_fine(site: Path) -> None:
+    assert build_with(site, _config(), "--report", str(site / "feeds-report.json")) == 0
+    (site / "feeds" / "status").mkdir()
+    assert build_with(site, _config(), "--report", str(site / "feeds" / "status" / "r.json")) == 0
+    report = json.loads((site / "feeds" / "status" / "r.json").read_text())
+    assert report["summary"]["selected"] == 1
 
 
 @pytest.mark.parametrize("url", ["", "not a url", "feeds/", "ftp://x.org/", "http://[::1"])
