@@ -6,7 +6,10 @@ separator: no topic or provider name can make a path leave the output folder.
 
 Slugs are URLs subscribers keep polling, so they depend only on the names themselves,
 never on which other names exist in what order -- except that names which would share a
-slug each get a hash suffix, decided by :func:`assign_slugs` independent of order.
+slug get a hash suffix, decided by :func:`assign_slugs` independent of order. The one
+name already written as its slug (``c``, ``ai``, ``machine learning``) keeps the plain
+slug, so a new look-alike (``C++``, ``AI!``, ``A\u200bI``) arriving in one article never
+moves an established feed to another URL.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ MAX_LENGTH = 60
 _HASH_LENGTH = 8
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_SEPARATORS = re.compile(r"[ .]")  # topic keys have spaces, provider domains dots
 
 # Device names Windows refuses as file names whatever the extension ("con.atom" too);
 # feeds folders get copied to such machines, so these never stand alone as a slug.
@@ -65,12 +69,24 @@ def assign_slugs(keys: Iterable[str]) -> dict[str, str]:
     """One distinct slug per distinct key, deterministically.
 
     Every key whose natural slug is shared with another key (``"c++"``, ``"c"``,
-    ``"c--"`` all give ``"c"``) gets ``<slug>-<hash of the key>`` -- all of them, not
-    "all but the first", so the result does not depend on iteration order or on which
-    of the names arrived first in the corpus.
+    ``"c--"`` all give ``"c"``) gets ``<slug>-<hash of the key>`` -- except the one key
+    that is its slug written out (``"c"``), which keeps it. Not "all but the first": the
+    result depends neither on iteration order nor on which name arrived first.
     """
     unique = sorted(set(keys))
-    result = {key: slugify(key) for key in unique}
+    natural = {key: slugify(key) for key in unique}
+    # Of the names sharing a natural slug, the single one that is that slug written as
+    # words ("c" for "c", "machine learning" for "machine-learning") keeps it, whoever
+    # else appears; when none or several are, all of them take a suffix.
+    owners: dict[str, list[str]] = {}
+    for key, slug in natural.items():
+        owners.setdefault(slug, []).append(key)
+    keeper: dict[str, str] = {}
+    for slug, group in owners.items():
+        plain = [key for key in group if _SEPARATORS.sub("-", key) == slug]
+        if len(plain) == 1:
+            keeper[slug] = plain[0]
+    result = dict(natural)
     # A suffixed slug could (absurdly) equal another name's natural slug or another
     # suffix; each round lengthens the hash for whoever still clashes.
     for length in (_HASH_LENGTH, 2 * _HASH_LENGTH, 4 * _HASH_LENGTH):
@@ -78,7 +94,8 @@ def assign_slugs(keys: Iterable[str]) -> dict[str, str]:
         if not clashes:
             return result
         for key in clashes:
-            result[key] = _with_suffix(slugify(key), short_hash(key, length))
+            if keeper.get(result[key]) != key:
+                result[key] = _with_suffix(natural[key], short_hash(key, length))
     if _clashing(result):  # 128 bits of SHA-256 of distinct keys: cannot happen
         raise AssertionError("slug collision survived hashing")
     return result

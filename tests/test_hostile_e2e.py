@@ -496,6 +496,17 @@ def test_unrelated_files_survive_build_and_prune(site: Path) -> None:
         assert (feeds / rel).read_bytes() == data, rel
 
 
+def test_a_look_alike_topic_does_not_move_an_established_feed(site: Path) -> None:
+    assert build_with(site, _config()) == 0
+    before = (site / "feeds" / "topics" / "ai.atom").read_bytes()
+    (site / "articles" / "intruder.md").write_text(
+        record("https://ex.com/intruder", topics="['AI!', 'A\u200bI']"))
+    assert build_with(site, _config(), "--report", str(site / "r.json")) == 0
+    assert json.loads((site / "r.json").read_text())["stale"] == []
+    assert (site / "feeds" / "topics" / "ai.atom").read_bytes() == before
+    assert len(list((site / "feeds" / "topics").glob("ai-*.atom"))) == 2
+
+
 def test_a_symlinked_output_folder_is_written_through(site: Path) -> None:
     (site / "real").mkdir()
     (site / "feeds").symlink_to(site / "real")

@@ -69,14 +69,31 @@ def test_windows_device_names_never_stand_alone() -> None:
         assert slug.startswith(name.lower() + "-")
 
 
-def test_colliding_names_all_get_distinct_suffixed_slugs() -> None:
+def test_colliding_names_get_distinct_suffixed_slugs_but_the_plain_one_keeps_its() -> None:
     slugs = assign_slugs(["c++", "c", "c--", "ai"])
     assert slugs["ai"] == "ai"
-    colliding = [slugs[k] for k in ("c++", "c", "c--")]
-    assert len(set(colliding)) == 3
-    for key in ("c++", "c", "c--"):
+    assert slugs["c"] == "c"  # the name that is its slug written out keeps it
+    for key in ("c++", "c--"):
         suffix = hashlib.sha256(key.encode()).hexdigest()[:8]
         assert slugs[key] == f"c-{suffix}"
+
+
+def test_a_new_look_alike_never_moves_an_established_feed() -> None:
+    # One article tagged "AI!" or "A<zero width space>I" must not rename topics/ai.atom,
+    # nor "p-com" take providers/p-com from p.com.
+    assert assign_slugs(["ai"])["ai"] == "ai"
+    for intruder in ("ai!", "a\u200bi", "a-i-", "\u0430i"):
+        slugs = assign_slugs(["ai", intruder])
+        assert slugs["ai"] == "ai"
+        assert slugs[intruder] != "ai"
+    assert assign_slugs(["machine learning", "machine learning!"])["machine learning"] == (
+        "machine-learning")
+
+
+def test_without_a_single_plain_name_every_colliding_name_is_suffixed() -> None:
+    slugs = assign_slugs(["c++", "c--", "machine learning", "machine-learning"])
+    assert all(len(slug.rsplit("-", 1)[1]) == 8 for slug in slugs.values())
+    assert len(set(slugs.values())) == 4
 
 
 def test_collision_resolution_does_not_depend_on_order() -> None:
