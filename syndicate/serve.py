@@ -23,6 +23,7 @@ from datetime import UTC
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from syndicate import __version__
@@ -30,6 +31,10 @@ from syndicate import __version__
 log = logging.getLogger("syndicate.serve")
 
 CACHE_CONTROL = "public, max-age=300"
+
+# Larger files are streamed, not read whole per request (and never gzipped): a stray
+# 1 GB file in the folder must not cost 1 GB of memory per concurrent client.
+MAX_IN_MEMORY = 32 * 1024 * 1024
 
 # Every text type carries its charset: a reader must not guess (RFC 7303 says an XML
 # media type's charset parameter wins over the XML declaration; we write UTF-8 only).
@@ -258,6 +263,7 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         if found is None:
             self.send_error(HTTPStatus.NOT_FOUND, "not found")
             return
+        content_type = CONTENT_TYPES.get(found.suffix.lower(), _FALLBACK_TYPE)
         try:
             # read and stat the same open file, so the validators describe these bytes
             with open(found, "rb") as fh:
@@ -265,12 +271,14 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
                 if not stat.S_ISREG(st.st_mode):
                     self.send_error(HTTPStatus.NOT_FOUND, "not found")
                     return
+                if st.st_size > MAX_IN_MEMORY:
+                    self._stream(fh, st, content_type, send_body=send_body)
+                    return
                 data = fh.read()
         except OSError:
             self.send_error(HTTPStatus.NOT_FOUND, "not found")
             return
 
-        content_type = CONTENT_TYPES.get(found.suffix.lower(), _FALLBACK_TYPE)
         negotiable = content_type in _COMPRESSIBLE
         rep = self._representation(data, negotiable)
         mtime = int(st.st_mtime)
@@ -297,6 +305,39 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if send_body:
             self.wfile.write(rep.body)
+
+    def _stream(self, fh: BinaryIO, st: os.stat_result, content_type: str, *,
+                send_body: bool) -> None:
+        """A file too big to hold in memory per request (someone else's file in the
+        folder: feeds are far smaller): sent in chunks, never compressed, its validator
+        from size and modification time as stock servers do."""
+        rep = _Representation(b"", f'"{st.st_size:x}-{st.st_mtime_ns:x}"', None)
+        mtime = int(st.st_mtime)
+        last_modified = email.utils.formatdate(mtime, usegmt=True)
+        self._encoding, self._etag = None, rep.etag
+        inm = self.headers.get("If-None-Match")
+        ims = self.headers.get("If-Modified-Since")
+        if (etag_matches(inm, rep.etag) if inm is not None
+                else ims is not None and not_modified_since(ims, mtime)):
+            self.send_response(HTTPStatus.NOT_MODIFIED)
+            self._validator_headers(rep, last_modified, False)
+            self.end_headers()
+            return
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(st.st_size))
+        self._validator_headers(rep, last_modified, False)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if send_body:
+            left = st.st_size  # what was announced, even if the file grows meanwhile
+            while left > 0:
+                chunk = fh.read(min(left, 1 << 20))
+                if not chunk:  # shrunk meanwhile: the client must see a cut, not a
+                    self.close_connection = True  # next response glued to this one
+                    break
+                self.wfile.write(chunk)
+                left -= len(chunk)
 
     def _representation(self, data: bytes, negotiable: bool) -> _Representation:
         digest = hashlib.sha256(data).hexdigest()[:32]

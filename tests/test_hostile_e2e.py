@@ -662,6 +662,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (root / "all.atom").write_bytes(b"<feed/>")
     (root / "topics" / "ai.atom").write_bytes(b"<feed/>")
     (tmp_path / "secret.txt").write_bytes(b"secret")
+    (root / "big.atom").write_bytes(b"<feed/>" + b"x" * 100_000)
     srv = make_server(root, "127.0.0.1", 0)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
@@ -670,6 +671,29 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_serve_streams_a_big_file_with_validators(server: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import syndicate.serve
+
+    monkeypatch.setattr(syndicate.serve, "MAX_IN_MEMORY", 1000)
+    request = urllib.request.Request(server + "/big.atom",
+                                     headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = response.read()
+        etag = response.headers["ETag"]
+        assert response.headers.get("Content-Encoding") is None
+        assert response.headers["Content-Type"] == "application/atom+xml; charset=utf-8"
+    assert body == b"<feed/>" + b"x" * 100_000
+    again = urllib.request.Request(server + "/big.atom", headers={"If-None-Match": etag})
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        urllib.request.urlopen(again, timeout=10)
+    assert exc.value.code == 304
+    head = urllib.request.Request(server + "/big.atom", method="HEAD")
+    with urllib.request.urlopen(head, timeout=10) as response:
+        assert response.headers["Content-Length"] == str(len(body))
+        assert response.read() == b""
 
 
 def _status(url: str) -> int:
