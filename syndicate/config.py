@@ -14,6 +14,7 @@ import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
@@ -277,12 +278,18 @@ def check_folders(config: Config) -> None:
     output = config.output.folder.resolve()
     state = config.state_folder.resolve()
 
-    def nested(a: Path, b: Path) -> bool:
-        return a == b or a.is_relative_to(b) or b.is_relative_to(a)
-
-    if nested(output, source):
-        raise ConfigError(f"output.folder: {output} must not be, contain or be inside the "
-                          f"source folder {source}")
+    if output == source or source.is_relative_to(output):
+        raise ConfigError(f"output.folder: {output} must not be or contain the source "
+                          f"folder {source} (the articles would be published)")
+    if output.is_relative_to(source):
+        # Allowed (source = ".", output = "feeds") unless the feeds would be read back
+        # as articles on the next run.
+        written = ("all.atom", "all.rss", "all.json", "feeds.opml", "index.html")
+        caught = [n for n in written for p in config.source.patterns if fnmatchcase(n, p)]
+        if caught:
+            raise ConfigError(f"output.folder: {output} is inside the source folder and "
+                              f"source.patterns match the files written there "
+                              f"({caught[0]})")
     if state == output or state.is_relative_to(output):
         raise ConfigError(f"state.folder: {state} must not be the output folder or inside "
                           "it (the index and lock would be published)")

@@ -365,7 +365,10 @@ BAD_CONFIGS = [
     (_config() + "[feeds]\ntopic_title = '{0}'\n", "feeds.topic_title: bad"),
     (_config() + "[feeds]\ntopic_title = '{'\n", "feeds.topic_title: bad"),
     (_config() + "[output]\nfolder = 'articles'\n", "output.folder"),
-    (_config() + "[output]\nfolder = 'articles/feeds'\n", "output.folder"),
+    (_config() + "[output]\nfolder = 'articles/feeds'\n[source]\npatterns = ['*']\n",
+     "output.folder"),
+    (_config() + "[output]\nfolder = 'articles/feeds'\n[source]\npatterns = ['*.json']\n",
+     "output.folder"),
     (_config() + "[output]\nfolder = '.'\n", "output.folder"),
     (_config() + "[state]\nfolder = 'feeds'\n", "state.folder"),
     (_config() + "[state]\nfolder = 'feeds/.state'\n", "state.folder"),
@@ -397,6 +400,16 @@ def test_a_config_mistake_is_one_line_naming_the_key(site: Path, toml: str, mess
 def test_valid_oddities_build(site: Path, toml: str) -> None:
     assert build_with(site, toml) == 0
     assert (site / "feeds" / "all.atom").is_file()
+
+
+def test_output_inside_the_source_folder_is_fine_when_no_pattern_matches_a_feed(
+        site: Path) -> None:
+    toml = _config() + "[output]\nfolder = 'articles/feeds'\n"  # *.md matches no feed
+    assert build_with(site, toml, "--report", str(site / "r.json")) == 0
+    assert build_with(site, toml, "--report", str(site / "r.json")) == 0
+    report = json.loads((site / "r.json").read_text())
+    assert [a["path"] for a in report["articles"]] == ["ok.md"]
+    assert (site / "articles" / "feeds" / "all.atom").is_file()
 
 
 def test_literal_braces_in_a_template_are_kept(site: Path) -> None:
