@@ -16,6 +16,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from fnmatch import fnmatchcase
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -200,8 +201,10 @@ def _check_report_path(report: Path | None, config: Config) -> None:
     out = config.output.folder.resolve()
     if target == config.path.resolve():
         raise UsageError(f"--report {report}: is the config file")
-    if target.is_relative_to(config.source.folder.resolve()):
-        raise UsageError(f"--report {report}: is inside the source folder")
+    if target.is_relative_to(config.source.folder.resolve()) and any(
+            fnmatchcase(target.name, p) for p in config.source.patterns):
+        raise UsageError(f"--report {report}: is inside the source folder and matches "
+                         "source.patterns (it would be read as an article)")
     if target.is_relative_to(out):
         rel = target.relative_to(out).parts
         if rel[0] in ("topics", "providers", "feeds.opml", "index.html") or (

@@ -442,7 +442,7 @@ def test_bad_build_flags_exit_2_before_building(site: Path, flags: list[str],
 
 
 @pytest.mark.parametrize("report", ["missing/r.json", ".", "config.toml", "articles/ok.md",
-                                    "articles/r.json", "feeds/all.atom", "feeds/index.html",
+                                    "articles/r.md", "feeds/all.atom", "feeds/index.html",
                                     "feeds/topics/ai.json"])
 def test_an_unusable_report_path_stops_before_publishing(site: Path, report: str,
                                                          capsys: pytest.CaptureFixture[str]
@@ -459,6 +459,7 @@ def test_an_unusable_report_path_stops_before_publishing(site: Path, report: str
 
 def test_a_report_beside_the_feeds_is_fine(site: Path) -> None:
     assert build_with(site, _config(), "--report", str(site / "feeds-report.json")) == 0
+    assert build_with(site, _config(), "--report", str(site / "articles" / "r.json")) == 0
     (site / "feeds" / "status").mkdir()
     assert build_with(site, _config(), "--report", str(site / "feeds" / "status" / "r.json")) == 0
     report = json.loads((site / "feeds" / "status" / "r.json").read_text())
