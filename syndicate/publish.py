@@ -184,7 +184,7 @@ def feed_files(root: Path) -> list[str]:
 # What every feed we write carries near its start (before any entry): the generator
 # (Atom, RSS) or, in JSON Feed, which has no generator, a feed_url ending in its own
 # path. A file a person put in topics/ (an old feed, a hand-made one) has neither.
-_HEAD_BYTES = 16_384
+_HEAD_BYTES = 1 << 20  # the generator follows the title, which a config can make long
 _ATOM_RSS_MARK = re.compile(rb"<generator(?: [^>]*)?>syndicate[ <]")
 
 
