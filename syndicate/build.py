@@ -404,6 +404,7 @@ class Selected:
     outcomes: dict[str, OutcomeRow]  # every source file, in path order
     rejections: list[Rejection] = field(default_factory=list)
     digests: dict[str, bytes] = field(default_factory=dict)  # of every item in the plans
+    feeds: Any = None  # item paths per feed (_FeedPaths), kept for the next run
 
     def outcome(self, path: str) -> Outcome | None:
         row = self.outcomes.get(path)
@@ -450,7 +451,54 @@ def select_from_index(index: Index, config: Config) -> Selected:
         providers=tuple(FeedItems(k, name, items(p)) for k, name, p in picked.providers),
         outcomes={})  # the plans do not read them; the build keeps the compact rows
     plans = tuple(plan_feeds(selection, config))
-    return Selected(plans, picked.outcomes, rejections, digests)
+    feeds: _FeedPaths = ([ref[0] for ref in picked.all],
+                         [(k, name, [ref[0] for ref in refs]) for k, name, refs in picked.topics],
+                         [(k, name, [ref[0] for ref in refs])
+                          for k, name, refs in picked.providers])
+    return Selected(plans, picked.outcomes, rejections, digests, feeds)
+
+
+# (all-feed paths, [(topic key, name, paths)], [(provider key, name, paths)])
+_FeedPaths = tuple[list[str], list[tuple[str, str, list[str]]], list[tuple[str, str, list[str]]]]
+
+
+def reselect(index: Index, config: Config, feeds: Any) -> Selected | None:
+    """The last build's selection again, for a run in which no record's selection view
+    changed (only text, images and the like did): selection is a function of the views
+    alone, so its feeds and every outcome are the last build's. Only the plans are
+    rebuilt, from the items' current light records. None if the stored selection is
+    unusable (then the caller selects afresh)."""
+    from syndicate.plan import plan_feeds
+    from syndicate.select import FeedItems, Selection
+
+    try:
+        all_paths, topics, providers = feeds
+        groups = [("", "", all_paths), *topics, *providers]
+        paths = sorted({p for _, _, ps in groups for p in ps})
+        if not all(type(p) is str for p in paths):
+            return None
+    except (TypeError, ValueError):
+        return None
+    chosen = index.light_items(paths)
+    if len(chosen) != len(paths):
+        return None
+    outcomes: dict[str, OutcomeRow] = {}
+    rejections: list[Rejection] = []
+    for p, status, reason, line, column in index.get_outcomes():
+        outcomes[p] = (p, status, reason, line, column)
+        if status == "rejected":
+            rejections.append(Rejection(p, reason, line, column))
+
+    def items(ps: list[str]) -> tuple[Article, ...]:
+        return tuple(chosen[p][0] for p in ps)
+
+    selection = Selection(
+        all=items(all_paths),
+        topics=tuple(FeedItems(k, name, items(ps)) for k, name, ps in topics),
+        providers=tuple(FeedItems(k, name, items(ps)) for k, name, ps in providers),
+        outcomes={})
+    return Selected(tuple(plan_feeds(selection, config)), outcomes, rejections,
+                    {p: d for p, (_, d) in chosen.items()}, feeds)
 
 
 def _plan_header(plan: Any) -> str:
@@ -653,6 +701,7 @@ class _LastBuild:
     outputs: tuple[OutputFile, ...]
     counts: tuple[int, int, int]
     rejections: tuple[Rejection, ...]
+    feeds: Any = None  # the selection's item paths per feed (see reselect)
 
 
 def _last_build(raw: Any) -> _LastBuild | None:
@@ -672,7 +721,8 @@ def _last_build(raw: Any) -> _LastBuild | None:
                           for p, k, n in raw["outputs"]),
             counts=(selected, filtered, rejected),
             rejections=tuple(Rejection(str(p), str(r), line, col)
-                             for p, r, line, col in raw["rejections"]))
+                             for p, r, line, col in raw["rejections"]),
+            feeds=raw.get("feeds"))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         # Only a cache of what is on disk: without it every feed is rendered and
         # compared, which is slower but gives the same bytes. The records stay valid.
@@ -733,7 +783,11 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
                     if options.want_outcomes else [])
         rendered, written, changed_urls, skipped = 0, 0, [], True
     else:
-        sel = select_from_index(index, config)
+        sel = None
+        if last is not None and last.key == key and not index.views_changed:
+            sel = reselect(index, config, last.feeds)
+        if sel is None:
+            sel = select_from_index(index, config)
         log.debug("%.2f s: selected and planned %d feeds", time.monotonic() - started,
                   len(sel.plans))
         render = render_and_publish(index, config, sel.plans, key, previous, options.jobs,
@@ -751,6 +805,7 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
             "outputs": [(o.path, o.kind, o.items) for o in outputs],
             "counts": counts,
             "rejections": [(r.path, r.reason, r.line, r.column) for r in rejections],
+            "feeds": sel.feeds,
         })
         rendered, changed_urls, skipped = render.rendered, render.changed_urls, False
         written = sum(1 for o in outputs if o.changed)

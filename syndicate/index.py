@@ -196,6 +196,13 @@ def encode(record: Article | Rejection, *, size: int, mtime_ns: int, data: bytes
                  pview)
 
 
+def _view(e: Entry) -> tuple[Any, ...]:
+    """An entry's selection view, as :meth:`Index.put` reads it back from the columns
+    (a rejection's view is its digest: its reason and position)."""
+    return (e.kind, e.dkey, e.ureason, e.quality, e.tflags, e.link, e.pub_us, e.tview, e.pview,
+            e.digest if e.kind == 1 else None)
+
+
 def _check(cond: bool, what: str) -> None:
     if not cond:
         raise IndexCorrupt(f"invalid record in index: {what}")
@@ -319,6 +326,9 @@ class Index:
         self._conn = conn
         self.file = file
         self._dirty = False
+        # Whether any record's selection view (what selection reads of it) changed in
+        # this run: if not, the last build's selection still holds.
+        self.views_changed = False
 
     # -- life cycle
 
@@ -441,7 +451,9 @@ class Index:
         the stored one: a touched but unchanged file does not invalidate the last build."""
         if not entries:
             return 0
-        before = self.digests([e.path for e in entries])
+        before = {path: (digest, tuple(view)) for path, digest, *view in self._select_many(
+            "path, digest, kind, dkey, ureason, quality, tflags, link, pub_us, tview, pview, "
+            "CASE kind WHEN 1 THEN digest END", [e.path for e in entries])}
         rows = [(e.path, e.size, e.mtime_ns, int(e.racy), e.chash, e.kind, e.digest, e.lcheck,
                  e.dkey, e.ureason, e.quality, e.tflags, e.link, e.pub_us, e.tview, e.pview,
                  e.light, e.body) for e in entries]
@@ -453,8 +465,12 @@ class Index:
                 rows)
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(f"index {self.file}: {exc}") from None
-        if any(before.get(e.path) != e.digest for e in entries):
-            self._dirty = True
+        for e in entries:
+            held = before.get(e.path)
+            if held is None or held[0] != e.digest:
+                self._dirty = True
+            if held is None or held[1] != _view(e):
+                self.views_changed = True
         return len(rows)
 
     def delete(self, paths: Iterable[str]) -> int:
@@ -465,6 +481,7 @@ class Index:
             except sqlite3.DatabaseError as exc:
                 raise IndexCorrupt(f"index {self.file}: {exc}") from None
             self._dirty = True
+            self.views_changed = True
         return len(rows)
 
     def iter_light(self) -> Iterator[Article | Rejection]:
@@ -585,6 +602,17 @@ class Index:
 
     def digests(self, paths: Sequence[str]) -> dict[str, bytes]:
         return {p: bytes(d) for p, d in self._select_many("path, digest", paths)}
+
+    def light_items(self, paths: Sequence[str]) -> dict[str, tuple[Article, bytes]]:
+        """The light Article and record digest of each of ``paths`` that is an article,
+        checked against its light checksum."""
+        out: dict[str, tuple[Article, bytes]] = {}
+        for path, kind, light, check, digest in self._select_many(
+                "path, kind, light, lcheck, digest", paths):
+            _check(kind == 0 and type(light) is bytes and type(digest) is bytes
+                   and check == light_check(light), f"{path}: checksum mismatch")
+            out[path] = (_article(path, light, None), digest)
+        return out
 
     def load(self, paths: Sequence[str]) -> dict[str, Article | Rejection]:
         """Full, validated records for ``paths`` (those present)."""

@@ -459,7 +459,7 @@ def test_random_edits_incremental_output_equals_a_clean_build(tmp_path: Path) ->
     for name in rng.sample(names, 12):
         _random_article(rng, src, name)
         present.append(name)
-    steps = {"add": 0, "change": 0, "delete": 0, "rename": 0, "touch": 0}
+    steps = {"add": 0, "change": 0, "retitle": 0, "delete": 0, "rename": 0, "touch": 0}
     for step in range(30):
         for _ in range(rng.choice([1, 1, 1, 2, 3])):
             op = rng.choice(list(steps))
@@ -471,6 +471,10 @@ def test_random_edits_incremental_output_equals_a_clean_build(tmp_path: Path) ->
                 op = "add"
             elif op == "change":
                 _random_article(rng, src, rng.choice(present))
+            elif op == "retitle":  # text only: the last selection is reused, feeds re-render
+                file = src / rng.choice(present)
+                file.write_bytes(file.read_bytes().replace(
+                    b'title: "', f'title: "R{step} '.encode(), 1))
             elif op == "delete":
                 name = rng.choice(present)
                 (src / name).unlink()
@@ -491,3 +495,37 @@ def test_random_edits_incremental_output_equals_a_clean_build(tmp_path: Path) ->
         assert incremental.outcomes == scratch.outcomes, f"step {step}"
         assert incremental.read == len(present)
     assert all(steps.values()), steps  # every kind of edit happened
+
+
+def test_text_only_edit_reuses_the_selection_and_equals_a_clean_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import syndicate.build
+
+    config = small_site(tmp_path / "site")
+    build(config)
+    reused: list[bool] = []
+    real = syndicate.build.reselect
+
+    def spy(*args: Any) -> Any:
+        got = real(*args)
+        reused.append(got is not None)
+        return got
+
+    monkeypatch.setattr(syndicate.build, "reselect", spy)
+    one = config.source.folder / "2024-03-01-one.md"
+    one.write_text(one.read_text().replace('title: "One"', 'title: "One, corrected"'))
+    result = build(config)
+    assert reused == [True] and result.parsed == 1
+    assert any(o.changed and o.path.endswith("all.atom") for o in result.outputs)
+    assert b"One, corrected" in (config.output.folder / "all.atom").read_bytes()
+    clean = dataclasses.replace(
+        config, output=dataclasses.replace(config.output, folder=tmp_path / "clean"),
+        state=None)
+    scratch = build(clean, use_index=False)
+    assert snapshot(config.output.folder) == snapshot(clean.output.folder)
+    assert result.outcomes == scratch.outcomes
+    # A change that moves selection (quality) is selected afresh.
+    one.write_text(one.read_text().replace("quality: 80", "quality: 20"))
+    reused.clear()
+    build(config)
+    assert reused == []
