@@ -150,16 +150,25 @@ def test_lock_released_when_the_with_block_raises(tmp_path: Path) -> None:
 
 
 # The holder forks a long-lived child (as a parse worker pool does), reports both PIDs,
-# and holds the lock until killed.
+# and holds the lock until killed. The PIDs are reported only once the child says it is
+# running: the at-fork hook that drops the lock runs in the child, and a child not yet
+# scheduled when the holder dies would still share the lock (the race that made this
+# test flaky under load). Both processes block on pipes, never on sleeps.
 _FORKING_HOLDER = """
-import os, sys, time
+import os, sys
 from pathlib import Path
 from syndicate.lock import acquire_lock
 with acquire_lock(Path(sys.argv[1])):
+    ready_r, ready_w = os.pipe()
     child = os.fork()
     if child == 0:
-        time.sleep(60)
+        os.close(ready_r)
+        os.write(ready_w, b"x")  # fork() has returned here: the at-fork hook has run
+        os.close(ready_w)
+        os.read(0, 1)  # lives until the test closes stdin or kills it
         os._exit(0)
+    os.close(ready_w)
+    assert os.read(ready_r, 1) == b"x"
     print(os.getpid(), child, flush=True)
     sys.stdin.read()
 """
