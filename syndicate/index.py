@@ -30,10 +30,10 @@ provider views): selection reads those plain columns and never re-derives or dec
 a record it does not put in a feed. Table ``outcomes`` holds the last build's
 accounting, in chunks of :data:`OUTCOME_CHUNK` rows.
 
-Table ``meta`` holds the schema number, the syndicate version, the *read key* (a hash
-of everything in the config that changes how files are read) and a generation counter
-bumped whenever ``files`` changes. A different schema, version or read key makes the
-index stale: it is discarded and rebuilt. A file that is not a SQLite database, a
+Table ``meta`` holds the schema number, the syndicate version, the reader-rules number
+(:data:`READER_RULES`), the *read key* (a hash of everything in the config that changes
+how files are read) and a generation counter bumped whenever ``files`` changes. A
+different schema, version, reader rules or read key makes the index stale: it is discarded and rebuilt. A file that is not a SQLite database, a
 malformed one or a record that fails validation raises :class:`IndexCorrupt`; callers
 log it and rebuild from scratch — a damaged index never produces different output.
 """
@@ -60,6 +60,12 @@ log = logging.getLogger(__name__)
 
 INDEX_FILE_NAME = "index.sqlite"
 SCHEMA = 4
+# The version of what a file parses to. BUMP IT whenever parsing or normalisation output
+# changes for the same bytes (frontmatter, articles, the dedupe key, light_fields, the
+# record codec's derived columns...): stored records were made by the old rules and
+# would otherwise be reused until syndicate's own version changes.
+# 1: dedupe_key normalises IDN hosts and unreserved percent-escapes; non-UTF-8 names.
+READER_RULES = 1
 # Coarse file systems (FAT: 2 s, some network mounts: 1 s) round mtimes; anything
 # modified this close to the moment we read it may change again without a new mtime.
 RACY_WINDOW_NS = 2_000_000_000
@@ -643,8 +649,8 @@ def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
 
 def _initialise(conn: sqlite3.Connection, key: str) -> None:
     conn.executescript(_SCHEMA_SQL)
-    meta = (("schema", SCHEMA), ("version", syndicate.__version__), ("read_key", key),
-            ("generation", 0))
+    meta = (("schema", SCHEMA), ("version", syndicate.__version__),
+            ("reader_rules", READER_RULES), ("read_key", key), ("generation", 0))
     for name, value in meta:
         conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (name, marshal.dumps(value)))
 
@@ -655,6 +661,8 @@ def _validate(index: Index, key: str) -> str | None:
         return "it has another schema"
     if index.get_meta("version") != syndicate.__version__:
         return "it was written by another syndicate version"
+    if index.get_meta("reader_rules") != READER_RULES:
+        return "it was written under other reader rules"
     if index.get_meta("read_key") != key:
         return "the source settings changed"
     index.generation()

@@ -181,6 +181,19 @@ def test_new_syndicate_version_rebuilds_the_index(tmp_path: Path,
     assert result.parsed == 5 and not result.skipped_render
 
 
+def test_new_reader_rules_rebuild_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    config = small_site(tmp_path)
+    build(config)
+    assert build(config).parsed == 0
+    monkeypatch.setattr(syndicate.index, "READER_RULES", syndicate.index.READER_RULES + 1)
+    with caplog.at_level(logging.INFO):
+        result = build(config)
+    assert result.parsed == 5 and not result.skipped_render
+    assert any("other reader rules" in r.getMessage() for r in caplog.records)
+    assert build(config).parsed == 0  # and the new rules are stored
+
+
 @pytest.mark.parametrize("damage", ["junk", "truncate", "empty", "record", "meta", "schema"])
 def test_damaged_index_is_rebuilt_with_identical_output(
         tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture) -> None:
