@@ -105,8 +105,11 @@ def dedupe_key(url: str) -> str:
     """The identity of the story behind ``url``.
 
     Equal keys for URLs that differ only in scheme case, host case, an explicit default
-    port, an empty versus ``/`` path, the case of percent-escapes, a ``#fragment`` or
-    ``utm_*`` query parameters (other parameters are kept, in their original order).
+    port, an empty versus ``/`` path, the case of percent-escapes, a percent-escaped
+    unreserved character versus the character itself (``%7E`` / ``~``, RFC 3986
+    6.2.2.2), an internationalised host versus its IDNA (punycode) form
+    (``bücher.example`` / ``xn--bcher-kva.example``), a ``#fragment`` or ``utm_*``
+    query parameters (other parameters are kept, in their original order).
 
     Deliberately *not* merged, because a site may serve different pages there and
     dropping a real story as a "duplicate" is worse than listing one twice: ``http``
@@ -121,7 +124,7 @@ def dedupe_key(url: str) -> str:
     except ValueError:
         return url
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").rstrip(".")
+    host = _ascii_host((parts.hostname or "").rstrip("."))
     if ":" in host:  # IPv6 literal: urlsplit drops the brackets
         host = f"[{host}]"
     netloc = host
@@ -140,9 +143,32 @@ def dedupe_key(url: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+def _ascii_host(host: str) -> str:
+    """The IDNA (punycode) form of a host, lower-case: the form DNS resolves, so
+    ``bücher.example`` and ``xn--bcher-kva.example`` are one host. A name IDNA cannot
+    encode (an empty or over-long label) is kept as it is: it cannot be resolved
+    either way, and a key must never raise."""
+    if host.isascii():
+        return host.lower()
+    try:
+        return host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return host
+
+
+def _normalise_escape(match: re.Match[str]) -> str:
+    char = chr(int(match.group(0)[1:], 16))
+    # RFC 3986 6.2.2.2: an escaped unreserved character is the character itself;
+    # 6.2.2.1: any other escape only has its hex digits upper-cased (kept escaped: "%2F"
+    # and "/" are different paths).
+    return char if char in _UNRESERVED else match.group(0).upper()
+
+
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
 def _upper_escapes(text: str) -> str:
-    # RFC 3986 6.2.2.1: %2f and %2F are the same octet.
-    return _PERCENT_ESCAPE.sub(lambda m: m.group(0).upper(), text)
+    return _PERCENT_ESCAPE.sub(_normalise_escape, text)
 
 
 def topic_key(name: str) -> str:

@@ -98,6 +98,27 @@ def test_dedupe_key_ignores_scheme_host_case_port_fragment_and_utm(variant: str)
     assert dedupe_key(variant) == dedupe_key("https://example.com/news/a?id=7")
 
 
+@pytest.mark.parametrize(("a", "b"), [
+    ("https://bücher.example/x", "https://xn--bcher-kva.example/x"),
+    ("https://BÜCHER.example/x", "https://xn--bcher-kva.example/x"),
+    ("https://XN--BCHER-KVA.example/x", "https://bücher.example/x"),
+    ("https://x.org/%7Euser/a", "https://x.org/~user/a"),
+    ("https://x.org/%7euser/%41b%2D", "https://x.org/~user/Ab-"),
+    ("https://x.org/p?q=%61%5F", "https://x.org/p?q=a_"),
+])
+def test_dedupe_key_merges_idn_hosts_and_escaped_unreserved_characters(a: str, b: str) -> None:
+    assert dedupe_key(a) == dedupe_key(b)
+
+
+def test_dedupe_key_keeps_reserved_escapes_escaped() -> None:
+    # "%2F" is not "/", "%3F" not "?": only the hex digits' case is normalised.
+    assert dedupe_key("https://x.org/a%2fb%3f") == "https://x.org/a%2Fb%3F"
+    assert dedupe_key("https://x.org/a%2Fb") != dedupe_key("https://x.org/a/b")
+    assert dedupe_key("https://xn--bcher-kva.example/x") == "https://xn--bcher-kva.example/x"
+    # A host IDNA cannot encode is kept, never raised on.
+    assert dedupe_key("https://ü" + "a" * 70 + ".example/").startswith("https://ü")
+
+
 def test_dedupe_key_keeps_other_params_in_their_order() -> None:
     assert dedupe_key("https://x.org/p?b=2&utm_source=z&a=1") == "https://x.org/p?b=2&a=1"
     assert dedupe_key("https://x.org/p?b=2&a=1") != dedupe_key("https://x.org/p?a=1&b=2")
