@@ -18,7 +18,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 log = logging.getLogger(__name__)
@@ -106,45 +106,101 @@ def write_if_changed(root: Path, rel: str, data: bytes) -> bool:
     for I/O failures; a failed write leaves the old file intact and no temporary file
     behind.
     """
-    parts = _parts(rel)
-    root.mkdir(parents=True, exist_ok=True)
-    folder = _folder(root, parts)
-    target = folder / parts[-1]
-    if target.is_symlink() and not _inside(root.resolve(), target):
-        raise UnsafePathError(f"{rel!r}: {target} is a link leading outside {root}")
+    return write_many(root, [(rel, data)])[0]
 
-    mode = NEW_FILE_MODE
-    try:
-        st = target.stat()
-    except FileNotFoundError:
-        pass
-    else:
-        if not stat.S_ISREG(st.st_mode):
-            raise UnsafePathError(f"{rel!r}: {target} exists and is not a regular file")
-        mode = stat.S_IMODE(st.st_mode)
-        if st.st_size == len(data) and target.read_bytes() == data:
-            return False
 
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{parts[-1]}.tmp-")
-    tmp = Path(tmp_name)
+def write_many(root: Path, files: Iterable[tuple[str, bytes]]) -> list[bool]:
+    """:func:`write_if_changed` for several files at once, with the same guarantees per
+    file; returns, in order, whether each file was written.
+
+    Durability, batched. Per file, the old way was: write temp, fsync temp, rename over
+    the target, fsync the folder — two fsyncs per file, which was a seventh of a cold
+    build. Here, in three phases:
+
+    1. every changed file's bytes go to its own temporary file (nothing visible yet);
+    2. every temporary file is fsynced (one after the other, once all are written, so
+       the kernel writes them back together);
+    3. only then each temporary file is renamed over its target, and each folder
+       touched is fsynced once, after all its renames.
+
+    A rename is atomic, so a reader or a ``kill -9`` at any moment sees each target as
+    the old file or the new one. After a power loss: a rename that reached the disk
+    names an inode whose data was made durable in phase 2, before any rename happened,
+    so it is the complete new file; a rename that did not reach the disk leaves the old
+    name pointing at the old file. Nothing returns before the folders are fsynced, so a
+    file reported as written is durably the new one — as before. A failure anywhere
+    (write, fsync, rename) removes every temporary file not yet renamed and raises;
+    targets already renamed are complete new files, the rest are untouched old ones.
+    """
+    real_root: Path | None = None
+    folders: dict[tuple[str, ...], Path] = {}
+    results: list[bool] = []
+    staged: list[tuple[Path, Path, int, str]] = []  # (temp, target, mode, rel)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)  # not fchmod: Windows has no fchmod before Python 3.13
-        os.replace(tmp, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(exc, OSError) and not exc.filename:
-            # write()/fsync() errors (disk full, quota, I/O) carry no file name: name
-            # the feed, so the one-line message says which file could not be written.
-            raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
+        for rel, data in files:
+            parts = _parts(rel)
+            if real_root is None:
+                root.mkdir(parents=True, exist_ok=True)
+                real_root = root.resolve()
+            folder = folders.get(parts[:-1])
+            if folder is None:
+                folder = folders[parts[:-1]] = _folder(root, parts)
+            target = folder / parts[-1]
+            if target.is_symlink() and not _inside(real_root, target):
+                raise UnsafePathError(f"{rel!r}: {target} is a link leading outside {root}")
+            mode = NEW_FILE_MODE
+            try:
+                st = target.stat()
+            except FileNotFoundError:
+                pass
+            else:
+                if not stat.S_ISREG(st.st_mode):
+                    raise UnsafePathError(f"{rel!r}: {target} exists and is not a regular file")
+                mode = stat.S_IMODE(st.st_mode)
+                if st.st_size == len(data) and target.read_bytes() == data:
+                    results.append(False)
+                    continue
+            fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{parts[-1]}.tmp-")
+            staged.append((Path(tmp_name), target, mode, rel))
+            with _naming(target), os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            results.append(True)
+        for tmp, target, mode, _ in staged:
+            with _naming(target):
+                fd = os.open(tmp, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            os.chmod(tmp, mode)  # not fchmod: Windows has no fchmod before Python 3.13
+        touched: dict[Path, None] = {}  # folders in first-renamed order
+        while staged:
+            tmp, target, _, rel = staged[-1]
+            with _naming(target):
+                os.replace(tmp, target)
+            staged.pop()
+            touched[target.parent] = None
+            log.debug("wrote %s", rel)
+    except BaseException:
+        for tmp, *_ in staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         raise
-    _fsync_folder(folder)
-    log.debug("wrote %s (%d bytes)", rel, len(data))
-    return True
+    for folder in touched:
+        _fsync_folder(folder)
+    return results
+
+
+@contextlib.contextmanager
+def _naming(target: Path) -> Iterator[None]:
+    """write()/fsync() errors (disk full, quota, I/O) carry no file name: name the feed,
+    so the one-line message says which file could not be written."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.publish import UnsafePathError, prune, write_if_changed
+from syndicate.publish import UnsafePathError, prune, write_if_changed, write_many
 from syndicate.slug import slugify
 
 PAST = 1_000_000_000  # 2001: an mtime no test run can produce by writing
@@ -209,3 +209,93 @@ def test_disk_full_names_the_file_and_keeps_the_old_one(
     assert exc.value.filename == str(tmp_path / "all.atom")
     assert (tmp_path / "all.atom").read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["all.atom"]
+
+
+def test_write_many_writes_changed_files_only_and_reports_each(tmp_path: Path) -> None:
+    write_if_changed(tmp_path, "all.atom", b"same")
+    write_if_changed(tmp_path, "topics/a.rss", b"old")
+    os.utime(tmp_path / "all.atom", (PAST, PAST))
+    written = write_many(tmp_path, [("all.atom", b"same"), ("topics/a.rss", b"new"),
+                                    ("providers/p.json", b"{}"), ("topics/b.rss", b"b")])
+    assert written == [False, True, True, True]
+    assert (tmp_path / "all.atom").stat().st_mtime == PAST
+    assert (tmp_path / "topics" / "a.rss").read_bytes() == b"new"
+    assert (tmp_path / "providers" / "p.json").read_bytes() == b"{}"
+    assert (tmp_path / "topics" / "b.rss").read_bytes() == b"b"
+    assert leftovers(tmp_path) == []
+
+
+def test_write_many_fsyncs_every_file_before_any_rename(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("fsync")
+        real_fsync(fd)
+
+    def replace(src: str, dst: str) -> None:
+        events.append("rename")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    assert write_many(tmp_path, [(f"topics/t{i}.atom", b"x" * i) for i in range(1, 6)]) == [True] * 5
+    renames = [i for i, e in enumerate(events) if e == "rename"]
+    assert len(renames) == 5
+    assert events[:renames[0]].count("fsync") == 5  # every file's data, before any rename
+    assert "fsync" in events[renames[-1]:]  # the folder, after the renames
+
+
+def test_write_many_failing_fsync_keeps_every_old_file_and_no_temporary(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for rel in ("all.atom", "topics/a.atom", "topics/b.atom"):
+        write_if_changed(tmp_path, rel, b"old")
+    calls = 0
+    real_fsync = os.fsync
+
+    def flaky(fd: int) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise OSError(errno.EIO, "Input/output error")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", flaky)
+    with pytest.raises(OSError) as exc:
+        write_many(tmp_path, [("all.atom", b"new"), ("topics/a.atom", b"new"),
+                              ("topics/b.atom", b"new")])
+    assert exc.value.filename == str(tmp_path / "topics" / "a.atom")
+    for rel in ("all.atom", "topics/a.atom", "topics/b.atom"):
+        assert (tmp_path / rel).read_bytes() == b"old"
+    assert leftovers(tmp_path) == []
+
+
+def test_write_many_failing_rename_leaves_each_file_old_or_new(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rels = [f"topics/t{i}.atom" for i in range(4)]
+    for rel in rels:
+        write_if_changed(tmp_path, rel, b"old")
+    real_replace = os.replace
+    renamed = 0
+
+    def flaky(src: str, dst: str) -> None:
+        nonlocal renamed
+        if renamed == 2:
+            raise OSError(errno.EIO, "Input/output error")
+        renamed += 1
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", flaky)
+    with pytest.raises(OSError):
+        write_many(tmp_path, [(rel, b"new") for rel in rels])
+    contents = sorted((tmp_path / rel).read_bytes() for rel in rels)
+    assert contents == [b"new", b"new", b"old", b"old"]
+    assert leftovers(tmp_path) == []
+
+
+def test_write_many_refuses_an_unsafe_path_before_writing_anything(tmp_path: Path) -> None:
+    with pytest.raises(UnsafePathError):
+        write_many(tmp_path, [("all.atom", b"x"), ("../escape.atom", b"y")])
+    assert not (tmp_path / "all.atom").exists()
+    assert leftovers(tmp_path) == []

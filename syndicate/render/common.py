@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from syndicate import __version__
 from syndicate.config import Config
@@ -94,8 +95,23 @@ def web_uri(url: str) -> str:
     return scheme + ("//" + _host(authority[2:]) if authority else "") + _escape(rest)
 
 
+# A URL :func:`web_uri` returns unchanged: URI characters only, every ``%`` starting a
+# percent-escape, at most one ``#`` (a later one is escaped), no non-ASCII character
+# (so no IDNA host). Nearly every real link is one; it skips the per-character escape.
+_U = "A-Za-z0-9;/?:@&=+$.\\-_!~*'(),"
+_PLAIN_URI = re.compile(f"(?:[{_U}]|%[0-9A-Fa-f]{{2}})*(?:#(?:[{_U}]|%[0-9A-Fa-f]{{2}})*)?")
+
+# Bounded caches of pure functions of one string: an article link is written into every
+# feed that carries the article, in three formats, and a provider's URI into every item
+# of it. A cache lives per process (a render worker renders many feeds).
+_CACHE_SIZE = 1 << 16
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
 def url(text: str) -> str:
     """A URL for the output: cleaned like any text, then :func:`web_uri`."""
+    if _PLAIN_URI.fullmatch(text):
+        return text  # nothing clean() drops, nothing web_uri() changes
     return web_uri(clean(text))
 
 
@@ -108,7 +124,12 @@ def entry_id(article: Article) -> str:
     file path or the build time. A URN is always an absolute, canonical IRI, which a raw
     link (upper-case host, default port, spaces) is not guaranteed to be.
     """
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, dedupe_key(article.link))}"
+    return _link_id(article.link)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _link_id(link: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, dedupe_key(link))}"
 
 
 def utc(moment: datetime) -> datetime:
