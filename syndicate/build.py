@@ -117,12 +117,16 @@ class BuildResult:
     rendered: int  # output files rendered this run
     written: int  # output files whose bytes changed
     stale: tuple[str, ...]  # feed files of vanished topics/providers still on disk
+    # (only files this tool wrote: what --prune deletes)
     pruned: tuple[str, ...]  # stale files deleted (--prune)
     seconds: float
     outcomes: tuple[Outcome, ...] = ()  # every source file, sorted by path
     rejections: tuple[Rejection, ...] = ()
     ping_failures: tuple[str, ...] = ()
     skipped_render: bool = False  # the whole select/plan/render stage was proven unneeded
+    # Feed-named files in the feed folders that this tool did not write (see
+    # publish.written_by_us): neither kept by the build nor ever pruned.
+    foreign: tuple[str, ...] = ()
 
     @property
     def feeds(self) -> tuple[OutputFile, ...]:
@@ -131,6 +135,47 @@ class BuildResult:
 
 class SourceMissing(Exception):
     """The configured source folder does not exist."""
+
+
+# --- names ---------------------------------------------------------------------------
+
+NON_UTF8_NAME = ("file name is not valid UTF-8 (shown with \\xNN escapes for its "
+                 "undecodable bytes); rename it to read it")
+
+
+def source_key(rel: str) -> str:
+    """The key of a source path in the index, the report and ``explain``: the path
+    itself, or for a name that is not valid UTF-8 (``os.fsdecode`` turned its bad
+    bytes into lone surrogates, which SQLite and UTF-8 JSON cannot hold) the name with
+    those bytes as ``\\xNN`` escapes. Such a file is rejected, never read."""
+    if rel.isascii():
+        return rel
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return rel
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def shown(text: str) -> str:
+    """``text`` safe to print on one line of human output: control, format and other
+    non-printable characters (newlines, escape sequences, bidi overrides, lone
+    surrogates) become backslash escapes, as ``ls -b`` does, so a file name cannot
+    forge a line or repaint a terminal. Machine output (the JSON report) keeps names
+    raw."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else _ESCAPES.get(ch) or _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 # --- discovery and parsing -------------------------------------------------------------
@@ -169,7 +214,7 @@ def discover(config: Config) -> list[_Found]:
                 raise
             # Like iter_source_files: an unlistable sub-folder is accounted for as a
             # file, which read_article then rejects with the OS error.
-            log.warning("cannot list %s: %s", where, exc.strerror or exc)
+            log.warning("cannot list %s: %s", shown(where), exc.strerror or exc)
             add((prefix.rstrip("/"), -1, -1))
             continue
         with listing:
@@ -221,6 +266,15 @@ def read_one(folder: Path, rel: str, max_bytes: int) -> Entry:
     from syndicate.articles import parse_article, read_article
 
     file = folder / rel
+    key = source_key(rel)
+    if key != rel:
+        try:
+            st = os.stat(file)
+            size, mtime_ns = st.st_size, st.st_mtime_ns
+        except OSError:
+            size, mtime_ns = -1, -1
+        return encode(Rejection(key, NON_UTF8_NAME, None, None), size=size,
+                      mtime_ns=mtime_ns, data=None, read_at_ns=now_ns())
     data: bytes | None = None
     size, mtime_ns = -1, -1
     unreadable = False
@@ -323,6 +377,14 @@ def refresh_index(index: Index, config: Config, options: BuildOptions) -> _Refre
     from syndicate.progress import Progress
 
     files = discover(config)
+    # Names that are not UTF-8 are indexed under their escaped key; the raw name is
+    # what read_one is given (it rejects the file, naming it by the key).
+    raw_of: dict[str, str] = {}
+    for i, f in enumerate(files):
+        key = source_key(f[0])
+        if key != f[0]:
+            raw_of[key] = f[0]
+            files[i] = (key, f[1], f[2])
     # A merge of two path-ordered lists — the walk, sorted, and the index, streamed —
     # so memory holds the walk only, not a second table of every indexed file.
     files.sort()
@@ -349,7 +411,7 @@ def refresh_index(index: Index, config: Config, options: BuildOptions) -> _Refre
                     verified.append(f)
                     stats.reused += 1
                     continue
-        to_parse.append(rel)
+        to_parse.append(raw_of.get(rel, rel))
     while held is not None:
         gone.append(held[0])
         held = next(indexed, None)
@@ -451,11 +513,34 @@ def select_from_index(index: Index, config: Config) -> Selected:
         providers=tuple(FeedItems(k, name, items(p)) for k, name, p in picked.providers),
         outcomes={})  # the plans do not read them; the build keeps the compact rows
     plans = tuple(plan_feeds(selection, config))
+    _name_feeds(plans, picked.outcomes)
     feeds: _FeedPaths = ([ref[0] for ref in picked.all],
                          [(k, name, [ref[0] for ref in refs]) for k, name, refs in picked.topics],
                          [(k, name, [ref[0] for ref in refs])
                           for k, name, refs in picked.providers])
     return Selected(plans, picked.outcomes, rejections, digests, feeds)
+
+
+def feed_name(plan: Any) -> str:
+    """A feed's output path without its extension (``all``, ``topics/generative-ai``):
+    what a selected article's reason lists, in the report and in ``explain`` alike."""
+    path: str = plan.path("atom")
+    return path.rsplit(".", 1)[0]
+
+
+def _name_feeds(plans: Sequence[Any], outcomes: dict[str, OutcomeRow]) -> None:
+    """Make each selected article's reason the feeds that carry it, by path (selection
+    labels them by topic and provider key; only the plan knows the slugs, which are
+    what a user can open)."""
+    names: dict[str, list[str]] = {}
+    for plan in plans:
+        name = feed_name(plan)
+        for article in plan.items:
+            names.setdefault(article.path, []).append(name)
+    for path, listed in names.items():
+        row = outcomes.get(path)
+        if row is not None and row[1] == "selected":
+            outcomes[path] = (path, "selected", ", ".join(listed), None, None)
 
 
 # (all-feed paths, [(topic key, name, paths)], [(provider key, name, paths)])
@@ -747,7 +832,7 @@ def _decode_outcomes(raw: Any) -> list[Outcome]:
 
 def _build_with(index: Index, config: Config, options: BuildOptions, started: float
                 ) -> BuildResult:
-    from syndicate.publish import feed_files, prune
+    from syndicate.publish import feed_files, prune, written_by_us
 
     index.begin()
     refresh = refresh_index(index, config, options)
@@ -816,7 +901,12 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
     log.debug("%.2f s: index committed", time.monotonic() - started)
 
     keep = {o.path for o in outputs}
-    stale = [rel for rel in feed_files(root) if rel not in keep]
+    stale: list[str] = []
+    foreign: list[str] = []
+    for rel in feed_files(root):
+        if rel not in keep:
+            # publish's own rule: prune deletes only what this tool wrote.
+            (stale if written_by_us(root / rel, rel) else foreign).append(rel)
     pruned: list[str] = []
     if options.prune and stale:
         pruned = sorted(prune(root, keep))
@@ -827,7 +917,8 @@ def _build_with(index: Index, config: Config, options: BuildOptions, started: fl
         selected=counts[0], filtered=counts[1], rejected=counts[2], outputs=outputs,
         rendered=rendered, written=written, stale=tuple(stale), pruned=tuple(pruned),
         seconds=time.monotonic() - started, outcomes=tuple(outcomes),
-        rejections=tuple(rejections), ping_failures=tuple(failures), skipped_render=skipped)
+        rejections=tuple(rejections), ping_failures=tuple(failures), skipped_render=skipped,
+        foreign=tuple(foreign))
 
 
 def _ping(config: Config, urls: list[str], owed: dict[Any, Any], now: float) -> list[str]:
@@ -937,9 +1028,12 @@ def run_build_command(config: Config, args: argparse.Namespace) -> int:
                   config.state_folder, exc)
         return EXIT_IO
     for r in result.rejections:
-        log.warning("%s: %s", r.where(), r.reason)
+        log.warning("%s: %s", shown(r.where()), shown(r.reason))
     for s in result.stale:
-        log.info("stale feed kept (no articles any more; --prune deletes it): %s", s)
+        log.info("stale feed kept (no articles any more; --prune deletes it): %s", shown(s))
+    for s in result.foreign:
+        log.info("foreign file in the feed folders left alone (not written by syndicate): %s",
+                 shown(s))
     log.info("%s", summary_line(result))
     if args.report is not None:
         from syndicate.report import write_report

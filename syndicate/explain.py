@@ -5,23 +5,35 @@ planning — on a private copy of the index in a temporary folder, so the answer
 exactly what a build would do now, and nothing in the state or output folder is
 written. The real index (if present and current) only saves parsing unchanged files.
 
-One line per FILE, in argument order::
+For every file the build accounts for (symlinks, dangling ones, unreadable files and
+names that are not UTF-8 included) the state and reason are the build report's,
+word for word. One line per FILE, in argument order, names escaped like ``ls -b``
+(see :func:`syndicate.build.shown`)::
 
     articles/a.md: selected: all, topics/power-apps, providers/microsoft-com
     articles/b.md: filtered: quality 42 < 50
     articles/c.md:3:7: rejected: YAML error: ...
+    articles/old.md: not an article file: a folder (the build reads the files in it)
     notes.txt: not an article file: outside the source folder /site/articles
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from syndicate.build import BuildOptions, SourceMissing, refresh_index, select_from_index
+from syndicate.build import (
+    BuildOptions,
+    SourceMissing,
+    refresh_index,
+    select_from_index,
+    shown,
+    source_key,
+)
 from syndicate.config import Config
 from syndicate.index import Index, IndexCorrupt, open_readonly, read_key, temporary_index
 from syndicate.model import Outcome
@@ -33,15 +45,22 @@ EXIT_USAGE = 2
 
 
 def _relative(file: Path, folder: Path) -> str | None:
+    """``file``'s path in the source folder, as discovery names it, or None if outside.
+    Only the folder part is resolved: the build accounts for a symlink by its own
+    name, wherever it points (or whether it points anywhere)."""
+    absolute = Path(os.path.abspath(file))
     try:
-        return file.resolve().relative_to(folder.resolve()).as_posix()
-    except ValueError:
+        parent = absolute.parent.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError, RuntimeError):
         return None
+    if absolute.name in ("", ".", ".."):
+        return None
+    return (parent / absolute.name).as_posix()
 
 
-def explain_outcomes(config: Config) -> tuple[dict[str, Outcome], dict[str, list[str]]]:
-    """Every source file's Outcome as a build would decide it now, and for selected files
-    the feeds (output paths without extension) that carry them."""
+def explain_outcomes(config: Config) -> dict[str, Outcome]:
+    """Every source file's Outcome as a build would decide it now (a selected file's
+    reason names the feeds that carry it, as in the build report)."""
     key = read_key(config.source.folder, config.source.patterns, config.source.max_file_bytes)
     with tempfile.TemporaryDirectory(prefix="syndicate-explain-") as tmp:
         index = _private_index(config, key, Path(tmp))
@@ -52,12 +71,7 @@ def explain_outcomes(config: Config) -> tuple[dict[str, Outcome], dict[str, list
             index.rollback()
         finally:
             index.close()
-    feeds: dict[str, list[str]] = {}
-    for plan in selected.plans:
-        name = _feed_name(plan)
-        for article in plan.items:
-            feeds.setdefault(article.path, []).append(name)
-    return {path: Outcome(*row) for path, row in selected.outcomes.items()}, feeds
+    return {path: Outcome(*row) for path, row in selected.outcomes.items()}
 
 
 def _private_index(config: Config, key: str, tmp: Path) -> Index:
@@ -79,51 +93,43 @@ def _private_index(config: Config, key: str, tmp: Path) -> Index:
         real.close()
 
 
-def _feed_name(plan: Any) -> str:
-    path: str = plan.path("atom")
-    return path.rsplit(".", 1)[0]
-
-
 def run_explain(config: Config, files: Sequence[Path], out: TextIO) -> int:
     """Print one line per file; exit 0, or 2 when a FILE does not exist or the source
     folder is missing."""
     code = EXIT_OK
     rels: list[str | None] = []
     for file in files:
-        if not file.exists():
-            out.write(f"{file}: no such file\n")
-            code = EXIT_USAGE
-            rels.append(None)
-            continue
-        rels.append(_relative(file, config.source.folder))
-    if all(rel is None for rel in rels):
-        for file, rel in zip(files, rels, strict=True):
-            if file.exists():
-                out.write(f"{file}: not an article file: outside the source folder "
-                          f"{config.source.folder}\n")
-        return code
-    try:
-        outcomes, feeds = explain_outcomes(config)
-    except SourceMissing as exc:
-        out.write(f"syndicate: {exc}\n")
-        return EXIT_USAGE
+        # lexists: a dangling symlink is a file the build accounts for (and rejects).
+        rels.append(_relative(file, config.source.folder) if os.path.lexists(file) else None)
+    outcomes: dict[str, Outcome] = {}
+    if any(rel is not None for rel in rels):
+        try:
+            outcomes = explain_outcomes(config)
+        except SourceMissing as exc:
+            out.write(f"syndicate: {shown(str(exc))}\n")
+            return EXIT_USAGE
     patterns = ", ".join(config.source.patterns)
     for file, rel in zip(files, rels, strict=True):
-        if not file.exists():
+        name = shown(str(file))
+        if not os.path.lexists(file):
+            out.write(f"{name}: no such file\n")
+            code = EXIT_USAGE
             continue
         if rel is None:
-            out.write(f"{file}: not an article file: outside the source folder "
-                      f"{config.source.folder}\n")
+            out.write(f"{name}: not an article file: outside the source folder "
+                      f"{shown(str(config.source.folder))}\n")
             continue
-        outcome = outcomes.get(rel)
+        outcome = outcomes.get(source_key(rel))
         if outcome is None:
-            out.write(f"{file}: not an article file: not matching {patterns} "
-                      f"(or inside a hidden folder)\n")
-        elif outcome.status == "selected":
-            out.write(f"{file}: selected: {', '.join(feeds.get(rel, []))}\n")
-        elif outcome.status == "filtered":
-            out.write(f"{file}: filtered: {outcome.reason}\n")
-        else:
+            if os.path.isdir(file) and not os.path.islink(file):
+                out.write(f"{name}: not an article file: a folder (the build reads the "
+                          f"files in it)\n")
+            else:
+                out.write(f"{name}: not an article file: not matching {shown(patterns)} "
+                          f"(or inside a hidden folder)\n")
+        elif outcome.status == "rejected":
             where = "".join(f":{n}" for n in (outcome.line, outcome.column) if n is not None)
-            out.write(f"{file}{where}: rejected: {outcome.reason}\n")
+            out.write(f"{name}{where}: rejected: {shown(outcome.reason)}\n")
+        else:
+            out.write(f"{name}: {outcome.status}: {shown(outcome.reason)}\n")
     return code

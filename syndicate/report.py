@@ -6,13 +6,18 @@ pure function of the source folder and the config)::
     {"articles": [{"path", "status", "reason", "line"?, "column"?}],
      "feeds":    [{"path", "items", "changed"}],
      "outputs":  [{"path", "kind", "items", "changed"}],   # feeds + OPML + HTML index
-     "stale":    [path, ...], "pruned": [path, ...],
+     "stale":    [path, ...], "pruned": [path, ...], "foreign": [path, ...],
      "summary":  {"read", "parsed", "reused", "selected", "filtered", "rejected",
                   "feeds", "written", "stale", "pruned", "seconds"},
      "version":  "<syndicate version>"}
 
 Every source file appears in ``articles`` exactly once, and
-``read == selected + filtered + rejected``.
+``read == selected + filtered + rejected``. A selected article's ``reason`` lists the
+feeds that carry it by output path without extension (``all, topics/ai,
+providers/example-com``), as ``syndicate explain`` does. ``stale`` lists feed files of
+vanished topics/providers that this tool wrote (what ``--prune`` deletes); ``foreign``
+the feed-named files in the feed folders it did not write (never pruned). Paths are
+raw (JSON-escaped); a name that is not valid UTF-8 appears with ``\\xNN`` escapes.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ def report_data(result: BuildResult) -> dict[str, Any]:
                     for o in outputs],
         "stale": sorted(result.stale),
         "pruned": sorted(result.pruned),
+        "foreign": sorted(result.foreign),
         "summary": {
             "read": result.read,
             "parsed": result.parsed,

@@ -8,6 +8,7 @@ index, report and explain tests.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import shutil
@@ -529,3 +530,60 @@ def test_text_only_edit_reuses_the_selection_and_equals_a_clean_build(
     reused.clear()
     build(config)
     assert reused == []
+
+
+def test_foreign_file_in_a_feed_folder_is_foreign_not_stale(tmp_path: Path) -> None:
+    config = small_site(tmp_path)
+    build(config)
+    out = config.output.folder
+    hand_made = out / "topics" / "hand-made.atom"
+    hand_made.write_text("<feed>a feed someone put here by hand</feed>", encoding="utf-8")
+    result = build(config)
+    # publish.prune keeps it, so it is not "stale ... --prune deletes it".
+    assert "topics/hand-made.atom" not in result.stale
+    assert result.foreign == ("topics/hand-made.atom",)
+    pruned = build(config, prune=True)
+    assert hand_made.exists() and pruned.pruned == () and pruned.stale == ()
+    assert pruned.foreign == ("topics/hand-made.atom",)
+
+
+# --- hostile file names ------------------------------------------------------------------
+
+def test_a_file_name_that_is_not_utf8_is_rejected_and_the_rest_builds(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = small_site(tmp_path)
+    src = config.source.folder
+    bad = os.fsdecode(os.fsencode(src) + b"/bad\xffname.md")
+    Path(bad).write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    os.utime(bad, ns=(1_600_000_000 * 10**9,) * 2)  # old: not racy, so reusable
+    key = "bad\\xffname.md"
+    for use_index in (True, False, True):
+        report = tmp_path / "report.json"
+        with caplog.at_level(logging.WARNING):
+            code = run_cli(config, *(() if use_index else ("--no-index",)),
+                           "--report", str(report))
+        assert code == 0
+        data = json.loads(report.read_bytes().decode("utf-8"))  # strict UTF-8
+        by_path = {a["path"]: a for a in data["articles"]}
+        assert by_path[key]["status"] == "rejected"
+        assert "not valid UTF-8" in by_path[key]["reason"]
+        assert by_path["2024-03-01-one.md"]["status"] == "selected"
+        assert data["summary"]["read"] == 6 and data["summary"]["rejected"] == 2
+    assert any(key in r.getMessage() and "not valid UTF-8" in r.getMessage()
+               for r in caplog.records)
+    assert build(config).parsed == 0  # indexed under its key: reused, not re-read
+
+
+def test_control_characters_in_names_are_escaped_in_messages_raw_in_the_report(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = small_site(tmp_path)
+    name = "ok.md: selected\nevil\x1b[31m.md"
+    (config.source.folder / name).write_text(BROKEN, encoding="utf-8")
+    report = tmp_path / "report.json"
+    with caplog.at_level(logging.WARNING):
+        assert run_cli(config, "--report", str(report)) == 0
+    messages = [r.getMessage() for r in caplog.records if "evil" in r.getMessage()]
+    assert messages and all("\n" not in m and "\x1b" not in m for m in messages)
+    assert any("ok.md: selected\\nevil\\x1b[31m.md" in m for m in messages)
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert name in {a["path"] for a in data["articles"]}

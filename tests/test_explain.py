@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import json
+import os
 from pathlib import Path
 
 import pytest
-from test_build import CORPUS, article, build, make_site, small_site, snapshot
+from test_build import BROKEN, CORPUS, article, build, make_site, small_site, snapshot
 
 from syndicate import cli
+from syndicate.build import shown
 from syndicate.config import Config
 from syndicate.explain import run_explain
 from syndicate.index import INDEX_FILE_NAME
@@ -95,3 +98,39 @@ def test_explain_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     file = config.source.folder / "2024-03-03-three.md"
     assert cli.main(["explain", "--config", str(config.path), str(file)]) == 0
     assert capsys.readouterr().out == f"{file}: filtered: unpublished\n"
+
+
+def test_explain_agrees_with_the_report_on_every_odd_file(tmp_path: Path) -> None:
+    """Explain's state and reason are the build report's, for every file it accounts
+    for: symlinks out of the folder, dangling ones, FIFOs, symlinked folders, names
+    that are not UTF-8 or hold control characters, selected files with feeds."""
+    config = small_site(tmp_path)
+    src = config.source.folder
+    (src / "p.md").symlink_to("/etc/passwd")
+    (src / "dangling.md").symlink_to(src / "gone.md")
+    os.mkfifo(src / "fifo.md")
+    (tmp_path / "elsewhere").mkdir()
+    (src / "linked-folder.md").symlink_to(tmp_path / "elsewhere")
+    article(src / "x.md", "inner.md", title="Inner", topics=("Generative AI",))
+    bad = Path(os.fsdecode(os.fsencode(src) + b"/bad\xffname.md"))
+    bad.write_text(BROKEN, encoding="utf-8")
+    (src / "ok.md: selected\nevil.md").write_text(BROKEN, encoding="utf-8")
+    report = tmp_path / "report.json"
+    assert cli.main(["build", "--config", str(config.path), "-q", "--report",
+                     str(report)]) == 0
+    articles = json.loads(report.read_text(encoding="utf-8"))["articles"]
+    raw = {"bad\\xffname.md": bad}
+    files = [raw.get(a["path"], src / a["path"]) for a in articles]
+    code, lines = explain(config, *files, src / "x.md")
+    assert code == 0 and len(lines) == len(articles) + 1
+    for a, file, line in zip(articles, files, lines, strict=False):
+        where = "".join(f":{a[k]}" for k in ("line", "column") if k in a)
+        assert line == f"{shown(str(file))}{where}: {a['status']}: {shown(a['reason'])}"
+    by_path = {a["path"]: a for a in articles}
+    assert by_path["p.md"]["status"] == by_path["dangling.md"]["status"] == "rejected"
+    assert by_path["fifo.md"]["status"] == by_path["linked-folder.md"]["status"] == "rejected"
+    assert by_path["x.md/inner.md"]["reason"] == "all, topics/generative-ai, providers/" \
+        "techherald-example-com"
+    assert "\n" not in "".join(lines) and "ok.md: selected\\nevil.md" in "".join(lines)
+    assert lines[-1] == f"{src / 'x.md'}: not an article file: a folder (the build reads " \
+        "the files in it)"
