@@ -138,3 +138,34 @@ def test_a_real_consumer_reads_the_same_entries() -> None:
     assert [e.published for e in entries] == [a.published for a in articles]
     assert [e.updated for e in entries] == [a.updated for a in articles]
     assert [e.authors[0].name for e in entries] == ["Mint"] * 3
+
+
+@pytest.mark.parametrize("value", [
+    {}, [], "", {"a": []}, {"a": {}}, [[], {}], {"k": [1, -2.5, True, False, None]},
+    {"t": "quote \" backslash \\ newline \n tab \t nul \x00 LS \u2028 é 😀 <&>"},
+    {"nested": {"deeper": [{"x": "y"}, ["z", {"w": 1e300}]]}, "after": 10 ** 20},
+    {"é\"": ("tuple", "as", "list")},
+])
+def test_indented_writer_matches_json_dumps(value: Any) -> None:
+    from syndicate.render.jsonfeed import _dump
+
+    out: list[str] = []
+    _dump(value, "\n", out)
+    assert "".join(out) == json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def test_feed_document_is_json_dumps_of_its_own_parse() -> None:
+    # The whole document, as written, equals json.dumps(indent=2) of what it parses to:
+    # the fast writer changed no byte of the format.
+    cfg = config(icon="https://example.org/i.png")
+    articles = [article(i, title=f"T\u00e9 \"{i}\" <b>&amp;",
+                        link=f"https://e.org/{i}?a=1&b=\u00e9",
+                        topics=("AI & ML", "\u65e5\u672c"),
+                        provider=Provider("Example \u2028", "e.org"),
+                        excerpt="line\nbreak \\ \u00e9" if i % 2 else "",
+                        images=(Image("https://e.org/i.png", 10, 20),) if i % 3 else ())
+                for i in range(5)]
+    for plan in plans_for(articles, cfg):
+        data = render_json(plan, cfg)
+        text = data.decode("utf-8")
+        assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2) + "\n"

@@ -47,8 +47,47 @@ def render_json(plan: FeedPlan, config: Config) -> bytes:
     if config.websub.hubs:
         feed["hubs"] = [{"type": "WebSub", "url": url(hub)} for hub in config.websub.hubs]
     feed["items"] = [_item(article) for article in plan.items]
-    text = json.dumps(feed, ensure_ascii=False, indent=2, sort_keys=False)
-    return (text + "\n").encode("utf-8")
+    out: list[str] = []
+    _dump(feed, "\n", out)
+    out.append("\n")
+    return "".join(out).encode("utf-8")
+
+
+# ``json.dumps(value, ensure_ascii=False, indent=2)``, byte for byte, for the types a
+# feed holds — without the pure-Python encoder that ``indent`` forces (a fifth of the
+# rendering time); strings still go through json's C escaper. A test holds the two equal.
+_string = json.encoder.encode_basestring
+
+
+def _dump(value: Any, newline: str, out: list[str]) -> None:
+    """Append ``value`` as indented JSON; ``newline`` is "\n" plus the current indent."""
+    if type(value) is str:
+        out.append(_string(value))
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + "  "
+        sep = "{" + inner
+        for key, item in value.items():
+            out.append(sep + _string(key) + ": ")
+            _dump(item, inner, out)
+            sep = "," + inner
+        out.append(newline + "}")
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        sep = "[" + inner
+        for item in value:
+            out.append(sep)
+            _dump(item, inner, out)
+            sep = "," + inner
+        out.append(newline + "]")
+    else:
+        # bool, None, numbers (and str subclasses): rare; json says how exactly.
+        out.append(json.dumps(value, ensure_ascii=False))
 
 
 def _item(article: Article) -> dict[str, Any]:
