@@ -173,6 +173,8 @@ def shown(text: str) -> str:
 
 def _escape(ch: str) -> str:
     code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:
+        code -= 0xDC00  # os.fsdecode's stand-in for an undecodable byte: show the byte
     if code < 0x100:
         return f"\\x{code:02x}"
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"

@@ -132,5 +132,6 @@ def test_explain_agrees_with_the_report_on_every_odd_file(tmp_path: Path) -> Non
     assert by_path["x.md/inner.md"]["reason"] == "all, topics/generative-ai, providers/" \
         "techherald-example-com"
     assert "\n" not in "".join(lines) and "ok.md: selected\\nevil.md" in "".join(lines)
+    assert f"{src}/bad\\xffname.md: rejected: file name is not valid UTF-8" in "\n".join(lines)
     assert lines[-1] == f"{src / 'x.md'}: not an article file: a folder (the build reads " \
         "the files in it)"
