@@ -23,12 +23,11 @@ raw (JSON-escaped); a name that is not valid UTF-8 appears with ``\\xNN`` escape
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from syndicate import __version__
+from syndicate.atomicfile import atomic_write
 
 if TYPE_CHECKING:
     from syndicate.build import BuildResult
@@ -77,18 +76,4 @@ def render_report(result: BuildResult) -> bytes:
 
 def write_report(file: Path, result: BuildResult) -> None:
     """Write atomically: a reader (or a crash) sees the old report or the new one."""
-    data = render_report(result)
-    folder = file.parent if str(file.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, file)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(file, render_report(result))

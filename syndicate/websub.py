@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -36,6 +34,7 @@ from typing import IO
 from urllib.parse import urlencode
 
 from syndicate import __version__
+from syndicate.atomicfile import atomic_write
 
 log = logging.getLogger("syndicate.websub")
 
@@ -240,19 +239,7 @@ def save_pending(folder: Path, pending: Iterable[Pending]) -> None:
         {"hub": p.hub, "feed_url": p.feed_url, "queued": p.queued, "attempts": p.attempts}
         for p in items]}, indent=1, ensure_ascii=False).encode("utf-8")
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{PENDING_FILE_NAME}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, file)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(file, data)
 
 
 def queue_pings(folder: Path, hubs: Sequence[str], feed_urls: Iterable[str],
