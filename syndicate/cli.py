@@ -15,7 +15,7 @@ import logging
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -48,15 +48,23 @@ class _Parser(argparse.ArgumentParser):
                               f"Try '{self.prog} --help'.\n")
 
 
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if not 0 <= value <= MAX_JOBS:
-        raise argparse.ArgumentTypeError(
-            f"must be 0 (all cores) to {MAX_JOBS}, got {value}")
-    return value
+def _int_between(low: int, high: int, what: str) -> Callable[[str], int]:
+    """An argparse type: an integer from ``low`` to ``high``; ``what`` names the range."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {what}, got {value}")
+        return value
+
+    return parse
+
+
+_jobs = _int_between(0, MAX_JOBS, f"0 (all cores) to {MAX_JOBS}")
+_port = _int_between(0, 65535, "0 to 65535")
 
 
 def _seconds(text: str) -> float:
@@ -81,16 +89,6 @@ def _served_at(text: str) -> str:
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise argparse.ArgumentTypeError(f"must be an absolute http(s) URL, got {text!r}")
     return text
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be 0 to 65535, got {value}")
-    return value
 
 
 def _add_config_flag(p: argparse.ArgumentParser) -> None:
