@@ -1000,6 +1000,13 @@ def run_build(config: Config, options: BuildOptions | None = None) -> BuildResul
     options = options or BuildOptions()
     started = time.monotonic()
     with acquire_lock(config.state_folder, options.wait):
+        # A build killed mid-publish leaves hidden temporaries; under the lock they are
+        # certainly orphans.
+        from syndicate.publish import remove_temporaries
+
+        if config.output.folder.is_dir():
+            for rel in remove_temporaries(config.output.folder):
+                log.debug("removed a temporary file left by an interrupted build: %s", rel)
         if not options.use_index:
             return _build_temporary(config, options, started)
         key = read_key(config.source.folder, config.source.patterns,

@@ -218,6 +218,32 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+# tempfile.mkstemp(prefix=".<name>.tmp-") adds 8 characters from [a-z0-9_].
+_TEMPORARY = re.compile(r"\..+\.tmp-[a-z0-9_]{8}")
+
+
+def remove_temporaries(root: Path) -> list[str]:
+    """Delete the temporary files a killed build left behind (``.<name>.tmp-XXXXXXXX`` in
+    the output folder, ``topics/`` and ``providers/``); returns their relative paths.
+
+    Call it only under the build lock: a running build's temporaries look the same.
+    Never follows a symlink and touches nothing but regular files of that exact shape.
+    """
+    removed: list[str] = []
+    real_root = root.resolve()
+    for prefix, folder in [("", root)] + [(f"{name}/", root / name) for name in FEED_FOLDERS]:
+        if folder.is_symlink() or not folder.is_dir() or not _inside(real_root, folder):
+            continue
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            if _TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                try:
+                    os.unlink(entry.path)
+                except FileNotFoundError:
+                    continue
+                removed.append(prefix + entry.name)
+    return removed
+
+
 def feed_files(root: Path) -> list[str]:
     """Every feed file the build could have written: ``all.*`` / ``*.atom|rss|json`` at
     the top, in ``topics/`` and ``providers/``; regular files only, sorted."""

@@ -299,3 +299,48 @@ def test_write_many_refuses_an_unsafe_path_before_writing_anything(tmp_path: Pat
         write_many(tmp_path, [("all.atom", b"x"), ("../escape.atom", b"y")])
     assert not (tmp_path / "all.atom").exists()
     assert leftovers(tmp_path) == []
+
+
+def test_remove_temporaries_deletes_only_orphaned_temporaries(tmp_path: Path) -> None:
+    from syndicate.publish import remove_temporaries
+
+    root = tmp_path / "feeds"
+    (root / "topics").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / ".x.atom.tmp-abcd1234").write_text("elsewhere")
+    (root / "providers").symlink_to(outside)
+    orphans = [root / ".all.atom.tmp-k2x_9qz0", root / "topics" / ".ai.rss.tmp-00000000"]
+    keep = [root / "all.atom", root / ".all.atom.tmp-short", root / "notes.tmp-abcdefgh",
+            root / "topics" / ".ai.rss.tmp-ABCDEFGH"]
+    for path in orphans + keep:
+        path.write_text("x")
+    (root / ".link.tmp-abcdefgh").symlink_to(outside / ".x.atom.tmp-abcd1234")
+
+    removed = remove_temporaries(root)
+
+    assert removed == [".all.atom.tmp-k2x_9qz0", "topics/.ai.rss.tmp-00000000"]
+    assert not any(p.exists() for p in orphans)
+    assert all(p.exists() for p in keep)
+    assert (root / ".link.tmp-abcdefgh").is_symlink()
+    assert (outside / ".x.atom.tmp-abcd1234").exists()  # never reached through a symlink
+
+
+def test_a_build_clears_temporaries_a_killed_build_left(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copytree(repo / "articles", tmp_path / "articles")
+    (tmp_path / "config.toml").write_text(
+        '[site]\ntitle = "T"\nbase_url = "https://feeds.example.org/"\n', encoding="utf-8")
+    (tmp_path / "feeds" / "topics").mkdir(parents=True)
+    orphan = tmp_path / "feeds" / "topics" / ".ai.atom.tmp-q1w2e3r4"
+    orphan.write_text("half a feed")
+    proc = subprocess.run([sys.executable, "-m", "syndicate", "build", "--quiet",
+                           "--config", str(tmp_path / "config.toml")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert not orphan.exists()
+    assert (tmp_path / "feeds" / "all.atom").exists()
