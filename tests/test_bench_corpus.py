@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import filecmp
-import importlib.util
 import re
-import sys
 from collections import Counter
 from datetime import UTC
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 import yaml
+from corpus_generator import load_generator
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
-def _load_generator() -> ModuleType:
-    # benchmarks/ is a folder of scripts, not a package: load the file itself.
-    spec = importlib.util.spec_from_file_location("gen_corpus", REPO / "benchmarks" / "gen_corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["gen_corpus"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
-gen = _load_generator()
+gen = load_generator()
 
 _FRONT_MATTER = re.compile(rb"\A---\r?\n(.*?\r?\n)---\r?\n(?:\r?\n)*\Z", re.DOTALL)
 

@@ -8,7 +8,6 @@ everything: its output equals a clean build's, byte for byte.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
@@ -22,9 +21,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from corpus_generator import load_generator
 from lxml import etree
 
 from syndicate.lock import LOCK_FILE_NAME, acquire_lock
@@ -43,13 +42,6 @@ TIME_BUDGET_SECONDS = 20.0  # bounds the kill loops on a slow or busy machine
 _TEMP = re.compile(r"^\..*\.tmp")
 
 
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_corpus", REPO / "benchmarks" / "gen_corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["gen_corpus"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass(frozen=True)
@@ -141,7 +133,7 @@ def site(tmp_path: Path) -> Site:
     if SAMPLE.is_dir():
         for path in sorted(SAMPLE.glob("*.md")):
             shutil.copy2(path, source / path.name)
-    gen = _load_generator()
+    gen = load_generator()
     for name, data in gen.iter_records(GENERATED, SEED, 0.0):
         (source / f"gen-{name}").write_bytes(data)
     return Site(tmp_path, source)
@@ -250,7 +242,7 @@ def test_build_killed_while_parsing_in_workers_leaves_no_orphans_and_no_lock(
         tmp_path: Path) -> None:
     source = tmp_path / "source"
     source.mkdir()
-    gen = _load_generator()
+    gen = load_generator()
     for name, data in gen.iter_records(PARALLEL_FILES, SEED + 1, 0.0):
         (source / name).write_bytes(data)
     site = Site(tmp_path, source)

@@ -9,16 +9,14 @@ line and column) must be the same with the fast path on and off.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import random
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from corpus_generator import load_generator
 
 from syndicate import articles, frontmatter
 from syndicate.articles import MAX_YAML_DEPTH, MAX_YAML_NODES, parse_article
@@ -76,14 +74,6 @@ def wrap(text: str) -> bytes:
     return ("---\n" + text + "---\n").encode("utf-8")
 
 
-def _load_generator() -> ModuleType:
-    # benchmarks/ is a folder of scripts, not a package: load the file itself.
-    spec = importlib.util.spec_from_file_location("gen_corpus", REPO / "benchmarks" / "gen_corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["gen_corpus"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def sample_records() -> list[bytes]:
@@ -98,7 +88,7 @@ def corpus_records() -> list[bytes]:
 
 @pytest.fixture(scope="module")
 def generated() -> list[bytes]:
-    gen = _load_generator()
+    gen = load_generator()
     return [data for _, data in gen.iter_records(2000, 7, 0.001)]
 
 
