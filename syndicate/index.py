@@ -315,20 +315,6 @@ def decode(path: str, kind: object, light: object, body: object, digest: object
     return _article(path, light, body)
 
 
-def decode_light(path: str, kind: object, light: object, check: object, body: object
-                 ) -> Article | Rejection:
-    """What selection needs: an Article without text, images or related links (or the
-    full Rejection, which is small)."""
-    if kind == 1:
-        _check(type(body) is bytes and check == light_check(None), f"{path}: rejection")
-        assert isinstance(body, bytes)
-        return _rejection(path, body)
-    _check(kind == 0 and type(light) is bytes, f"{path}: kind")
-    assert isinstance(light, bytes)
-    _check(check == light_check(light), f"{path}: checksum mismatch")
-    return _article(path, light, None)
-
-
 # --- the database ---------------------------------------------------------------------
 
 def read_key(source_folder: Path, patterns: Sequence[str], max_file_bytes: int) -> str:
@@ -510,22 +496,6 @@ class Index:
             self._dirty = True
             self.views_changed = True
         return len(rows)
-
-    def iter_light(self) -> Iterator[Article | Rejection]:
-        """Every record, light, in path order (deterministic, whatever order it was
-        stored in)."""
-        try:
-            cur = self._conn.execute("SELECT path, kind, light, lcheck, CASE kind WHEN 1 "
-                                     "THEN body END FROM files ORDER BY path")
-            while True:
-                rows = cur.fetchmany(1000)
-                if not rows:
-                    return
-                for path, kind, light, check, body in rows:
-                    _check(type(path) is str, "path type")
-                    yield decode_light(path, kind, light, check, body)
-        except sqlite3.DatabaseError as exc:
-            raise IndexCorrupt(f"index {self.file}: {exc}") from None
 
     def dedupe_candidates(self) -> Iterator[Candidate]:
         """(dedupe key, quality, published µs, path) of the published articles whose
