@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -38,6 +38,7 @@ import pytest
 if importlib.util.find_spec("sgmllib") is None:
     os.environ.setdefault("READER_NO_VENDORED_FEEDPARSER", "1")
 
+from loopback import serving
 from reader import Reader, make_reader  # after the switch above
 
 from syndicate.articles import iter_source_files, read_article
@@ -513,17 +514,9 @@ def hub() -> Iterator[HubStub]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    stub.url = f"http://127.0.0.1:{server.server_address[1]}/hub"
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as base:
+        stub.url = base + "/hub"
         yield stub
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def test_feeds_advertise_the_hub_and_themselves(site: Site, hub: HubStub) -> None:

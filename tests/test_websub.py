@@ -7,13 +7,15 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from loopback import serving
 
 from syndicate.config import Config
 from syndicate.websub import (
@@ -58,7 +60,8 @@ class Hub:
         return [p.form["hub.url"][0] for p in self.pings]
 
 
-def _start_hub() -> tuple[Hub, ThreadingHTTPServer, threading.Thread]:
+@contextmanager
+def _running_hub() -> Iterator[Hub]:
     lock = threading.Lock()
     hub = Hub(url="", pings=[])
 
@@ -85,23 +88,15 @@ def _start_hub() -> tuple[Hub, ThreadingHTTPServer, threading.Thread]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    hub.url = f"http://127.0.0.1:{server.server_address[1]}/hub"
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    return hub, server, thread
+    with serving(Handler) as base:
+        hub.url = base + "/hub"
+        yield hub
 
 
 @pytest.fixture()
 def hub() -> Iterator[Hub]:
-    stub, server, thread = _start_hub()
-    try:
+    with _running_hub() as stub:
         yield stub
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def _closed_port() -> int:
@@ -121,14 +116,9 @@ def test_publish_ping_is_a_form_post_naming_the_feed(hub: Hub) -> None:
 
 
 def test_one_ping_per_hub_per_feed_in_order_without_duplicates(hub: Hub) -> None:
-    other, server, thread = _start_hub()
-    try:
+    with _running_hub() as other:
         feeds = [FEED, "https://feeds.example.org/topics/caf%C3%A9.rss?a=1&b=2", FEED]
         results = ping_hubs([hub.url, other.url, hub.url], feeds, timeout=5, retries=0)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
     assert [(r.hub, r.feed_url) for r in results] == [
         (hub.url, feeds[0]), (hub.url, feeds[1]), (other.url, feeds[0]), (other.url, feeds[1])]
     assert all(r.ok for r in results)
