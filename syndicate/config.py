@@ -8,6 +8,7 @@ default and publish articles the user meant to hold back.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import string
@@ -89,6 +90,15 @@ class WebSubConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SafetyConfig:
+    """When a build must refuse to publish (a failed mount must never empty the feeds)."""
+
+    # The fraction (0..1) of the last successful build's selected articles that may
+    # disappear in one run; 1.0 turns the guard off (an empty source folder included).
+    max_shrink: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
 class StateConfig:
     folder: Path  # incremental index and lock live here
 
@@ -103,6 +113,7 @@ class Config:
     feeds: FeedsConfig = field(default_factory=FeedsConfig)
     websub: WebSubConfig = field(default_factory=WebSubConfig)
     state: StateConfig | None = None
+    safety: SafetyConfig = field(default_factory=SafetyConfig)
 
     @property
     def state_folder(self) -> Path:
@@ -240,9 +251,15 @@ class _Table:
         return tuple(value)
 
     def check_unknown(self) -> None:
+        """Refuse any key not read so far: call it after reading every known key, so
+        the keys read are exactly the valid ones (and the suggestions for a typo)."""
         unknown = sorted(set(self._data) - self._seen)
         if unknown:
-            raise ConfigError(f"{self.key(unknown[0])}: unknown key")
+            raise ConfigError(f"{self.key(unknown[0])}: unknown key{self._hint(unknown[0])}")
+
+    def _hint(self, typo: str) -> str:
+        close = difflib.get_close_matches(typo, sorted(self._seen), n=1)
+        return f" (did you mean {self.key(close[0])}?)" if close else ""
 
 
 def _type_name(value: object) -> str:
@@ -413,9 +430,18 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
     state = StateConfig(folder=here / state_t.string("folder", ".syndicate"))
     state_t.check_unknown()
 
+    safety_t = root.table("safety")
+    max_shrink = safety_t.number("max_shrink", 0.5)
+    if not 0 <= max_shrink <= 1:
+        raise ConfigError(f"safety.max_shrink: must be a fraction from 0 to 1 (0.5: half of "
+                          f"the last build's selected articles may disappear in one run; "
+                          f"1: no limit), got {max_shrink}")
+    safety = SafetyConfig(max_shrink=float(max_shrink))
+    safety_t.check_unknown()
+
     root.check_unknown()
     config = Config(path=path, site=site, source=source, selection=selection, output=output,
-                    feeds=feeds, websub=websub, state=state)
+                    feeds=feeds, websub=websub, state=state, safety=safety)
     check_folders(config)
     return config
 

@@ -182,3 +182,83 @@ def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert info.value.code == 0
     assert capsys.readouterr().out.strip() == f"syndicate {__version__}"
+
+
+# -- a typo gets the nearest known key ----------------------------------------------------
+
+TYPOS = [
+    (MINIMAL + '[selection]\nmin_qualty = 5\n', "selection.min_qualty",
+     "selection.min_quality"),
+    (MINIMAL + 'base_ulr = "https://x.org/"\n', "site.base_ulr", "site.base_url"),
+    (MINIMAL + '[source]\npattern = ["*.md"]\n', "source.pattern", "source.patterns"),
+    (MINIMAL + '[selection.min_quality_by_family]\nprovider = 1\n',
+     "selection.min_quality_by_family.provider", "selection.min_quality_by_family.providers"),
+    (MINIMAL + '[output]\nformat = ["atom"]\n', "output.format", "output.formats"),
+    (MINIMAL + '[feeds]\ntopics_title = "{name}"\n', "feeds.topics_title", "feeds.topic_title"),
+    (MINIMAL + '[websub]\nhub = []\n', "websub.hub", "websub.hubs"),
+    (MINIMAL + '[state]\nfolders = "s"\n', "state.folders", "state.folder"),
+    (MINIMAL + '[safety]\nmax_shrinks = 0.2\n', "safety.max_shrinks", "safety.max_shrink"),
+    # Unknown tables too: a misspelt table would otherwise lose every key in it.
+    (MINIMAL + '[selction]\nmin_quality = 50\n', "selction", "selection"),
+    (MINIMAL + '[safty]\nmax_shrink = 0.2\n', "safty", "safety"),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "suggestion"), TYPOS, ids=[t[1] for t in TYPOS])
+def test_unknown_key_suggests_the_nearest_known_one(tmp_path: Path, text: str, key: str,
+                                                    suggestion: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    assert str(info.value) == f"{key}: unknown key (did you mean {suggestion}?)"
+
+
+def test_unknown_key_far_from_every_known_one_gets_no_guess(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, MINIMAL + '[selection]\nzzzzzz = 5\n'))
+    assert str(info.value) == "selection.zzzzzz: unknown key"
+
+
+def test_cli_shows_the_suggestion_on_one_line(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, MINIMAL + '[selection]\nmin_qualty = 50\n')
+    assert main(["build", "--config", str(path)]) == EXIT_USAGE
+    assert capsys.readouterr().err == (
+        "syndicate: config error: selection.min_qualty: unknown key "
+        "(did you mean selection.min_quality?)\n")
+
+
+# -- [safety] max_shrink -------------------------------------------------------------------
+
+def test_max_shrink_defaults_to_half(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, MINIMAL)).safety.max_shrink == 0.5
+
+
+@pytest.mark.parametrize(("value", "expected"), [("0", 0.0), ("0.25", 0.25), ("1", 1.0),
+                                                 ("1.0", 1.0)])
+def test_max_shrink_accepts_fractions_from_0_to_1(tmp_path: Path, value: str,
+                                                  expected: float) -> None:
+    config = load_config(write(tmp_path, MINIMAL + f"[safety]\nmax_shrink = {value}\n"))
+    assert config.safety.max_shrink == expected
+    assert type(config.safety.max_shrink) is float
+
+
+@pytest.mark.parametrize(("value", "phrase"), [
+    ("1.5", "fraction from 0 to 1"),
+    ("-0.1", "fraction from 0 to 1"),
+    ("50", "fraction from 0 to 1"),  # a percentage by mistake
+    ('"half"', "must be a number, got a string"),
+    ("true", "must be a number, got a boolean"),
+    ("nan", "finite"),
+    ("inf", "finite"),
+])
+def test_bad_max_shrink_names_the_key(tmp_path: Path, value: str, phrase: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, MINIMAL + f"[safety]\nmax_shrink = {value}\n"))
+    message = str(info.value)
+    assert message.startswith("safety.max_shrink: "), message
+    assert phrase in message and "\n" not in message
+
+
+def test_safety_must_be_a_table(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^safety: must be a table, got a number$"):
+        load_config(write(tmp_path, "safety = 0.5\n" + MINIMAL))
