@@ -58,13 +58,19 @@ def _folder(root: Path, parts: tuple[str, ...]) -> Path:
     folder = root
     for part in parts[:-1]:
         folder = folder / part
-        if folder.exists() or folder.is_symlink():
-            if not _inside(real_root, folder):
-                raise UnsafePathError(f"{'/'.join(parts)!r}: {folder} leads outside {root}")
-            if not folder.is_dir():
-                raise UnsafePathError(f"{'/'.join(parts)!r}: {folder} is not a folder")
-        else:
-            folder.mkdir()
+        if not (folder.exists() or folder.is_symlink()):
+            try:
+                folder.mkdir()
+                continue
+            except FileExistsError:
+                # Render workers publish in parallel: into a fresh output folder, two of
+                # them race to create topics/ (this made a build exit 2 under load).
+                # Whatever the other one made is checked like any existing entry.
+                pass
+        if not _inside(real_root, folder):
+            raise UnsafePathError(f"{'/'.join(parts)!r}: {folder} leads outside {root}")
+        if not folder.is_dir():
+            raise UnsafePathError(f"{'/'.join(parts)!r}: {folder} is not a folder")
     return folder
 
 

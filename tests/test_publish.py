@@ -344,3 +344,51 @@ def test_a_build_clears_temporaries_a_killed_build_left(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert not orphan.exists()
     assert (tmp_path / "feeds" / "all.atom").exists()
+
+
+def _rival_makes_first(monkeypatch: pytest.MonkeyPatch, name: str,
+                       rival: object) -> list[str]:
+    """Make another render worker win the race for the folder ``name``: just before this
+    process creates it, the rival has (``rival(path)``). Returns the paths raced."""
+    real_mkdir = os.mkdir
+    raced: list[str] = []
+
+    def mkdir(path: str | os.PathLike[str], mode: int = 0o777, **kw: object) -> None:
+        if os.path.basename(os.fspath(path)) == name and not raced:
+            raced.append(os.fspath(path))
+            rival(path)  # type: ignore[operator]
+        real_mkdir(path, mode, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    return raced
+
+
+def test_a_feed_folder_created_meanwhile_by_another_worker_is_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The cause of a fresh build exiting 2 under load: two render workers publishing into
+    # a new output folder both found topics/ missing; the slower mkdir failed (EEXIST).
+    root = tmp_path / "out"
+    raced = _rival_makes_first(monkeypatch, "topics", lambda p: os.mkdir(p))
+    assert write_many(root, [("topics/ai.atom", b"<feed/>"),
+                             ("topics/ml.atom", b"<feed/>")]) == [True, True]
+    assert raced == [str(root / "topics")]
+    assert sorted(p.name for p in (root / "topics").iterdir()) == ["ai.atom", "ml.atom"]
+
+
+def test_a_link_leading_outside_planted_in_that_race_is_still_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    root = tmp_path / "out"
+    raced = _rival_makes_first(monkeypatch, "topics", lambda p: os.symlink(outside, p))
+    with pytest.raises(UnsafePathError, match="leads outside"):
+        write_many(root, [("topics/ai.atom", b"<feed/>")])
+    assert raced and list(outside.iterdir()) == []
+
+
+def test_a_file_planted_in_that_race_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "out"
+    _rival_makes_first(monkeypatch, "topics", lambda p: Path(p).write_bytes(b"x"))
+    with pytest.raises(UnsafePathError, match="not a folder"):
+        write_many(root, [("topics/ai.atom", b"<feed/>")])
