@@ -97,8 +97,8 @@ def main() -> None:
         size = generate(folder, args.n, args.items)
         out = io.StringIO()
         start = time.perf_counter()
-        code = run_check([str(folder)], output_format="json", strict=False, base_url=None,
-                         out=out)
+        verdict = run_check([str(folder)], output_format="json", strict=False,
+                            base_url=None, out=out)
         elapsed = time.perf_counter() - start
         # A second pass under tracemalloc (which slows Python down) for the heap peak.
         tracemalloc.start()
@@ -111,7 +111,8 @@ def main() -> None:
     print(f"checked {summary['files']} files ({size / 1e6:.1f} MB, {args.items} items each) "
           f"in {elapsed:.2f} s: {summary['files'] / elapsed:,.0f} files/s, "
           f"{size / 1e6 / elapsed:.1f} MB/s")
-    print(f"findings: {summary['errors']} errors, {summary['warnings']} warnings; exit {code}")
+    print(f"findings: {summary['errors']} errors, {summary['warnings']} warnings; "
+          f"verdict {verdict.value}")
     print(f"peak memory: {traced_peak / 1e6:.1f} MB Python heap (tracemalloc), "
           f"{rss_kib / 1024:.0f} MB max RSS of the process")
     print(f"load average: {os.getloadavg()[0]:.2f} (the machine may be shared)")

@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from syndicate import articles, frontmatter
-from syndicate.articles import MAX_YAML_DEPTH, MAX_YAML_NODES, parse_article
+from syndicate.articles import parse_article
+from syndicate.yamlread import MAX_YAML_DEPTH, MAX_YAML_NODES
 
 CORPUS = REPO.parent / "shared" / "corpus"
 

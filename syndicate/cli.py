@@ -1,10 +1,13 @@
-"""Command line: argument parsing, logging set-up and exit codes only.
+"""Command line: argument parsing, logging set-up, what each command prints, and exit
+codes — decided here and nowhere else.
 
 Exit codes (documented in README):
   0  success
   1  the work ran but found problems (checker errors; rejected articles under --strict)
   2  usage, config or I/O error
   3  another build holds the lock (and --wait, if given, ran out)
+
+The calendar clock is read here, once per command (``build --now`` replaces it).
 """
 
 from __future__ import annotations
@@ -14,15 +17,32 @@ import dataclasses
 import logging
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
 from syndicate import __version__
-from syndicate.config import Config, ConfigError, check_folders, load_config
-from syndicate.publish import UnsafePathError, check_output_folder
+from syndicate.clock import wall_now
+from syndicate.config import Config, check_folders, load_config
+from syndicate.display import shown
+from syndicate.errors import (
+    ConfigError,
+    LockBusy,
+    OutputRefused,
+    ReportError,
+    SourceMissing,
+    StorageError,
+    UsageError,
+)
+from syndicate.publish import check_output_folder
+
+if TYPE_CHECKING:
+    from syndicate.check import Verdict
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -34,11 +54,6 @@ EXIT_BUSY = 3
 MAX_JOBS = 256
 
 log = logging.getLogger("syndicate")
-
-
-class UsageError(Exception):
-    """A command-line value that cannot work; ``str()`` is the one line shown."""
-
 
 class _Parser(argparse.ArgumentParser):
     """argparse exits 2 on usage errors already; keep its message to one clear line."""
@@ -130,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ignore and do not update the incremental index")
     b.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS",
                    help="wait this long for another running build to finish (default: do not)")
+    b.add_argument("--now", metavar="TIME",
+                   help="the build's moment, RFC 3339 (2026-12-06T10:00:00Z); default: the "
+                        "clock")
     _add_verbosity(b)
 
     c = sub.add_parser("check", help="validate Atom, RSS, JSON Feed and OPML files",
@@ -217,17 +235,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             from syndicate.check import run_check
 
-            return run_check(args.paths, output_format=args.format, strict=args.strict,
-                             base_url=args.base_url, out=sys.stdout)
-        config = _load(args)
+            verdict = run_check(args.paths, output_format=args.format, strict=args.strict,
+                                base_url=args.base_url, out=sys.stdout)
+            return check_exit_code(verdict)
         if args.command == "build":
-            from syndicate.build import run_build_command
-
-            return run_build_command(config, args)
+            # The one reading of the calendar clock for a build.
+            now = _moment(args.now) if args.now is not None else wall_now()
+            return _build(_load(args), args, now)
+        config = _load(args)
         if args.command == "explain":
-            from syndicate.explain import run_explain
-
-            return run_explain(config, args.files, out=sys.stdout)
+            return explain_command(config, args.files, sys.stdout)
         if args.command == "serve":
             from syndicate.serve import run_serve
 
@@ -238,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"syndicate: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except UnsafePathError as exc:
+    except OutputRefused as exc:
         # A symlinked topics/ or providers/ (or feed file) leading out of the output
         # folder, found before writing (check_output_folder) or, if it appeared since,
         # while writing: nothing is written through it; files already replaced are
@@ -255,3 +272,102 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
     raise AssertionError(f"unhandled command {args.command!r}")  # argparse guarantees one
+
+
+
+def check_exit_code(verdict: Verdict) -> int:
+    """``syndicate check``: 2 when an input could not be read, 1 for problems, else 0."""
+    from syndicate.check import Verdict
+
+    return {Verdict.OK: EXIT_OK, Verdict.PROBLEMS: EXIT_PROBLEMS,
+            Verdict.UNUSABLE: EXIT_USAGE}[verdict]
+
+
+_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.][0-9]+)?"
+                      r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})")
+
+
+def _moment(text: str) -> datetime:
+    """``--now``: an RFC 3339 date-time with its offset, as UTC."""
+    moment = None
+    if _RFC3339.fullmatch(text):
+        try:
+            moment = datetime.fromisoformat(text.upper())
+        except ValueError:
+            moment = None
+    if moment is None:
+        raise UsageError(f"--now {text!r}: not an RFC 3339 date-time such as "
+                         "2026-12-06T10:00:00Z")
+    return moment.astimezone(UTC)
+
+
+# --- syndicate build ---------------------------------------------------------------------
+
+def _build(config: Config, args: argparse.Namespace, now: datetime) -> int:
+    """``syndicate build``: exit 0, 1 (rejections under --strict), 2 (I/O, index, report),
+    3 (another build holds the lock)."""
+    from syndicate.build import run_build
+    from syndicate.progress import progress_enabled
+    from syndicate.result import BuildOptions
+
+    options = BuildOptions(
+        now=now, prune=bool(args.prune), jobs=int(args.jobs or 0), use_index=not args.no_index,
+        wait=float(args.wait or 0.0),
+        progress=progress_enabled(sys.stderr, bool(getattr(args, "quiet", False))),
+        want_outcomes=args.report is not None)
+    try:
+        result = run_build(config, options)
+    except LockBusy as exc:
+        log.error("syndicate: %s", exc)
+        return EXIT_BUSY
+    except SourceMissing as exc:
+        log.error("syndicate: %s", exc)
+        return EXIT_USAGE
+    except StorageError as exc:
+        # Reached only when even a fresh index cannot be written (disk full, read-only
+        # state folder): --no-index still builds.
+        log.error("syndicate: index in %s cannot be written: %s (try --no-index)",
+                  config.state_folder, exc)
+        return EXIT_USAGE
+    except OSError as exc:
+        log.error("syndicate: %s", _os_error(exc))
+        return EXIT_USAGE
+    for r in result.rejections:
+        log.warning("%s: %s", shown(r.where()), shown(r.reason))
+    for s in result.stale:
+        log.info("stale feed kept (no articles any more; --prune deletes it): %s", shown(s))
+    for s in result.foreign:
+        log.info("foreign file in the feed folders left alone (not written by syndicate): %s",
+                 shown(s))
+    from syndicate.report import summary_line, write_report
+
+    log.info("%s", summary_line(result))
+    if args.report is not None:
+        try:
+            write_report(Path(args.report), result)
+        except ReportError as exc:
+            log.error("syndicate: cannot write report: %s", exc)
+            return EXIT_USAGE
+    if args.strict and result.rejected:
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _os_error(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
+# --- syndicate explain -------------------------------------------------------------------
+
+def explain_command(config: Config, files: Sequence[Path], out: TextIO) -> int:
+    """``syndicate explain``: one line per FILE on ``out``; exit 0, or 2 when a FILE
+    does not exist or the source folder is missing."""
+    from syndicate.explain import run_explain
+
+    try:
+        all_exist = run_explain(config, files, out=out)
+    except SourceMissing as exc:
+        out.write(f"syndicate: {shown(str(exc))}\n")
+        return EXIT_USAGE
+    return EXIT_OK if all_exist else EXIT_USAGE

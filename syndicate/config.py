@@ -20,12 +20,10 @@ from pathlib import Path
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
+from syndicate.errors import ConfigError
+
 Format = Literal["atom", "rss", "json"]
 FORMATS: tuple[Format, ...] = ("atom", "rss", "json")
-
-
-class ConfigError(Exception):
-    """A configuration problem; ``str()`` is the one line shown to the user."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,9 +175,6 @@ class _Table:
 
     def key(self, key: str) -> str:
         return f"{self._name}.{key}" if self._name else key
-
-    def has(self, key: str) -> bool:
-        return key in self._data
 
     def raw(self, key: str) -> Any:
         self._seen.add(key)

@@ -8,7 +8,7 @@ written. The real index (if present and current) only saves parsing unchanged fi
 For every file the build accounts for (symlinks, dangling ones, unreadable files and
 names that are not UTF-8 included) the state and reason are the build report's,
 word for word. One line per FILE, in argument order, names escaped like ``ls -b``
-(see :func:`syndicate.build.shown`)::
+(see :func:`syndicate.display.shown`)::
 
     articles/a.md: selected: all, topics/power-apps, providers/microsoft-com
     articles/b.md: filtered: quality 42 < 50
@@ -26,22 +26,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from syndicate.build import (
-    BuildOptions,
-    SourceMissing,
-    refresh_index,
-    select_from_index,
-    shown,
-    source_key,
-)
 from syndicate.config import Config
-from syndicate.index import Index, IndexCorrupt, open_readonly, read_key, temporary_index
+from syndicate.display import shown
+from syndicate.errors import IndexCorrupt
+from syndicate.index import Index, open_readonly, read_key, temporary_index
+from syndicate.index_rows import IndexRows
 from syndicate.model import Outcome
+from syndicate.plan import name_feeds, plan_feeds
+from syndicate.refresh import refresh
+from syndicate.result import PARALLEL_THRESHOLD
+from syndicate.select import select
+from syndicate.source import source_key
 
 log = logging.getLogger(__name__)
-
-EXIT_OK = 0
-EXIT_USAGE = 2
 
 
 def _relative(file: Path, folder: Path) -> str | None:
@@ -66,12 +63,14 @@ def explain_outcomes(config: Config) -> dict[str, Outcome]:
         index = _private_index(config, key, Path(tmp))
         try:
             index.begin()
-            refresh_index(index, config, BuildOptions(progress=False))
-            selected = select_from_index(index, config)
+            refresh(index, config.source, jobs=0, parallel_threshold=PARALLEL_THRESHOLD,
+                    progress=False)
+            selection = select(IndexRows(index), config.selection)
+            name_feeds(plan_feeds(selection, config), selection.outcomes)
             index.rollback()
         finally:
             index.close()
-    return {path: Outcome(*row) for path, row in selected.outcomes.items()}
+    return selection.outcomes
 
 
 def _private_index(config: Config, key: str, tmp: Path) -> Index:
@@ -93,27 +92,23 @@ def _private_index(config: Config, key: str, tmp: Path) -> Index:
         real.close()
 
 
-def run_explain(config: Config, files: Sequence[Path], out: TextIO) -> int:
-    """Print one line per file; exit 0, or 2 when a FILE does not exist or the source
-    folder is missing."""
-    code = EXIT_OK
+def run_explain(config: Config, files: Sequence[Path], out: TextIO) -> bool:
+    """Print one line per file; False when some FILE does not exist. Raises
+    SourceMissing when the source folder is missing."""
+    all_exist = True
     rels: list[str | None] = []
     for file in files:
         # lexists: a dangling symlink is a file the build accounts for (and rejects).
         rels.append(_relative(file, config.source.folder) if os.path.lexists(file) else None)
     outcomes: dict[str, Outcome] = {}
     if any(rel is not None for rel in rels):
-        try:
-            outcomes = explain_outcomes(config)
-        except SourceMissing as exc:
-            out.write(f"syndicate: {shown(str(exc))}\n")
-            return EXIT_USAGE
+        outcomes = explain_outcomes(config)
     patterns = ", ".join(config.source.patterns)
     for file, rel in zip(files, rels, strict=True):
         name = shown(str(file))
         if not os.path.lexists(file):
             out.write(f"{name}: no such file\n")
-            code = EXIT_USAGE
+            all_exist = False
             continue
         if rel is None:
             out.write(f"{name}: not an article file: outside the source folder "
@@ -132,4 +127,4 @@ def run_explain(config: Config, files: Sequence[Path], out: TextIO) -> int:
             out.write(f"{name}{where}: rejected: {shown(outcome.reason)}\n")
         else:
             out.write(f"{name}: {outcome.status}: {shown(outcome.reason)}\n")
-    return code
+    return all_exist

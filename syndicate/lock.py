@@ -26,8 +26,12 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
+
+from syndicate.clock import monotonic, wall_now
+from syndicate.errors import LockBusy
+
+__all__ = ["LOCK_FILE_NAME", "LockBusy", "acquire_lock"]
 
 LOCK_FILE_NAME = "build.lock"
 
@@ -59,33 +63,6 @@ def _close_in_forked_child() -> None:
 os.register_at_fork(after_in_child=_close_in_forked_child)
 
 
-class LockBusy(Exception):
-    """Another build holds the lock (and ``wait``, if given, ran out).
-
-    ``str()`` is one line naming the lock file and, when recorded, the holder's PID
-    and start time. The CLI maps it to exit code 3.
-    """
-
-    def __init__(self, lock_file: Path, *, waited: float, holder_pid: int | None,
-                 holder_started: str | None) -> None:
-        self.lock_file = lock_file
-        self.waited = waited
-        self.holder_pid = holder_pid
-        self.holder_started = holder_started
-        super().__init__(self._message())
-
-    def _message(self) -> str:
-        holder = ""
-        if self.holder_pid is not None:
-            holder = f" by PID {self.holder_pid}"
-            if self.holder_started is not None:
-                holder += f" since {self.holder_started}"
-        waited = f" after waiting {self.waited:g}s" if self.waited > 0 else ""
-        hint = "" if self.waited > 0 else "; try again later or pass --wait SECONDS"
-        return (f"another build is running: lock {self.lock_file} is held{holder}"
-                f"{waited}{hint}")
-
-
 def _read_holder(fd: int) -> tuple[int | None, str | None]:
     """The PID and start time the current holder wrote, if readable and well formed."""
     try:
@@ -105,7 +82,7 @@ def _read_holder(fd: int) -> tuple[int | None, str | None]:
 
 
 def _write_holder(fd: int) -> None:
-    started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    started = wall_now().strftime("%Y-%m-%dT%H:%M:%SZ")
     note = json.dumps({"pid": os.getpid(), "started": started}) + "\n"
     try:
         os.ftruncate(fd, 0)
@@ -130,7 +107,7 @@ def acquire_lock(state_folder: Path, wait: float = 0.0) -> Iterator[None]:
     owner = os.getpid()
     _HELD.add(fd)
     try:
-        deadline = time.monotonic() + max(wait, 0.0)
+        deadline = monotonic() + max(wait, 0.0)
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -138,7 +115,7 @@ def acquire_lock(state_folder: Path, wait: float = 0.0) -> Iterator[None]:
             except OSError as exc:
                 if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                     raise
-            remaining = deadline - time.monotonic()
+            remaining = deadline - monotonic()
             if remaining <= 0:
                 pid, started = _read_holder(fd)
                 raise LockBusy(lock_file, waited=max(wait, 0.0), holder_pid=pid,

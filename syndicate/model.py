@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Status = Literal["selected", "filtered", "rejected"]
 
@@ -85,9 +85,12 @@ class Rejection:
         return ":".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """The final state of one source file after a build: the accounting record."""
+class Outcome(NamedTuple):
+    """The final state of one source file after a build: the accounting record.
+
+    A NamedTuple, not a dataclass: one is made per source file on every selection,
+    and the index stores them as plain tuples (``tuple.__new__(Outcome, row)`` turns a
+    stored row back into one without a Python-level call)."""
 
     path: str
     status: Status

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from syndicate.config import Config, Format
-from syndicate.model import Article
+from syndicate.model import Article, Outcome
 from syndicate.select import FeedItems, Selection
 from syndicate.slug import assign_slugs
 
@@ -110,3 +110,24 @@ def _subtitle(family: Family, name: str, key: str, site: str) -> str:
         return f"Articles about {name}, selected by {site}."
     where = f" ({key})" if key != name else ""  # a provider's key is its domain
     return f"Articles from {name}{where}, selected by {site}."
+
+
+def feed_name(plan: FeedPlan) -> str:
+    """A feed's output path without its extension (``all``, ``topics/generative-ai``):
+    what a selected article's reason lists, in the report and in ``explain`` alike."""
+    return plan.path("atom").rsplit(".", 1)[0]
+
+
+def name_feeds(plans: Sequence[FeedPlan], outcomes: dict[str, Outcome]) -> None:
+    """Make each selected article's reason the feeds that carry it, by path (selection
+    labels them by topic and provider key; only the plan knows the slugs, which are
+    what a user can open)."""
+    names: dict[str, list[str]] = {}
+    for plan in plans:
+        name = feed_name(plan)
+        for article in plan.items:
+            names.setdefault(article.path, []).append(name)
+    for path, listed in names.items():
+        outcome = outcomes.get(path)
+        if outcome is not None and outcome.status == "selected":
+            outcomes[path] = Outcome(path, "selected", ", ".join(listed))

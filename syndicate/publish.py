@@ -20,6 +20,9 @@ import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
+
+from syndicate.errors import UnsafePathError
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +32,6 @@ FEED_FOLDERS = ("topics", "providers")
 # A new file is readable by the web server whatever the umask of the build (mkstemp
 # creates 0600); an existing file keeps its mode.
 NEW_FILE_MODE = 0o644
-
-
-class UnsafePathError(ValueError):
-    """A relative output path that is malformed or would leave the output folder."""
 
 
 def _parts(rel: str) -> tuple[str, ...]:
@@ -311,3 +310,28 @@ def prune(root: Path, keep: Iterable[str]) -> list[str]:
         for name in ("", *FEED_FOLDERS):
             _fsync_folder(root / name)
     return sorted(removed)
+
+
+class Leftovers(NamedTuple):
+    """Feed-named files in the output folder that this build did not write."""
+
+    stale: tuple[str, ...]  # written by this tool for feeds that no longer exist, kept
+    foreign: tuple[str, ...]  # not written by this tool: never pruned
+    pruned: tuple[str, ...]  # stale files deleted (``prune=True``)
+
+
+def tidy(root: Path, keep: Iterable[str], *, prune_stale: bool) -> Leftovers:
+    """Find the feed files not in ``keep`` and, with ``prune_stale``, delete those this
+    tool wrote (see :func:`prune`)."""
+    wanted = set(keep)
+    stale: list[str] = []
+    foreign: list[str] = []
+    for rel in feed_files(root):
+        if rel not in wanted:
+            (stale if written_by_us(root / rel, rel) else foreign).append(rel)
+    pruned: list[str] = []
+    if prune_stale and stale:
+        pruned = prune(root, wanted)
+        gone = set(pruned)
+        stale = [s for s in stale if s not in gone]
+    return Leftovers(tuple(stale), tuple(foreign), tuple(pruned))

@@ -24,13 +24,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from syndicate import __version__
 from syndicate.atomicfile import atomic_write
+from syndicate.errors import ReportError
+from syndicate.result import BuildResult
 
-if TYPE_CHECKING:
-    from syndicate.build import BuildResult
+
+def summary_line(result: BuildResult) -> str:
+    """The one line a build prints (and cron mails)."""
+    feeds = result.feeds
+    changed = sum(1 for o in result.outputs if o.changed)
+    parts = [(f"read {result.read} files ({result.parsed} parsed, {result.reused} unchanged): "
+              f"{result.selected} selected, {result.filtered} filtered, "
+              f"{result.rejected} rejected; {len(feeds)} feeds written, {changed} changed")]
+    if result.stale:
+        parts.append(f"; {len(result.stale)} stale (use --prune)")
+    if result.pruned:
+        parts.append(f"; {len(result.pruned)} pruned")
+    parts.append(f"; {result.seconds:.2f} s")
+    return "".join(parts)
 
 
 def report_data(result: BuildResult) -> dict[str, Any]:
@@ -75,5 +89,10 @@ def render_report(result: BuildResult) -> bytes:
 
 
 def write_report(file: Path, result: BuildResult) -> None:
-    """Write atomically: a reader (or a crash) sees the old report or the new one."""
-    atomic_write(file, render_report(result))
+    """Write atomically: a reader (or a crash) sees the old report or the new one.
+    Raises :class:`ReportError` naming the file and the OS's reason."""
+    try:
+        atomic_write(file, render_report(result))
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise ReportError(f"{where}{exc.strerror or exc}") from exc

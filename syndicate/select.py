@@ -1,4 +1,4 @@
-"""Which articles go into which feed, and why not.
+"""Which articles go into which feed, and why not: the one selection entry point.
 
 Rules (issue 3, "Selection" and "Accounting"):
 
@@ -6,9 +6,9 @@ Rules (issue 3, "Selection" and "Accounting"):
   is published (a real boolean ``true``) and its quality is at least that family's
   threshold. Thresholds may differ, so an article can be in its provider feed and not in
   the ``all`` feed.
-* Among published articles, those with the same :func:`dedupe_key` are one story: the
-  one with the highest quality wins, then the newest, then the smallest path; every
-  other copy is filtered as ``duplicate of <winner path>``.
+* Among published articles, those with the same dedupe key are one story
+  (:mod:`syndicate.dedupe`): the best copy wins; every other copy is filtered as
+  ``duplicate of <winner path>``.
 * Inside a feed: newest ``published`` first, ties broken by link, then path; at most
   ``items_per_feed`` entries.
 * Topic feeds are keyed by :func:`topic_key`; provider feeds by the provider's domain.
@@ -18,53 +18,45 @@ Rules (issue 3, "Selection" and "Accounting"):
 The result is a pure function of the *set* of articles: every ordering above ends in
 the path, which is unique, so shuffling the input cannot change a single byte.
 
-Memory and time (N articles, F feeds, K = ``items_per_feed``, D = published articles):
+:func:`select` reads a :class:`SelectionSource`: the build's is the index
+(:class:`syndicate.index_rows.IndexRows`, which hands over columns computed at parse
+time and decodes only the items that land in a feed); :class:`ArticleSource` holds
+Articles in memory. Both go through the same two passes:
 
-* Selection runs over light :data:`Row` tuples (:func:`light_fields`: unpublished
-  reason, topic keys, provider key — derived once; the build stores them in the index
-  at parse time, so a rebuild never re-derives them) and carries an opaque payload into
-  the feeds (an Article here, a reference to the stored record in the build).
-* Pass 1 (:func:`dedupe_losers`) maps every losing copy of a story to its winner. It
-  needs ``dedupe_key`` of published articles only; the build gets the keys that occur
-  more than once straight from SQLite. Pass 2 (:func:`fill_feeds`) keeps at most 2K
-  rows per feed (a buffer cut back to K when full, then a cutoff refuses worse rows in
-  O(1)). Peak memory: O(D) light keys in pass 1 here (O(copies) in the build), O(F·K)
-  payloads + the N outcome rows in pass 2. Time O(N) plus O(F·K log K).
-* :func:`select` takes any iterable; a one-shot iterator has to be listed first (it
-  cannot be read twice), so pass a list, a tuple or a re-iterable view when memory
-  matters, or call :func:`select_passes` with a factory that re-reads the source.
+* Pass 1 (:func:`syndicate.dedupe.dedupe_losers`) maps every losing copy of a story to
+  its winner. The index hands over only the keys that occur more than once.
+* Pass 2 (:func:`fill_feeds`) keeps at most 2K rows per feed (a buffer cut back to K
+  when full, then a cutoff refuses worse rows in O(1)). Peak memory: O(F·K) payloads +
+  the N outcome rows. Time O(N) plus O(F·K log K).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import unquote_plus, urlsplit, urlunsplit
+from typing import Generic, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from syndicate.config import SelectionConfig, Thresholds
-from syndicate.model import Article, Outcome, Status
+from syndicate.dedupe import Candidate, dedupe_key, dedupe_losers
+from syndicate.model import Article, Outcome
 
 __all__ = [
     "PUBLISHED_WARNING_PREFIX",
-    "Candidate",
+    "ArticleSource",
     "FeedItems",
-    "OutcomeRow",
     "Picked",
+    "ProviderKey",
     "Row",
     "Selection",
-    "dedupe_key",
-    "dedupe_losers",
+    "SelectionSource",
+    "TopicPairs",
     "fill_feeds",
     "light_fields",
     "not_newest_reason",
     "quality_reason",
-    "row_of",
     "select",
-    "select_passes",
     "topic_key",
 ]
 
@@ -74,10 +66,29 @@ __all__ = [
 # sees what was written rather than a bare "unpublished".
 PUBLISHED_WARNING_PREFIX = "published:"
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_PERCENT_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+_new = tuple.__new__
+
+P = TypeVar("P")
+
+TopicPairs = tuple[tuple[str, str], ...]  # ((topic key, display spelling), ...)
+ProviderKey = tuple[str, str]  # (provider domain, display name)
+
+
+class Row(NamedTuple, Generic[P]):
+    """What selection reads of one published article, as plain data (the index stores
+    it precomputed, so a rebuild never re-derives it). The payload is carried into the
+    feeds untouched."""
+
+    path: str
+    unpublished: str | None  # why it is not published; None when it is
+    quality: float
+    published_us: int  # µs since the epoch
+    link: str
+    topics: TopicPairs  # one pair per topic key, the first spelling in the record wins
+    provider: ProviderKey | None
+    payload: P
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +103,10 @@ class FeedItems:
 @dataclass(frozen=True, slots=True)
 class Selection:
     """What goes where. ``topics`` and ``providers`` are sorted by key and hold only
-    feeds with at least one item; ``outcomes`` has one entry per article passed in,
-    in path order."""
+    feeds with at least one item; ``outcomes`` has one entry per record the source
+    holds (rejections included), in path order. A selected article's reason labels its
+    feeds by family and key (``all, topic:ai, provider:example.com``); the plan names
+    them by output path (:func:`syndicate.plan.name_feeds`)."""
 
     all: tuple[Article, ...]
     topics: tuple[FeedItems, ...]
@@ -101,74 +114,29 @@ class Selection:
     outcomes: dict[str, Outcome]
 
 
-def dedupe_key(url: str) -> str:
-    """The identity of the story behind ``url``.
+@runtime_checkable
+class SelectionSource(Protocol[P]):
+    """Where selection reads records from."""
 
-    Equal keys for URLs that differ only in scheme case, host case, an explicit default
-    port, an empty versus ``/`` path, the case of percent-escapes, a percent-escaped
-    unreserved character versus the character itself (``%7E`` / ``~``, RFC 3986
-    6.2.2.2), an internationalised host versus its IDNA (punycode) form
-    (``bücher.example`` / ``xn--bcher-kva.example``), a ``#fragment`` or ``utm_*``
-    query parameters (other parameters are kept, in their original order).
+    @property
+    def ordered(self) -> bool:
+        """Whether :meth:`rows` come in path order (else outcomes are sorted after)."""
+        ...
 
-    Deliberately *not* merged, because a site may serve different pages there and
-    dropping a real story as a "duplicate" is worse than listing one twice: ``http``
-    versus ``https``, ``www.`` versus the bare host, a trailing slash on a non-empty path
-    (``/a`` versus ``/a/``), and the case of the path and query.
+    def candidates(self) -> Iterable[Candidate]:
+        """Pass 1: every published article, or only those whose dedupe key occurs more
+        than once (the answer is the same)."""
+        ...
 
-    Never raises: a URL that cannot be split is returned as it is.
-    """
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return url
-    scheme = parts.scheme.lower()
-    host = _ascii_host((parts.hostname or "").rstrip("."))
-    if ":" in host:  # IPv6 literal: urlsplit drops the brackets
-        host = f"[{host}]"
-    netloc = host
-    if port is not None and port != _DEFAULT_PORTS.get(scheme):
-        netloc = f"{host}:{port}"
-    userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
-    if userinfo:
-        netloc = f"{userinfo}@{netloc}"
-    path = _upper_escapes(parts.path) or ("/" if netloc else "")
-    kept = [
-        pair
-        for pair in parts.query.split("&")
-        if pair and not unquote_plus(pair.partition("=")[0]).strip().lower().startswith("utm_")
-    ]
-    query = _upper_escapes("&".join(kept))
-    return urlunsplit((scheme, netloc, path, query, ""))
+    def rows(self, floor: float, outcomes: dict[str, Outcome]) -> Iterable[Row[P]]:
+        """Pass 2: every record. A record whose outcome depends on nothing else (a
+        rejection) may go straight into ``outcomes`` instead; ``floor`` is the lowest
+        threshold (a row below it is in no feed: its payload is never read)."""
+        ...
 
-
-def _ascii_host(host: str) -> str:
-    """The IDNA (punycode) form of a host, lower-case: the form DNS resolves, so
-    ``bücher.example`` and ``xn--bcher-kva.example`` are one host. A name IDNA cannot
-    encode (an empty or over-long label) is kept as it is: it cannot be resolved
-    either way, and a key must never raise."""
-    if host.isascii():
-        return host.lower()
-    try:
-        return host.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        return host
-
-
-def _normalise_escape(match: re.Match[str]) -> str:
-    char = chr(int(match.group(0)[1:], 16))
-    # RFC 3986 6.2.2.2: an escaped unreserved character is the character itself;
-    # 6.2.2.1: any other escape only has its hex digits upper-cased (kept escaped: "%2F"
-    # and "/" are different paths).
-    return char if char in _UNRESERVED else match.group(0).upper()
-
-
-_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-
-def _upper_escapes(text: str) -> str:
-    return _PERCENT_ESCAPE.sub(_normalise_escape, text)
+    def article(self, payload: P) -> Article:
+        """The Article of an item that made it into a feed."""
+        ...
 
 
 def topic_key(name: str) -> str:
@@ -177,64 +145,88 @@ def topic_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def select(articles: Iterable[Article], rules: SelectionConfig) -> Selection:
-    """Select from any iterable of articles (see the module docstring for the rules).
-
-    A re-iterable collection is read twice and never copied; a one-shot iterator is
-    listed first, which holds every article in memory.
-    """
-    source: Iterable[Article] = articles
-    if iter(articles) is articles:  # an iterator: a second pass would see nothing
-        source = list(articles)
-    return select_passes(lambda: source, rules)
+def select(source: SelectionSource[P] | Iterable[Article], rules: SelectionConfig
+           ) -> Selection:
+    """Select from ``source`` (see the module docstring for the rules). A plain iterable
+    of Articles is read through :class:`ArticleSource`. Raises ValueError if two
+    records share a path."""
+    if isinstance(source, SelectionSource):
+        return _select(source, rules)
+    return _select(ArticleSource(_reader(source)), rules)
 
 
-def select_passes(source: Callable[[], Iterable[Article]], rules: SelectionConfig) -> Selection:
-    """Select in two passes over ``source()``, which must yield the same articles (in
-    any order) each time it is called. Raises ValueError if two articles share a path
-    or the two passes see a different number of articles."""
-    count = 0
+def _select(source: SelectionSource[P], rules: SelectionConfig) -> Selection:
+    losers = dedupe_losers(source.candidates())
+    limits = rules.min_quality
+    floor = min(limits.all, limits.topics, limits.providers)
+    outcomes: dict[str, Outcome] = {}
+    picked = fill_feeds(source.rows(floor, outcomes), rules, losers, outcomes)
+    if not source.ordered:
+        outcomes = {path: outcomes[path] for path in sorted(outcomes)}
+    # An article in several feeds is one payload object offered to each (see
+    # fill_feeds), alive in ``picked`` throughout: decoded once, keyed by identity.
+    memo: dict[int, Article] = {}
 
-    def candidates() -> Iterator[Candidate]:
-        nonlocal count
-        for article in source():
-            count += 1
-            if article.is_published:
-                yield (dedupe_key(article.link), article.quality, _micros(article.published),
-                       article.path)
+    def items(payloads: tuple[P, ...]) -> tuple[Article, ...]:
+        out: list[Article] = []
+        for payload in payloads:
+            article = memo.get(id(payload))
+            if article is None:
+                article = memo[id(payload)] = source.article(payload)
+            out.append(article)
+        return tuple(out)
 
-    losers = dedupe_losers(candidates())
-    rows = (row_of(article, article) for article in source())
-    picked = fill_feeds(rows, rules, losers)
-    if len(picked.outcomes) != count:
-        raise ValueError(
-            f"the source changed between passes ({count} articles, then "
-            f"{len(picked.outcomes)})"
-        )
-    outcomes = {path: Outcome(*picked.outcomes[path]) for path in sorted(picked.outcomes)}
     return Selection(
-        all=picked.all,
-        topics=tuple(FeedItems(k, n, items) for k, n, items in picked.topics),
-        providers=tuple(FeedItems(k, n, items) for k, n, items in picked.providers),
-        outcomes=outcomes,
-    )
+        all=items(picked.all),
+        topics=tuple(FeedItems(k, n, items(p)) for k, n, p in picked.topics),
+        providers=tuple(FeedItems(k, n, items(p)) for k, n, p in picked.providers),
+        outcomes=outcomes)
+
+
+def _reader(articles: Iterable[Article]) -> Callable[[], Iterable[Article]]:
+    # A one-shot iterator cannot be read twice: list it (a collection is read twice
+    # and never copied).
+    source = list(articles) if iter(articles) is articles else articles
+    return lambda: source
+
+
+class ArticleSource:
+    """Articles in memory as a :class:`SelectionSource`: ``read()`` must yield the same
+    articles (in any order) each time it is called — it is called once per pass, so a
+    generator function re-reading a folder never holds every article. Raises
+    ValueError when the two passes see a different number of articles."""
+
+    ordered = False
+
+    def __init__(self, read: Callable[[], Iterable[Article]]) -> None:
+        self._read = read
+        self._count = -1
+
+    def candidates(self) -> Iterator[Candidate]:
+        self._count = 0
+        for article in self._read():
+            self._count += 1
+            if article.is_published:
+                yield _new(Candidate, (dedupe_key(article.link), article.quality,
+                                       micros(article.published), article.path))
+
+    def rows(self, floor: float, outcomes: dict[str, Outcome]) -> Iterator[Row[Article]]:
+        seen = 0
+        for article in self._read():
+            seen += 1
+            yield row_of(article)
+        if self._count >= 0 and seen != self._count:
+            raise ValueError(f"the source changed between passes ({self._count} articles, "
+                             f"then {seen})")
+
+    def article(self, payload: Article) -> Article:
+        return payload
 
 
 # --- the light view of an article ------------------------------------------------------
 
-# What selection reads of one article, as plain data (the index stores it precomputed,
-# so a rebuild never re-derives it): (path, unpublished reason or None when published,
-# quality, published µs, link, ((topic key, spelling), ...), (provider domain, name) or
-# None, payload). The payload is carried into the feeds untouched.
-Row = tuple[str, "str | None", float, int, str, tuple[tuple[str, str], ...],
-            "tuple[str, str] | None", Any]
-# (dedupe key, quality, published µs, path) of one published article.
-Candidate = tuple[str, float, int, str]
-
-
-def light_fields(article: Article) -> tuple[str | None, tuple[tuple[str, str], ...],
-                                            tuple[str, str] | None]:
-    """The parts of :data:`Row` derived from an article: unpublished reason, topic
+def light_fields(article: Article) -> tuple[str | None, TopicPairs, ProviderKey | None]:
+    """The parts of :class:`Row` derived from an article: unpublished reason, topic
     pairs (one per topic key, the first spelling in the record wins, blank keys
     dropped) and the provider feed key with its name."""
     reason = None if article.is_published else _unpublished_reason(article)
@@ -245,48 +237,16 @@ def light_fields(article: Article) -> tuple[str | None, tuple[tuple[str, str], .
     return reason, tuple(topics.items()), provider
 
 
-def row_of(article: Article, payload: Any) -> Row:
+def row_of(article: Article) -> Row[Article]:
     reason, topics, provider = light_fields(article)
-    return (article.path, reason, article.quality, _micros(article.published), article.link,
-            topics, provider, payload)
+    return Row(article.path, reason, article.quality, micros(article.published),
+               article.link, topics, provider, article)
 
 
-# --- pass 1: which copy of each story wins -------------------------------------------
-
-
-def _micros(when: datetime) -> int:
-    # Exact integer time: float timestamps can merge two distinct microseconds.
+def micros(when: datetime) -> int:
+    """Exact integer µs since the epoch: float timestamps can merge two distinct
+    microseconds."""
     return (when - _EPOCH) // _MICROSECOND
-
-
-def dedupe_losers(candidates: Iterable[Candidate]) -> dict[str, str]:
-    """``path -> winning path`` for every published copy that loses to another copy of
-    the same story. A story told once is not remembered beyond this pass.
-
-    The winner has the highest quality, then is the newest, then has the smallest path.
-    ``candidates`` may be every published article or only those whose dedupe key
-    occurs more than once (what the index hands over): the answer is the same.
-    """
-    best: dict[str, tuple[float, int, str]] = {}
-    repeated: dict[str, list[tuple[float, int, str]]] = {}
-    for key, quality, micros, path in candidates:
-        # Negated so that the smallest rank wins.
-        rank = (-quality, -micros, path)
-        held = best.get(key)
-        if held is None:
-            best[key] = rank
-            continue
-        group = repeated.get(key)
-        if group is None:
-            group = repeated[key] = [held]
-        group.append(rank)
-    losers: dict[str, str] = {}
-    for group in repeated.values():
-        group.sort()
-        winner = group[0][2]
-        for rank in group[1:]:
-            losers[rank[2]] = winner
-    return losers
 
 
 # --- pass 2: bounded top-K per feed --------------------------------------------------
@@ -294,7 +254,7 @@ def dedupe_losers(candidates: Iterable[Candidate]) -> dict[str, str]:
 _FeedKey = tuple[int, str, str]  # (-published µs, link, path): feed order, smallest first
 
 
-class _TopK:
+class _TopK(Generic[P]):
     """The first ``limit`` items of a feed in O(limit) memory: items are appended to a
     buffer that is sorted and cut back to ``limit`` whenever it doubles; after a cut,
     anything sorting after the last kept item is refused in O(1). Keys are unique (they
@@ -304,10 +264,10 @@ class _TopK:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.buffer: list[tuple[_FeedKey, Any]] = []
+        self.buffer: list[tuple[_FeedKey, P]] = []
         self.cutoff: _FeedKey | None = None
 
-    def offer(self, key: _FeedKey, payload: Any) -> None:
+    def offer(self, key: _FeedKey, payload: P) -> None:
         cutoff = self.cutoff
         if cutoff is not None and key > cutoff:
             return
@@ -318,7 +278,7 @@ class _TopK:
             del buffer[self.limit:]
             self.cutoff = buffer[-1][0]
 
-    def items(self) -> list[tuple[_FeedKey, Any]]:
+    def items(self) -> list[tuple[_FeedKey, P]]:
         self.buffer.sort()
         del self.buffer[self.limit:]
         return self.buffer
@@ -373,46 +333,37 @@ class _Named:
         self.path = path
         self.name = name
 
-    def offer(self, path: str, name: str) -> None:
-        if path < self.path:
-            self.path, self.name = path, name
 
-
-# (path, status, reason, line, column): an Outcome's fields, the form the build stores.
-OutcomeRow = tuple[str, Status, str, "int | None", "int | None"]
-_Feed = tuple[str, str, tuple[Any, ...]]  # (key, display name, payloads in feed order)
+_Feed = tuple[str, str, tuple[P, ...]]  # (key, display name, payloads in feed order)
 
 
 @dataclass(frozen=True, slots=True)
-class Picked:
+class Picked(Generic[P]):
     """What :func:`fill_feeds` chose: payloads per feed (feeds sorted by key, only
-    non-empty ones) and one outcome row per row read, in the order rows came."""
+    non-empty ones); the outcomes went into the caller's dict."""
 
-    all: tuple[Any, ...]
-    topics: tuple[_Feed, ...]
-    providers: tuple[_Feed, ...]
-    outcomes: dict[str, OutcomeRow]
+    all: tuple[P, ...]
+    topics: tuple[_Feed[P], ...]
+    providers: tuple[_Feed[P], ...]
 
 
 def fill_feeds(
-    rows: Iterable[Row],
+    rows: Iterable[Row[P]],
     rules: SelectionConfig,
     losers: dict[str, str],
-    outcomes: dict[str, OutcomeRow] | None = None,
-) -> Picked:
-    """Pass 2: every row's outcome and the top K of every feed. ``outcomes`` may be
-    given pre-filled (the build adds rejections as it reads): rows are added to it."""
+    outcomes: dict[str, Outcome],
+) -> Picked[P]:
+    """Pass 2: every row's outcome (added to ``outcomes``, which the source may be
+    filling with rejections meanwhile) and the top K of every feed."""
     limits = rules.min_quality
     min_all, min_topics, min_providers = limits.all, limits.topics, limits.providers
     k = rules.items_per_feed
     not_newest = not_newest_reason(k)
-    everything = _TopK(k)
-    topic_heaps: dict[str, _TopK] = {}
+    everything: _TopK[P] = _TopK(k)
+    topic_heaps: dict[str, _TopK[P]] = {}
     topic_names: dict[str, _Named] = {}
-    provider_heaps: dict[str, _TopK] = {}
+    provider_heaps: dict[str, _TopK[P]] = {}
     provider_names: dict[str, _Named] = {}
-    if outcomes is None:
-        outcomes = {}
     quality_reasons: dict[tuple[float, float], str] = {}  # shared strings, not one per file
     duplicate_reasons: dict[str, str] = {}
 
@@ -420,27 +371,27 @@ def fill_feeds(
         if path in outcomes:
             raise ValueError(f"{path}: two articles share this path")
         if unpublished is not None:
-            outcomes[path] = (path, "filtered", unpublished, None, None)
+            outcomes[path] = _new(Outcome, (path, "filtered", unpublished, None, None))
             continue
         winner = losers.get(path)
         if winner is not None:
             reason = duplicate_reasons.get(winner)
             if reason is None:
                 reason = duplicate_reasons[winner] = f"duplicate of {winner}"
-            outcomes[path] = (path, "filtered", reason, None, None)
+            outcomes[path] = _new(Outcome, (path, "filtered", reason, None, None))
             continue
 
         in_all = quality >= min_all
         in_topics = bool(topics) and quality >= min_topics
         in_provider = provider is not None and quality >= min_providers
         if not (in_all or in_topics or in_provider):
-            outcomes[path] = (path, "filtered", quality_reason(
+            outcomes[path] = _new(Outcome, (path, "filtered", quality_reason(
                 quality, bool(topics), provider is not None, limits, quality_reasons) or "",
-                None, None)
+                None, None))
             continue
 
         # Provisional: overwritten below if the article survives in some feed's top K.
-        outcomes[path] = (path, "filtered", not_newest, None, None)
+        outcomes[path] = _new(Outcome, (path, "filtered", not_newest, None, None))
         key: _FeedKey = (-micros, link, path)
         # The cutoff test is inlined: most offers to a full feed are refused by it.
         if in_all:
@@ -478,10 +429,10 @@ def fill_feeds(
     all_items = everything.items()
     for key, _ in all_items:
         feeds_of.setdefault(key[2], []).append("all")
-    families: list[tuple[_Feed, ...]] = []
+    families: list[tuple[_Feed[P], ...]] = []
     for family, heaps, names in (("topic", topic_heaps, topic_names),
                                  ("provider", provider_heaps, provider_names)):
-        feeds: list[_Feed] = []
+        feeds: list[_Feed[P]] = []
         for fkey in sorted(heaps):
             items = heaps[fkey].items()
             label = f"{family}:{fkey}"
@@ -490,7 +441,7 @@ def fill_feeds(
             feeds.append((fkey, names[fkey].name, tuple(p for _, p in items)))
         families.append(tuple(feeds))
     for path, labels in feeds_of.items():
-        outcomes[path] = (path, "selected", ", ".join(labels), None, None)
+        outcomes[path] = _new(Outcome, (path, "selected", ", ".join(labels), None, None))
 
     return Picked(all=tuple(p for _, p in all_items), topics=families[0],
-                  providers=families[1], outcomes=outcomes)
+                  providers=families[1])

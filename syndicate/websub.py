@@ -298,3 +298,36 @@ def deliver_pending(folder: Path, hubs: Sequence[str], changed_urls: Sequence[st
     except OSError as exc:
         log.warning("websub: cannot record pending pings in %s: %s", folder, exc)
     return results
+
+
+class PingRound:
+    """One build's WebSub duty: the pings owed by earlier runs (read before anything
+    is published), this run's queued durably before the first feed is rewritten
+    (:meth:`before_publish`), and all of them delivered after publishing
+    (:meth:`deliver`). ``now`` (the build's moment, Unix seconds) ages queued pings;
+    it never reaches the output. With no hubs configured it does nothing."""
+
+    def __init__(self, folder: Path, hubs: Sequence[str], *, timeout: float, retries: int,
+                 now: float) -> None:
+        self._folder = folder
+        self._hubs = tuple(hubs)
+        self._timeout = timeout
+        self._retries = retries
+        self._now = now
+        self._owed = load_pending(folder) if hubs else {}
+
+    def before_publish(self, feed_urls: list[str]) -> None:
+        if self._hubs:
+            queue_pings(self._folder, self._hubs, feed_urls, self._now)
+
+    def deliver(self, changed_urls: Sequence[str]) -> list[str]:
+        """Ping; the failures, one line each (also logged as warnings)."""
+        if not self._hubs or not (changed_urls or self._owed):
+            return []
+        results = deliver_pending(self._folder, self._hubs, sorted(changed_urls), self._owed,
+                                  timeout=self._timeout, retries=self._retries,
+                                  now=self._now)
+        failures = [str(r) for r in results if not r.ok]
+        for f in failures:
+            log.warning("websub: %s", f)
+        return failures

@@ -16,13 +16,12 @@ from typing import Any
 
 import pytest
 
-from syndicate.articles import (
-    MAX_YAML_ALIASES,
-    iter_source_files,
-    parse_article,
-    read_article,
-)
+from syndicate.articles import parse_article
+from syndicate.config import SourceConfig
+from syndicate.errors import SourceMissing
 from syndicate.model import Article, Image, Provider, Rejection, RelatedLink
+from syndicate.source import discover, read_article
+from syndicate.yamlread import MAX_YAML_ALIASES
 
 SHARED = Path(__file__).parents[2] / "shared"
 CORPUS = SHARED / "corpus"
@@ -79,14 +78,14 @@ def yaml_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     """Every test here runs twice: with the fast front-matter reader (checked, on every
     text it accepts, against the full loader: type-exact, key positions included),
     and with the full YAML loader alone."""
-    from syndicate import articles, frontmatter
+    from syndicate import frontmatter, yamlread
 
     real_load = frontmatter.load
 
     def checked_load(text: str, *args: Any, **kwargs: Any) -> Any:
         loaded = real_load(text, *args, **kwargs)
         if loaded is not None:
-            full = articles._load_yaml(text, "a/b.md", kwargs["first_line"])
+            full = yamlread._load_yaml(text, "a/b.md", kwargs["first_line"])
             assert not isinstance(full, Rejection), (text, full)
             assert _same(loaded[0], full[0]) and loaded[1] == full[1], text
         return loaded
@@ -117,7 +116,12 @@ def _same(a: Any, b: Any) -> bool:
 def corpus_files() -> list[Path]:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not here (only on the project's CI)")
-    return list(iter_source_files(CORPUS, PATTERNS))
+    return source_files(CORPUS, PATTERNS)
+
+
+def source_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
+    """The article files the build reads, in path order."""
+    return [folder / f.rel for f in sorted(discover(SourceConfig(folder, patterns)))]
 
 
 def read_corpus() -> dict[Path, Article | Rejection]:
@@ -354,10 +358,10 @@ def test_values_that_do_not_fit_their_explicit_tag_are_rejected_not_raised(value
 @pytest.mark.parametrize("loader", ["libyaml", "pure"])
 def test_raw_control_characters_are_a_yaml_error(loader: str,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from syndicate import articles
+    from syndicate import yamlread
 
     if loader == "pure":
-        monkeypatch.setattr(articles, "_Loader", articles._PureLoader)
+        monkeypatch.setattr(yamlread, "_Loader", yamlread._PureLoader)
     r = parse_article("---\ntitle: ok\nexcerpt: \"\u00e9\u00e9 a\x00b\"\n---\n".encode(),
                       "a/b.md")
     assert r == Rejection("a/b.md", "invalid YAML: unacceptable character U+0000 (control "
@@ -874,28 +878,27 @@ def test_symlinks(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- listing files
 
-def test_iter_source_files_is_recursive_sorted_and_skips_hidden(tmp_path: Path) -> None:
+def test_discovery_is_recursive_and_skips_hidden(tmp_path: Path) -> None:
     for name in ["b.md", "a.md", "a/z.md", "a/c/d.md", "A.md", "notes.txt", "x.MD",
                  ".git/HEAD.md", ".syndicate/i.md", "sub/.hidden.md", "sub/ok.md",
                  "sub/deeper/e.md"]:
         write(tmp_path / name, "x")
     (tmp_path / "folder.md").mkdir()
-    found = [p.relative_to(tmp_path).as_posix() for p in iter_source_files(tmp_path, ("*.md",))]
+    found = [p.relative_to(tmp_path).as_posix() for p in source_files(tmp_path, ("*.md",))]
     assert found == ["A.md", "a.md", "a/c/d.md", "a/z.md", "b.md", "sub/deeper/e.md",
                      "sub/ok.md"]
-    assert found == sorted(found)
-    both = [p.name for p in iter_source_files(tmp_path, ("*.txt", "*.md"))]
+    both = [p.name for p in source_files(tmp_path, ("*.txt", "*.md"))]
     assert "notes.txt" in both and "x.MD" not in both
 
 
-def test_iter_source_files_does_not_follow_folder_symlinks(tmp_path: Path) -> None:
+def test_discovery_does_not_follow_folder_symlinks(tmp_path: Path) -> None:
     src = tmp_path / "src"
     write(src / "a.md", "x")
     write(tmp_path / "elsewhere" / "b.md", "x")
     (src / "link").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
     (src / "loop").symlink_to(src, target_is_directory=True)
     (src / "file-link.md").symlink_to(tmp_path / "elsewhere" / "b.md")
-    found = [p.relative_to(src).as_posix() for p in iter_source_files(src, ("*.md",))]
+    found = [p.relative_to(src).as_posix() for p in source_files(src, ("*.md",))]
     # The symlinked file is listed so read_article can account for (and reject) it.
     assert found == ["a.md", "file-link.md"]
 
@@ -906,7 +909,7 @@ def test_unlistable_subfolder_is_yielded_for_accounting(tmp_path: Path) -> None:
     write(tmp_path / "locked" / "a.md", "x")
     (tmp_path / "locked").chmod(0)
     try:
-        found = list(iter_source_files(tmp_path, ("*.md",)))
+        found = source_files(tmp_path, ("*.md",))
         assert found == [tmp_path / "locked"]
         r = read_article(found[0], "locked", max_bytes=1024)
         assert isinstance(r, Rejection) and r.reason.startswith("cannot read")
@@ -915,20 +918,20 @@ def test_unlistable_subfolder_is_yielded_for_accounting(tmp_path: Path) -> None:
 
 
 def test_missing_source_folder_raises(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
-        list(iter_source_files(tmp_path / "nope", ("*.md",)))
+    with pytest.raises(SourceMissing):
+        discover(SourceConfig(tmp_path / "nope", ("*.md",)))
 
 
 def test_pure_python_fallback_reads_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     # The fallback for a PyYAML without libyaml must apply the same rules and limits.
-    from syndicate import articles
+    from syndicate import yamlread
 
     samples = [source().encode(), source().replace("\n", "\r\n").encode(),
                source(topics="[" * 100 + "]" * 100).encode(),
                source(excerpt="*undefined").encode(),
                b"---\ntitle: a\n  b: c\n---\n"]
     with_libyaml = [parse_article(data, "a/b.md") for data in samples]
-    monkeypatch.setattr(articles, "_Loader", articles._PureLoader)
+    monkeypatch.setattr(yamlread, "_Loader", yamlread._PureLoader)
     pure = [parse_article(data, "a/b.md") for data in samples]
     assert isinstance(pure[0], Article) and pure[0] == pure[1]
     assert [type(r) for r in pure] == [Article, Article, Rejection, Rejection, Rejection]
@@ -941,18 +944,18 @@ def test_pure_python_fallback_reads_the_same(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_pure_python_fallback_reads_the_corpus_identically(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from syndicate import articles
+    from syndicate import yamlread
 
     datas = [(f.read_bytes(), f.name) for f in corpus_files()]
     with_libyaml = [parse_article(data, name) for data, name in datas]
-    monkeypatch.setattr(articles, "_Loader", articles._PureLoader)
+    monkeypatch.setattr(yamlread, "_Loader", yamlread._PureLoader)
     assert [parse_article(data, name) for data, name in datas] == with_libyaml
 
 
 # --------------------------------------------------------------------------- shortcuts
 
 def _outcome(fn: Any, *args: Any) -> object:
-    from syndicate.articles import _Invalid
+    from syndicate.article_values import Invalid as _Invalid
 
     try:
         return fn(*args)
@@ -967,7 +970,7 @@ def _random_texts(alphabet: list[str], count: int, seed: int) -> list[str]:
 
 def test_plain_url_shortcut_gives_what_the_full_url_checks_give(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from syndicate import articles
+    from syndicate import article_values
 
     alphabet = ["http", "https", "HTTP", "://", ":", "/", "?", "#", "@", ".", "-", "a", "Z",
                 "0", "8080", "[", "]", "\\", " ", "\t", "\x7f", "\x85", "\xa0", "é", "%20",
@@ -977,9 +980,9 @@ def test_plain_url_shortcut_gives_what_the_full_url_checks_give(
             "https://bücher.example/", "https://", "https:///x", "https://a..b/"] + [
         prefix + text for text in _random_texts(alphabet, 3000, 11)
         for prefix in ("https://", "")]
-    shortcut = [_outcome(articles._http_url, url, "f", "k") for url in urls]
-    monkeypatch.setattr(articles, "_PLAIN_HTTP_URL", re.compile(r"(?!)"))  # never matches
-    assert [_outcome(articles._http_url, url, "f", "k") for url in urls] == shortcut
+    shortcut = [_outcome(article_values.http_url, url, "f", "k") for url in urls]
+    monkeypatch.setattr(article_values, "_PLAIN_HTTP_URL", re.compile(r"(?!)"))  # never matches
+    assert [_outcome(article_values.http_url, url, "f", "k") for url in urls] == shortcut
     assert sum(isinstance(result, str) for result in shortcut) > 300
 
 
@@ -996,7 +999,7 @@ def test_clean_shortcut_gives_what_the_general_rule_gives() -> None:
 
 
 def test_domain_check_is_the_label_by_label_rule() -> None:
-    from syndicate import articles
+    from syndicate import article_values
 
     label = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 
@@ -1018,5 +1021,5 @@ def test_domain_check_is_the_label_by_label_rule() -> None:
     values = _random_texts(alphabet, 5000, 13) + ["a" * 63 + "." + "b" * 63 + "." + "c" * 63
                                                   + "." + "d" * 61, "example.com.", "1.2.3.4"]
     for value in values:
-        outcome = _outcome(articles._domain, value)
+        outcome = _outcome(article_values.host_name, value)
         assert isinstance(outcome, str) == by_labels(value), repr(value)

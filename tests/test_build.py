@@ -12,19 +12,22 @@ import json
 import logging
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from syndicate import cli
-from syndicate.articles import iter_source_files
-from syndicate.build import BuildOptions, BuildResult, discover, run_build
+from syndicate.build import run_build
 from syndicate.config import Config, load_config
 from syndicate.lock import acquire_lock
+from syndicate.result import BuildOptions, BuildResult
+from syndicate.source import discover
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "articles"
+NOW = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)  # the builds' --now
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus"
 
@@ -89,7 +92,7 @@ BROKEN = "---\ntitle: \"unterminated\nquality: [1, 2\n---\n"
 
 
 def build(config: Config, **options: Any) -> BuildResult:
-    return run_build(config, BuildOptions(**options))
+    return run_build(config, BuildOptions(**{"now": NOW, **options}))
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -178,7 +181,7 @@ def test_real_corpus_builds_with_every_file_accounted(tmp_path: Path) -> None:
     assert any(o.reason.startswith("duplicate of ") for o in result.outcomes)
 
 
-def test_discovery_finds_exactly_what_iter_source_files_finds(tmp_path: Path) -> None:
+def test_every_file_discovery_finds_is_accounted_for_by_a_build(tmp_path: Path) -> None:
     config = small_site(tmp_path)
     src = config.source.folder
     (src / ".hidden").mkdir()
@@ -189,9 +192,12 @@ def test_discovery_finds_exactly_what_iter_source_files_finds(tmp_path: Path) ->
     os.symlink(src / "2024-03-01-one.md", src / "link.md")
     os.symlink(tmp_path / "nowhere", src / "dangling.md")
     os.symlink(src / "nested", src / "linked-folder")
-    expected = sorted(p.relative_to(src).as_posix()
-                      for p in iter_source_files(src, config.source.patterns))
-    assert sorted(f[0] for f in discover(config)) == expected
+    expected = sorted(f.rel for f in discover(config.source))
+    # Symlinks named like articles are listed (to be accounted for); hidden entries,
+    # other names, folders named like articles and symlinked folders are not.
+    assert {"link.md", "dangling.md"} <= set(expected)
+    assert not [p for p in expected if p.startswith((".", "linked-folder/", "dir.md"))
+                or "/." in p or p == "UPPER.MD"]
     # ...and each of them is accounted for by a build.
     result = build(config)
     assert sorted(o.path for o in result.outcomes) == expected
@@ -261,10 +267,10 @@ def test_one_changed_file_reparses_one_and_rewrites_only_its_feeds(tmp_path: Pat
 
 def test_parallel_build_writes_the_same_bytes_as_one_process(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import syndicate.build
+    import syndicate.render_all
 
     # Force both stages into worker processes: parsing and rendering.
-    monkeypatch.setattr(syndicate.build, "RENDER_PARALLEL_THRESHOLD", 2)
+    monkeypatch.setattr(syndicate.render_all, "RENDER_PARALLEL_THRESHOLD", 2)
     source = CORPUS if CORPUS.is_dir() else SAMPLES
     patterns = ("*.md", "*.txt") if source == CORPUS else ("*.md",)
     one = make_site(tmp_path / "one", patterns=patterns, source=source)
@@ -505,14 +511,14 @@ def test_text_only_edit_reuses_the_selection_and_equals_a_clean_build(
     config = small_site(tmp_path / "site")
     build(config)
     reused: list[bool] = []
-    real = syndicate.build.reselect
+    real = syndicate.build.reuse_selection
 
     def spy(*args: Any) -> Any:
         got = real(*args)
         reused.append(got is not None)
         return got
 
-    monkeypatch.setattr(syndicate.build, "reselect", spy)
+    monkeypatch.setattr(syndicate.build, "reuse_selection", spy)
     one = config.source.folder / "2024-03-01-one.md"
     one.write_text(one.read_text().replace('title: "One"', 'title: "One, corrected"'))
     result = build(config)

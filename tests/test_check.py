@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from syndicate import cli
 from syndicate.check import CODES, MAX_BYTES, check_bytes, run_check
 from syndicate.cli import main
 
@@ -41,7 +42,8 @@ BROKEN_RSS = b"""<?xml version="1.0"?>
 def _run(paths: list[str], *extra: str, fmt: str = "text", strict: bool = False,
          base_url: str | None = None) -> tuple[int, str]:
     out = io.StringIO()
-    code = run_check(paths, output_format=fmt, strict=strict, base_url=base_url, out=out)
+    code = cli.check_exit_code(run_check(paths, output_format=fmt, strict=strict,
+                                         base_url=base_url, out=out))
     return code, out.getvalue()
 
 

@@ -29,7 +29,7 @@ import feedparser  # type: ignore[import-untyped]
 import pytest
 from lxml import etree
 
-from syndicate.articles import parse_article, read_article
+from syndicate.articles import parse_article
 from syndicate.check import check_bytes
 from syndicate.config import Config, parse_config
 from syndicate.model import Article
@@ -37,6 +37,7 @@ from syndicate.plan import FeedPlan, plan_feeds
 from syndicate.render import render_atom, render_index, render_json, render_opml, render_rss
 from syndicate.render.common import entry_id
 from syndicate.select import Selection, select
+from syndicate.source import read_article
 
 HERE = Path(__file__).resolve().parent
 SCHEMAS = HERE / "schemas"

@@ -11,15 +11,14 @@ import pytest
 from test_build import BROKEN, CORPUS, article, build, make_site, small_site, snapshot
 
 from syndicate import cli
-from syndicate.build import shown
 from syndicate.config import Config
-from syndicate.explain import run_explain
+from syndicate.display import shown
 from syndicate.index import INDEX_FILE_NAME
 
 
 def explain(config: Config, *files: Path) -> tuple[int, list[str]]:
     out = io.StringIO()
-    code = run_explain(config, list(files), out=out)
+    code = cli.explain_command(config, list(files), out)
     return code, out.getvalue().splitlines()
 
 

@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from corpus_generator import load_generator
 
-from syndicate import articles, frontmatter
-from syndicate.articles import MAX_YAML_DEPTH, MAX_YAML_NODES, parse_article
+from syndicate import frontmatter, yamlread
+from syndicate.articles import parse_article
 from syndicate.model import Article, Rejection
+from syndicate.yamlread import MAX_YAML_DEPTH, MAX_YAML_NODES
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -44,12 +45,12 @@ def same(a: Any, b: Any) -> bool:
 
 
 def fast_load(text: str) -> frontmatter.Loaded | None:
-    return frontmatter.load(text, articles._PLAIN, first_line=2, max_nodes=MAX_YAML_NODES,
+    return frontmatter.load(text, yamlread._PLAIN, first_line=2, max_nodes=MAX_YAML_NODES,
                             max_depth=MAX_YAML_DEPTH)
 
 
 def full_load(text: str) -> Any:
-    return articles._load_yaml(text, "a/b.md", 2)
+    return yamlread._load_yaml(text, "a/b.md", 2)
 
 
 def check(data: bytes) -> bool:
@@ -57,7 +58,7 @@ def check(data: bytes) -> bool:
     fast_result = parse_article(data, "a/b.md")
     full_result = parse_article(data, "a/b.md", fast=False)
     assert same(fast_result, full_result), (data[:300], fast_result, full_result)
-    doc = articles._front_matter(data, "a/b.md")
+    doc = yamlread._front_matter(data, "a/b.md")
     if isinstance(doc, Rejection):
         return False
     loaded = fast_load(doc[0])
@@ -115,7 +116,7 @@ def test_generated_records_are_read_identically(generated: list[bytes]) -> None:
     # Every record the full loader reads without error is in the subset; the broken
     # ones the generator plants (unterminated quotes ...) fall back.
     for data, hit in zip(generated, hits, strict=True):
-        doc = articles._front_matter(data, "a/b.md")
+        doc = yamlread._front_matter(data, "a/b.md")
         readable = not isinstance(doc, Rejection) and not isinstance(full_load(doc[0]), Rejection)
         assert hit == readable, data[:300]
 
@@ -177,7 +178,7 @@ def _mutate(text: str, rng: random.Random) -> str:
 
 def _front_texts(records: list[bytes]) -> Iterator[str]:
     for data in records:
-        doc = articles._front_matter(data, "a/b.md")
+        doc = yamlread._front_matter(data, "a/b.md")
         if not isinstance(doc, Rejection):
             yield doc[0]
 

@@ -18,12 +18,12 @@ from test_build import BROKEN, article, build, mtimes, small_site, snapshot, sta
 
 import syndicate
 import syndicate.index
+from syndicate.codec import decode, encode
 from syndicate.config import Config
 from syndicate.index import (
     INDEX_FILE_NAME,
     IndexCorrupt,
-    decode,
-    encode,
+    entry_row,
     open_index,
     open_readonly,
     read_key,
@@ -412,9 +412,9 @@ def _random_articles(seed: int, n: int) -> list[Article | Rejection]:
 
 @pytest.mark.parametrize("seed", range(10))
 def test_selection_off_the_index_equals_select(tmp_path: Path, seed: int) -> None:
-    from syndicate.build import select_from_index
     from syndicate.config import SelectionConfig, Thresholds
-    from syndicate.plan import plan_feeds
+    from syndicate.index_rows import IndexRows
+    from syndicate.plan import name_feeds, plan_feeds
     from syndicate.select import select
 
     config = dataclasses.replace(
@@ -425,9 +425,11 @@ def test_selection_off_the_index_equals_select(tmp_path: Path, seed: int) -> Non
     index = syndicate.index.temporary_index(tmp_path, "k")
     try:
         index.begin()
-        index.put([encode(r, size=1, mtime_ns=OLD_NS, data=b"x", read_at_ns=time.time_ns())
-                   for r in records])
-        got = select_from_index(index, config)
+        index.put_rows([entry_row(encode(r, size=1, mtime_ns=OLD_NS, data=b"x",
+                                         read_at_ns=time.time_ns())) for r in records])
+        got = select(IndexRows(index), config.selection)
+        got_plans = plan_feeds(got, config)
+        name_feeds(got_plans, got.outcomes)
         index.rollback()
     finally:
         index.close()
@@ -435,8 +437,8 @@ def test_selection_off_the_index_equals_select(tmp_path: Path, seed: int) -> Non
     want = select(articles, config.selection)
     for r in records:
         if isinstance(r, Rejection):
-            assert got.outcome(r.path) == Outcome(r.path, "rejected", r.reason, r.line,
-                                                  r.column)
+            assert got.outcomes[r.path] == Outcome(r.path, "rejected", r.reason, r.line,
+                                                   r.column)
     plans = plan_feeds(want, config)
     # The build names a selected article's feeds by output path (what select() labels
     # by topic / provider key): the feeds of select()'s own plans, in plan order.
@@ -445,18 +447,18 @@ def test_selection_off_the_index_equals_select(tmp_path: Path, seed: int) -> Non
         for a in plan.items:
             carried.setdefault(a.path, []).append(plan.path("atom").removesuffix(".atom"))
     expected = {p: o if o.status != "selected"
-                else dataclasses.replace(o, reason=", ".join(carried[p]))
+                else o._replace(reason=", ".join(carried[p]))
                 for p, o in want.outcomes.items()}
     assert all(len(carried[p]) == len(o.reason.split(", "))
                for p, o in want.outcomes.items() if o.status == "selected")
-    assert {p: got.outcome(p) for p in want.outcomes} == expected
+    assert {p: got.outcomes.get(p) for p in want.outcomes} == expected
     assert list(got.outcomes) == sorted(r.path for r in records)
     assert len(plans) > 3
     assert [(p.path("atom"), p.title, p.updated, [a.path for a in p.items])
-            for p in got.plans] == [(p.path("atom"), p.title, p.updated,
+            for p in got_plans] == [(p.path("atom"), p.title, p.updated,
                                      [a.path for a in p.items]) for p in plans]
     # Light items are the records minus their text.
     by_path = {a.path: a for a in articles}
-    for plan in got.plans:
+    for plan in got_plans:
         for a in plan.items:
             assert dataclasses.replace(by_path[a.path], title="", excerpt="") == a

@@ -23,7 +23,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -41,15 +41,16 @@ if importlib.util.find_spec("sgmllib") is None:
 from loopback import serving
 from reader import Reader, make_reader  # after the switch above
 
-from syndicate.articles import iter_source_files, read_article
-from syndicate.build import BuildOptions, BuildResult, run_build
+from syndicate.build import run_build
 from syndicate.cli import main as cli_main
 from syndicate.config import Config, Format, load_config
 from syndicate.model import Article
 from syndicate.plan import FeedPlan, plan_feeds
 from syndicate.render.common import clean, entry_id, provider_uri
+from syndicate.result import BuildOptions, BuildResult
 from syndicate.select import select
 from syndicate.serve import Served, make_server
+from syndicate.source import discover, read_article
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "articles"
@@ -117,7 +118,8 @@ folder = {_toml(str(self.tmp / "state"))}
         return load_config(self.config_path)
 
     def build(self) -> BuildResult:
-        return run_build(self.config(), BuildOptions(jobs=1))
+        return run_build(self.config(), BuildOptions(now=datetime(2026, 12, 6, tzinfo=UTC),
+                                                     jobs=1))
 
     def url(self, rel: str) -> str:
         return self.base_url + rel
@@ -125,9 +127,9 @@ folder = {_toml(str(self.tmp / "state"))}
     def articles(self) -> list[Article]:
         config = self.config()
         found: list[Article] = []
-        for file in iter_source_files(self.source, config.source.patterns):
-            rel = file.relative_to(self.source).as_posix()
-            record = read_article(file, rel, max_bytes=config.source.max_file_bytes)
+        for rel, _, _ in sorted(discover(config.source)):
+            record = read_article(self.source / rel, rel,
+                                  max_bytes=config.source.max_file_bytes)
             if isinstance(record, Article):
                 found.append(record)
         return found

@@ -386,7 +386,7 @@ def test_topic_and_provider_feeds_render_with_their_own_self_links() -> None:
 def corpus_articles() -> list[Article]:
     if not CORPUS.is_dir():
         pytest.skip("shared corpus not available")
-    from syndicate.articles import read_article
+    from syndicate.source import read_article
 
     articles = []
     for file in sorted(CORPUS.rglob("*")):

@@ -92,7 +92,7 @@ def test_an_empty_build_passes_the_checker() -> None:
 def test_the_real_corpus_passes_the_checker() -> None:
     if not CORPUS.is_dir():
         pytest.skip("shared corpus not available")
-    from syndicate.articles import read_article
+    from syndicate.source import read_article
 
     cfg = config()
     articles = []

@@ -14,15 +14,9 @@ import pytest
 import yaml
 
 from syndicate.config import SelectionConfig, Thresholds, load_config
+from syndicate.dedupe import dedupe_key
 from syndicate.model import Article, Provider
-from syndicate.select import (
-    FeedItems,
-    Selection,
-    dedupe_key,
-    select,
-    select_passes,
-    topic_key,
-)
+from syndicate.select import ArticleSource, FeedItems, Selection, select, topic_key
 
 SHARED = Path(__file__).parents[2] / "shared"
 CORPUS = SHARED / "corpus"
@@ -442,7 +436,7 @@ def test_one_shot_iterator_and_reiterable_give_the_same_result() -> None:
     assert select(iter(arts), rules()) == select(tuple(arts), rules())
 
 
-def test_select_passes_reads_the_source_twice_without_holding_it() -> None:
+def test_an_article_source_is_read_twice_without_holding_it() -> None:
     arts = _mixed(120, seed=4)
     calls = []
 
@@ -450,14 +444,14 @@ def test_select_passes_reads_the_source_twice_without_holding_it() -> None:
         calls.append(1)
         return iter(arts)
 
-    assert select_passes(source, rules()) == select(arts, rules())
+    assert select(ArticleSource(source), rules()) == select(arts, rules())
     assert len(calls) == 2
 
 
 def test_a_source_that_changes_between_passes_is_an_error() -> None:
     batches = iter([[art("a.md")], [art("a.md"), art("b.md", link="https://example.com/new")]])
     with pytest.raises(ValueError, match="changed between passes"):
-        select_passes(lambda: next(batches), rules())
+        select(ArticleSource(lambda: next(batches)), rules())
 
 
 def test_two_articles_with_one_path_is_an_error() -> None:
@@ -493,12 +487,14 @@ def test_real_corpus_has_exactly_one_pair_sharing_a_story() -> None:
 
 
 def _read_folder(folder: Path, patterns: tuple[str, ...]) -> tuple[list[Article], list[Any]]:
-    articles_mod = pytest.importorskip("syndicate.articles")
     arts: list[Article] = []
     rejected: list[Any] = []
-    for file in articles_mod.iter_source_files(folder, patterns):
-        rel = file.relative_to(folder).as_posix()
-        record = articles_mod.read_article(file, rel, max_bytes=1_048_576)
+    source = pytest.importorskip("syndicate.source")
+    from syndicate.config import SourceConfig
+
+    for found in sorted(source.discover(SourceConfig(folder, patterns))):
+        rel = found.rel
+        record = source.read_article(folder / rel, rel, max_bytes=1_048_576)
         (arts if isinstance(record, Article) else rejected).append(record)
     return arts, rejected
 
@@ -566,10 +562,10 @@ def test_two_pass_selection_does_not_hold_every_article() -> None:
 
     tracemalloc.start()
     try:
-        sel = select_passes(source, rules(k=10))  # at most 11 feeds x 10 articles held
+        sel = select(ArticleSource(source), rules(k=10))  # at most 11 feeds x 10 articles held
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    print(f"select_passes: {n} articles, peak {peak / n:.0f} bytes per article")
+    print(f"select(ArticleSource): {n} articles, peak {peak / n:.0f} bytes per article")
     assert len(sel.outcomes) == n
     assert peak < n * excerpt / 4

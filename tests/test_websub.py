@@ -257,8 +257,8 @@ def test_a_build_killed_after_publishing_is_pinged_for_by_the_next_run(
         tmp_path: Path, hub: Hub, monkeypatch: pytest.MonkeyPatch, kill_at: str) -> None:
     from test_build import article, build
 
-    import syndicate.build
     import syndicate.index
+    import syndicate.websub
 
     config = _site_with_hub(tmp_path, hub.url)
     build(config)
@@ -275,7 +275,7 @@ def test_a_build_killed_after_publishing_is_pinged_for_by_the_next_run(
     if kill_at == "before commit":
         monkeypatch.setattr(syndicate.index.Index, "commit", die)
     else:
-        monkeypatch.setattr(syndicate.build, "_ping", die)
+        monkeypatch.setattr(syndicate.websub.PingRound, "deliver", die)
     with pytest.raises(Killed):
         build(config)
     monkeypatch.undo()

@@ -6,6 +6,6 @@ any feed. Library use: ``check_bytes(data, path=..., base_url=...) -> CheckResul
 
 from syndicate.check.core import MAX_BYTES, check_bytes
 from syndicate.check.findings import CODES, CheckResult, Finding
-from syndicate.check.run import run_check
+from syndicate.check.run import Verdict, run_check
 
-__all__ = ["CODES", "MAX_BYTES", "CheckResult", "Finding", "check_bytes", "run_check"]
+__all__ = ["CODES", "MAX_BYTES", "CheckResult", "Finding", "Verdict", "check_bytes", "run_check"]

@@ -1,7 +1,9 @@
-"""`syndicate check`: find the documents, check each, print the report, pick the exit code."""
+"""`syndicate check`: find the documents, check each, print the report, give the verdict
+(which the CLI turns into an exit code)."""
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
 import stat
@@ -17,7 +19,15 @@ from syndicate.check.output import render_json, render_junit, render_text
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class Verdict(enum.Enum):
+    """The outcome of one ``check`` run."""
+
+    OK = "ok"  # no errors (and under ``strict`` no warnings)
+    PROBLEMS = "problems"  # errors, or warnings under ``strict``
+    UNUSABLE = "unusable"  # an input could not be read, a folder held no feeds, bad options
+
 FEED_SUFFIXES = frozenset((".atom", ".rss", ".xml", ".json", ".opml"))
 
 
@@ -121,15 +131,15 @@ def collect(paths: Sequence[str], base_url: str | None) -> tuple[list[CheckResul
 
 
 def run_check(paths: Sequence[str], *, output_format: str, strict: bool,
-              base_url: str | None, out: TextIO) -> int:
+              base_url: str | None, out: TextIO) -> Verdict:
     """Check ``paths`` and write the report to ``out``.
 
-    Exit code: 2 when an input could not be read (or a folder held no feeds), else 1 when
-    there are errors (or warnings under ``strict``), else 0.
+    UNUSABLE when an input could not be read (or a folder held no feeds), else PROBLEMS
+    when there are errors (or warnings under ``strict``), else OK.
     """
     if output_format not in ("text", "json", "junit"):
         log.error("syndicate check: unknown output format %r", output_format)
-        return EXIT_USAGE
+        return Verdict.UNUSABLE
     results, unusable = collect(paths, base_url)
     if output_format == "json":
         out.write(render_json(results))
@@ -138,7 +148,7 @@ def run_check(paths: Sequence[str], *, output_format: str, strict: bool,
     else:
         out.write(render_text(results))
     if unusable:
-        return EXIT_USAGE
+        return Verdict.UNUSABLE
     if any(r.errors or (strict and r.warnings) for r in results):
-        return EXIT_PROBLEMS
-    return EXIT_OK
+        return Verdict.PROBLEMS
+    return Verdict.OK

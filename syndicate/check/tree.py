@@ -51,10 +51,6 @@ def text(el: etree._Element) -> str:
     return "".join(str(t) for t in el.itertext())
 
 
-def has_child_elements(el: etree._Element) -> bool:
-    return any(True for _ in elements(el))
-
-
 def base_of(el: etree._Element, location: str | None) -> str | None:
     """The base IRI in effect at ``el``: xml:base attributes resolved against the location."""
     chain: list[str] = []

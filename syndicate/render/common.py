@@ -14,8 +14,8 @@ from functools import lru_cache
 
 from syndicate import __version__
 from syndicate.config import Config
+from syndicate.dedupe import dedupe_key
 from syndicate.model import Article, Provider
-from syndicate.select import dedupe_key
 
 GENERATOR = "syndicate"
 GENERATOR_VERSION = __version__

@@ -1,0 +1,243 @@
+"""What a build may skip, and the keys that prove it safe. Pure decisions, apart from
+the ``os.stat`` of output files (:func:`present`).
+
+Work is skipped at three levels:
+
+- parsing: a file whose size and mtime match its index entry is not read
+  (:mod:`syndicate.refresh`);
+- everything after parsing: when the index generation and both keys equal those of
+  the last completed build, and every output file it wrote is still there with the
+  size and mtime it was left with (:func:`nothing_to_do`), selection, planning and
+  rendering are skipped — the output would be the same bytes. When no record's
+  selection view changed and the selection key is the same, the last build's
+  selection stands (:func:`reuse_selection`): only the plans are rebuilt;
+- rendering one output file: its fingerprint (render key, the plan's header, and the
+  digest of every item's record) equals the last build's and the file is untouched
+  (:func:`unchanged`).
+
+The keys say exactly what they cover (a config change outside them cannot change a
+byte of output, so it re-renders nothing — ``websub.timeout_seconds``, the state
+folder, ``--jobs``):
+
+- :func:`selection_key`: the syndicate version and ``[selection]`` — which articles go
+  into which feed, and every outcome;
+- :func:`render_key`: the syndicate version and every config field a planner or
+  renderer reads: ``[site]``, ``[feeds]``, ``output.formats`` / ``opml`` /
+  ``index_html`` and ``websub.hubs`` (every feed carries ``rel="hub"`` links);
+- what changes how files are *read* (source folder, patterns, size limit) is the
+  index's own read key (:func:`syndicate.index.read_key`): another read key is another
+  index, with no last build at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import syndicate
+from syndicate.config import Config
+from syndicate.index import Index
+from syndicate.model import Article, Rejection
+from syndicate.result import OutputFile, OutputKind
+from syndicate.select import FeedItems, Selection
+
+log = logging.getLogger(__name__)
+
+LAST_BUILD = "last_build"  # its key in the index's meta table
+_KINDS: tuple[OutputKind, ...] = ("feed", "opml", "index")
+
+
+def _hash(*parts: object) -> bytes:
+    raw = repr((syndicate.__version__, *parts)).encode("utf-8")
+    return hashlib.blake2b(raw, digest_size=16).digest()
+
+
+def selection_key(config: Config) -> bytes:
+    """Everything besides the records that selection depends on."""
+    return _hash("selection", config.selection)
+
+
+def render_key(config: Config) -> bytes:
+    """Everything besides the plans that the rendered bytes depend on."""
+    out = config.output
+    return _hash("render", config.site, config.feeds, out.formats, out.opml, out.index_html,
+                 config.websub.hubs)
+
+
+class Stamp(NamedTuple):
+    """One output file as a build left it: what it was rendered from, and the stat
+    that proves it untouched since."""
+
+    fingerprint: bytes
+    size: int
+    mtime_ns: int
+
+
+class Counts(NamedTuple):
+    selected: int
+    filtered: int
+    rejected: int
+
+
+class StoredFeed(NamedTuple):
+    """One topic or provider feed of a selection: its key, name and item paths."""
+
+    key: str
+    name: str
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPaths:
+    """A selection as item paths per feed (what :func:`reuse_selection` restores)."""
+
+    all: tuple[str, ...]
+    topics: tuple[StoredFeed, ...]
+    providers: tuple[StoredFeed, ...]
+
+    @classmethod
+    def of(cls, selection: Selection) -> FeedPaths:
+        def feeds(groups: tuple[FeedItems, ...]) -> tuple[StoredFeed, ...]:
+            return tuple(StoredFeed(g.key, g.name, tuple(a.path for a in g.items))
+                         for g in groups)
+
+        return cls(tuple(a.path for a in selection.all), feeds(selection.topics),
+                   feeds(selection.providers))
+
+
+@dataclass(frozen=True, slots=True)
+class LastBuild:
+    """What the last completed build produced, as stored in the index (one record,
+    committed in the same transaction as the index generation it used)."""
+
+    generation: int
+    selection_key: bytes
+    render_key: bytes
+    stamps: dict[str, Stamp]  # output path -> stamp
+    outputs: tuple[OutputFile, ...]
+    counts: Counts
+    rejections: tuple[Rejection, ...]
+    feeds: FeedPaths
+
+    def to_meta(self) -> dict[str, object]:
+        """Plain marshal types, for :meth:`Index.set_meta`."""
+        return {
+            "generation": self.generation,
+            "selection_key": self.selection_key,
+            "render_key": self.render_key,
+            "stamps": {rel: tuple(s) for rel, s in self.stamps.items()},
+            "outputs": [(o.path, o.kind, o.items) for o in self.outputs],
+            "counts": tuple(self.counts),
+            "rejections": [(r.path, r.reason, r.line, r.column) for r in self.rejections],
+            "feeds": (self.feeds.all, [tuple(f) for f in self.feeds.topics],
+                      [tuple(f) for f in self.feeds.providers]),
+        }
+
+    @classmethod
+    def from_meta(cls, raw: object) -> LastBuild | None:
+        """The record :meth:`to_meta` stored, or None when there is none or it is
+        unreadable (logged: it is only a cache of what is on disk; without it every
+        feed is rendered and compared, which is slower but gives the same bytes)."""
+        if raw is None:
+            return None
+        try:
+            if not isinstance(raw, dict):
+                raise TypeError("not a mapping")
+            stamps: dict[str, Stamp] = {}
+            for rel, (fp, size, mtime_ns) in raw["stamps"].items():
+                if not (isinstance(rel, str) and isinstance(fp, bytes) and type(size) is int
+                        and type(mtime_ns) is int):
+                    raise TypeError(rel)
+                stamps[rel] = Stamp(fp, size, mtime_ns)
+            outputs = []
+            for p, k, n in raw["outputs"]:
+                if k not in _KINDS:
+                    raise ValueError(f"output kind {k!r}")
+                outputs.append(OutputFile(str(p), k, int(n), False))
+            all_paths, topics, providers = raw["feeds"]
+            feeds = FeedPaths(_paths(all_paths), _stored(topics), _stored(providers))
+            return cls(
+                generation=int(raw["generation"]),
+                selection_key=bytes(raw["selection_key"]),
+                render_key=bytes(raw["render_key"]),
+                stamps=stamps, outputs=tuple(outputs),
+                counts=Counts(*(int(n) for n in raw["counts"])),
+                rejections=tuple(Rejection(str(p), str(r), line, col)
+                                 for p, r, line, col in raw["rejections"]),
+                feeds=feeds)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            log.warning("index: record of the last build unreadable (%r); re-rendering", exc)
+            return None
+
+
+def _paths(raw: object) -> tuple[str, ...]:
+    if not isinstance(raw, tuple | list) or not all(type(p) is str for p in raw):
+        raise TypeError("feed paths")
+    return tuple(raw)
+
+
+def _stored(raw: object) -> tuple[StoredFeed, ...]:
+    if not isinstance(raw, tuple | list):
+        raise TypeError("feeds")
+    return tuple(StoredFeed(str(k), str(n), _paths(ps)) for k, n, ps in raw)
+
+
+def present(root: Path, rel: str, stamp: Stamp) -> bool:
+    """The file is still the one we wrote: same size and mtime (a deleted, truncated or
+    hand-edited output is rewritten)."""
+    try:
+        st = os.stat(root / rel)
+    except OSError:
+        return False
+    return st.st_size == stamp.size and st.st_mtime_ns == stamp.mtime_ns
+
+
+def stamp_of(root: Path, rel: str, fingerprint: bytes) -> Stamp:
+    """The stamp of a file just written (or found equal)."""
+    st = os.stat(root / rel)
+    return Stamp(fingerprint, st.st_size, st.st_mtime_ns)
+
+
+def unchanged(root: Path, rel: str, fingerprint: bytes, previous: dict[str, Stamp]) -> bool:
+    """Rendering ``rel`` again would give the bytes already there."""
+    before = previous.get(rel)
+    return (before is not None and before.fingerprint == fingerprint
+            and present(root, rel, before))
+
+
+def nothing_to_do(last: LastBuild | None, generation: int, sel_key: bytes, ren_key: bytes,
+                  root: Path) -> bool:
+    """Nothing the output depends on moved since ``last``: the files on disk are the
+    answer."""
+    return (last is not None and last.generation == generation
+            and last.selection_key == sel_key and last.render_key == ren_key
+            and all(present(root, rel, stamp) for rel, stamp in last.stamps.items()))
+
+
+def reuse_selection(index: Index, last: LastBuild) -> tuple[Selection, dict[str, bytes]] | None:
+    """The last build's selection again, for a run in which no record's selection view
+    changed (only text, images and the like did) under the same selection key:
+    selection is a function of the views alone, so its feeds and every outcome are the
+    last build's (the outcomes stay as stored: ``Selection.outcomes`` is empty). Items
+    are the current light records; with them, the digest of each item's record. None
+    if the stored selection is unusable (then the caller selects afresh)."""
+    feeds = last.feeds
+    groups = [feeds.all, *(f.paths for f in feeds.topics), *(f.paths for f in feeds.providers)]
+    paths = sorted({p for ps in groups for p in ps})
+    chosen = index.light_items(paths)
+    if len(chosen) != len(paths):
+        return None
+
+    def items(ps: tuple[str, ...]) -> tuple[Article, ...]:
+        return tuple(chosen[p].article for p in ps)
+
+    selection = Selection(
+        all=items(feeds.all),
+        topics=tuple(FeedItems(f.key, f.name, items(f.paths)) for f in feeds.topics),
+        providers=tuple(FeedItems(f.key, f.name, items(f.paths)) for f in feeds.providers),
+        outcomes={})
+    return selection, {p: item.digest for p, item in chosen.items()}

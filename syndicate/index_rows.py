@@ -1,0 +1,138 @@
+"""The index as a selection source: selection reads the plain columns written at parse
+time (:mod:`syndicate.codec`), never re-derives them, and decodes only the records of
+the items that land in a feed.
+
+:class:`IndexRows` is a :class:`syndicate.select.SelectionSource`: pass 1 gets from
+SQLite only the copies of stories told more than once; pass 2 streams every record's
+selection columns in path order.
+"""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Iterator
+
+from syndicate.codec import (
+    ARTICLE,
+    PROVIDER,
+    REJECTION,
+    TOPICS,
+    ItemRef,
+    candidate,
+    check,
+    item_article,
+    light_check,
+    rejection_from,
+)
+from syndicate.dedupe import Candidate
+from syndicate.errors import IndexCorrupt
+from syndicate.index import Index
+from syndicate.model import Article, Outcome
+from syndicate.select import ProviderKey, Row, TopicPairs
+
+_new = tuple.__new__
+
+_CANDIDATES = (
+    "SELECT path, dkey, light, lcheck FROM files WHERE dkey IN "
+    "(SELECT dkey FROM files WHERE dkey IS NOT NULL GROUP BY dkey HAVING count(*) > 1)")
+# Columns an unpublished row or a rejection does not need come back as NULL: no Python
+# object is made for them.
+_ROWS = (
+    "SELECT path, kind, ureason, quality, tflags, "
+    "CASE WHEN ureason IS NULL THEN link END, pub_us, "
+    "CASE WHEN ureason IS NULL THEN tview END, "
+    "CASE WHEN ureason IS NULL THEN pview END, "
+    "CASE WHEN kind = 0 AND ureason IS NULL THEN light END, lcheck, "
+    "CASE WHEN ureason IS NULL THEN digest END, "
+    "CASE kind WHEN 1 THEN body END FROM files ORDER BY path")
+
+# A row below the lowest threshold is in no feed whatever its topics or provider:
+# selection needs only to know whether it has any (for the threshold it names).
+_SOME_TOPICS: TopicPairs = (("", ""),)
+_SOME_PROVIDER: ProviderKey = ("", "")
+
+
+class IndexRows:
+    """Selection over the index. After :func:`syndicate.select.select`, ``digests``
+    holds the record digest of every item it put into a feed (for render
+    fingerprints)."""
+
+    ordered = True
+
+    def __init__(self, index: Index) -> None:
+        self._index = index
+        self.digests: dict[str, bytes] = {}
+
+    def candidates(self) -> Iterator[Candidate]:
+        """The published articles whose dedupe key occurs more than once: SQLite groups
+        the keys; only copies of a story reach Python."""
+        for rows in self._index.stream(_CANDIDATES):
+            for path, dkey, light, lcheck in rows:
+                check(type(path) is str and type(dkey) is str, "dedupe key type")
+                check(type(light) is bytes and lcheck == light_check(light),
+                      f"{path}: checksum mismatch")
+                yield candidate(path, dkey, light)
+
+    def rows(self, floor: float, outcomes: dict[str, Outcome]
+             ) -> Iterator[Row[ItemRef | None]]:
+        """Every published article as a :class:`Row`, in path order, with an
+        :class:`ItemRef` as payload for those that can be in a feed (quality at least
+        ``floor``). Rejections and unpublished articles go straight into ``outcomes``
+        (their outcome depends on nothing else) in between.
+
+        An unpublished row needs just its reason; a row below ``floor`` its quality and
+        whether it has topics / a provider (``tflags``); only a row that can be in
+        some feed needs link, time, topic and provider keys (small marshalled views,
+        decoded once per distinct value)."""
+        reasons: dict[str, str] = {}  # one string object per distinct reason
+        views: dict[bytes, object] = {}  # distinct topic/provider views: a few thousand
+        loads = marshal.loads
+        for rows in self._index.stream(_ROWS):
+            for (path, kind, unpublished, quality, tflags, link, published, tview, pview,
+                 light, lcheck, digest, body) in rows:
+                if kind == ARTICLE and unpublished is not None:
+                    check(type(unpublished) is str and type(path) is str
+                          and path not in outcomes, f"{path}: reason")
+                    outcomes[path] = _new(Outcome, (
+                        path, "filtered", reasons.setdefault(unpublished, unpublished),
+                        None, None))
+                    continue
+                if kind == REJECTION:
+                    check(type(path) is str and lcheck == light_check(None),
+                          f"{path}: rejection")
+                    r = rejection_from(path, body)
+                    outcomes[path] = _new(Outcome, (path, "rejected", r.reason, r.line,
+                                                    r.column))
+                    continue
+                check(kind == ARTICLE and type(path) is str and type(tflags) is int
+                      and type(quality) in (int, float), f"{path}: kind")
+                if quality < floor:
+                    yield _new(Row, (path, None, quality, 0, "",
+                                     _SOME_TOPICS if tflags & TOPICS else (),
+                                     _SOME_PROVIDER if tflags & PROVIDER else None, None))
+                    continue
+                topics = views.get(tview)
+                provider = views.get(pview)
+                try:
+                    if topics is None:
+                        topics = views[tview] = loads(tview)
+                    if provider is None:
+                        provider = views[pview] = loads(pview)
+                except (EOFError, ValueError, TypeError) as exc:
+                    raise IndexCorrupt(f"invalid record in index: {path}: {exc}") from None
+                check(type(link) is str and type(published) is int
+                      and type(light) is bytes and type(topics) is tuple
+                      and bool(topics) == bool(tflags & TOPICS)
+                      and (provider is not None) == bool(tflags & PROVIDER),
+                      f"{path}: selection columns")
+                ref = _new(ItemRef, (path, light, lcheck, digest, quality, published, link,
+                                     topics, provider))
+                yield _new(Row, (path, None, quality, published, link, topics, provider,
+                                 ref))
+
+    def article(self, payload: ItemRef | None) -> Article:
+        """The light Article of an item (its text is loaded only to render it)."""
+        if payload is None:  # below every threshold: never in a feed
+            raise IndexCorrupt("a record below every threshold was put into a feed")
+        self.digests[payload.path] = payload.digest
+        return item_article(payload)

@@ -1,0 +1,233 @@
+"""Render every output file whose inputs moved, and publish it.
+
+For each feed file, a fingerprint — the render key, the plan's header and the digest
+of every item's record — decides whether it must be rendered at all
+(:func:`syndicate.incremental.unchanged`). The files that must are rendered from
+their plans with the full records loaded from the index (selection carried light
+ones), in worker processes when there are many (:func:`syndicate.pool.pool_map`,
+batches of plans out, stamps back), and published a batch at a time
+(:func:`syndicate.publish.write_many`). Every output is a pure function of its plan,
+so N processes write the same bytes as one. The OPML list and the HTML index are
+rendered from the light plans (titles, paths, counts, dates: no article text) when
+any feed's fingerprint moved.
+
+The renderers (feedgen, lxml) are imported only when something is rendered: a
+no-change build never loads them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from syndicate.config import Config, Format
+from syndicate.errors import IndexCorrupt
+from syndicate.incremental import Stamp, stamp_of, unchanged
+from syndicate.index import Index
+from syndicate.model import Article
+from syndicate.plan import INDEX_PATH, OPML_PATH, FeedPlan
+from syndicate.pool import pool_map, worker_count
+from syndicate.publish import write_if_changed, write_many
+from syndicate.result import OutputFile, OutputKind
+
+# Rendering in workers pays off from this many feed files per worker; plans travel to
+# workers in batches of RENDER_BATCH, at most IN_FLIGHT batches per worker at a time.
+RENDER_PARALLEL_THRESHOLD = 150
+RENDER_BATCH = 16
+IN_FLIGHT = 4
+
+
+class Job(NamedTuple):
+    """One feed file to render."""
+
+    fmt: Format
+    rel: str  # output path
+    fingerprint: bytes
+
+
+class Rendered(NamedTuple):
+    """One feed file rendered and published."""
+
+    rel: str
+    changed: bool  # its bytes differ from what was there
+    stamp: Stamp
+
+
+class RenderTask(NamedTuple):
+    config: Config
+    batch: list[tuple[FeedPlan, list[Job]]]  # full plans and their files
+
+
+@dataclass(slots=True)
+class Rendering:
+    """What :func:`render_all` did."""
+
+    outputs: list[OutputFile] = field(default_factory=list)  # sorted by path
+    stamps: dict[str, Stamp] = field(default_factory=dict)  # of every output file
+    changed_urls: list[str] = field(default_factory=list)  # feeds whose bytes changed
+    rendered: int = 0
+
+
+def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: bytes,
+               previous: dict[str, Stamp], digests: dict[str, bytes], *, jobs: int = 0,
+               before_publish: Callable[[list[str]], None] | None = None) -> Rendering:
+    """Render and publish every output file whose fingerprint moved (or that is
+    missing or touched). ``key`` is the render key, ``previous`` the last build's
+    stamps, ``digests`` the record digest of every item in ``plans``.
+    ``before_publish`` gets the URLs of the feed files about to be rewritten, before
+    the first one is."""
+    root = config.output.folder
+    result = Rendering()
+    all_prints: list[bytes] = []
+    pending: list[tuple[FeedPlan, list[Job]]] = []  # (light plan, its files to render)
+    about: dict[str, tuple[int, str]] = {}  # rel -> (items, url)
+    for plan in plans:
+        h = hashlib.blake2b(key, digest_size=16)
+        h.update(_plan_header(plan).encode("utf-8"))
+        for a in plan.items:
+            h.update(a.path.encode("utf-8") + b"\0" + digests.get(a.path, b"?"))
+        base = h.digest()
+        todo: list[Job] = []
+        for fmt in config.output.formats:
+            rel = plan.path(fmt)
+            fp = hashlib.blake2b(base + fmt.encode(), digest_size=16).digest()
+            all_prints.append(fp)
+            if unchanged(root, rel, fp, previous):
+                result.stamps[rel] = previous[rel]
+                result.outputs.append(OutputFile(rel, "feed", len(plan.items), False))
+            else:
+                todo.append(Job(fmt, rel, fp))
+                about[rel] = (len(plan.items), plan.url(fmt, config))
+        if todo:
+            pending.append((plan, todo))
+
+    full = _FullRecords(index)
+
+    def tasks() -> Iterator[RenderTask]:
+        for start in range(0, len(pending), RENDER_BATCH):
+            chunk = pending[start:start + RENDER_BATCH]
+            yield RenderTask(config, [(full.plan(plan), todo) for plan, todo in chunk])
+
+    if before_publish is not None and about:
+        before_publish(sorted(url for _, url in about.values()))
+    workers = min(worker_count(jobs), math.ceil(len(about) / RENDER_PARALLEL_THRESHOLD))
+    _collect(result, pool_map(render_batch, tasks(), workers=workers, window=IN_FLIGHT),
+             about)
+    _render_listings(result, config, plans, key, all_prints, previous)
+    result.outputs.sort(key=lambda o: o.path)
+    return result
+
+
+def _plan_header(plan: FeedPlan) -> str:
+    return repr((plan.family, plan.key, plan.name, plan.slug, plan.title, plan.subtitle,
+                 plan.updated, len(plan.items)))
+
+
+def _render_listings(result: Rendering, config: Config, plans: Sequence[FeedPlan],
+                     key: bytes, all_prints: list[bytes], previous: dict[str, Stamp]) -> None:
+    """The OPML and the HTML index list every feed; re-rendered when any feed's print
+    moved. They read feed titles, paths, item counts and dates: the light plans carry
+    all of it, so no article text is loaded for them."""
+    root = config.output.folder
+    listing = hashlib.blake2b(key + b"".join(all_prints), digest_size=16).digest()
+    if config.output.opml:
+        from syndicate.render.opml import render_opml
+
+        _render_listing(result, root, OPML_PATH, "opml", listing, plans, previous,
+                        lambda: render_opml(plans, config))
+    if config.output.index_html:
+        from syndicate.render.html import render_index
+
+        _render_listing(result, root, INDEX_PATH, "index", listing, plans, previous,
+                        lambda: render_index(plans, config))
+
+
+def _render_listing(result: Rendering, root: Path, rel: str, kind: OutputKind,
+                    listing: bytes, plans: Sequence[FeedPlan], previous: dict[str, Stamp],
+                    render: Callable[[], bytes]) -> None:
+    fp = hashlib.blake2b(listing + kind.encode(), digest_size=16).digest()
+    if unchanged(root, rel, fp, previous):
+        result.stamps[rel] = previous[rel]
+        result.outputs.append(OutputFile(rel, kind, len(plans), False))
+        return
+    data = render()
+    result.rendered += 1
+    changed = write_if_changed(root, rel, data)
+    result.stamps[rel] = stamp_of(root, rel, fp)
+    result.outputs.append(OutputFile(rel, kind, len(plans), changed))
+
+
+def render_batch(task: RenderTask) -> list[Rendered]:
+    """Render and publish some feed files (in a worker process, or inline). The whole
+    batch is published together: one durability barrier for all its files instead of
+    two fsyncs per file (see write_many for why that is as crash-safe)."""
+    from syndicate.render.atom_rss import render_atom, render_rss
+    from syndicate.render.jsonfeed import render_json
+
+    renderers: dict[Format, Callable[[FeedPlan, Config], bytes]] = {
+        "atom": render_atom, "rss": render_rss, "json": render_json}
+    config = task.config
+    root = config.output.folder
+    files = [(job.rel, renderers[job.fmt](plan, config))
+             for plan, todo in task.batch for job in todo]
+    changed = write_many(root, files)
+    jobs = [job for _, todo in task.batch for job in todo]
+    return [Rendered(job.rel, was_changed, stamp_of(root, job.rel, job.fingerprint))
+            for job, was_changed in zip(jobs, changed, strict=True)]
+
+
+def _collect(result: Rendering, batches: Iterable[list[Rendered]],
+             about: dict[str, tuple[int, str]]) -> None:
+    for batch in batches:
+        for done in batch:
+            items, url = about[done.rel]
+            result.rendered += 1
+            result.stamps[done.rel] = done.stamp
+            result.outputs.append(OutputFile(done.rel, "feed", items, done.changed))
+            if done.changed:
+                result.changed_urls.append(url)
+
+
+class _FullRecords:
+    """Plans with their items' full records (text, images...) loaded from the index,
+    each record once."""
+
+    def __init__(self, index: Index) -> None:
+        self._index = index
+        self._full: dict[str, Article] = {}
+
+    def plan(self, plan: FeedPlan) -> FeedPlan:
+        full = self._full
+        missing = [a.path for a in plan.items if a.path not in full]
+        for path, record in self._index.load(missing).items():
+            if not isinstance(record, Article):
+                raise IndexCorrupt(f"{path}: selected record is not an article")
+            full[path] = record
+        try:
+            # The full record is the plan's light item plus its text; should a plan
+            # ever adjust a light field (topic spellings), its item wins and only the
+            # text is filled in (a copy, so only then).
+            items = tuple(f if _same_light(a, f := full[a.path]) else _with_body(a, f)
+                          for a in plan.items)
+        except KeyError as exc:
+            raise IndexCorrupt(f"{exc.args[0]}: selected record missing from index") from None
+        return dataclasses.replace(plan, items=items)
+
+
+def _same_light(light: Article, full: Article) -> bool:
+    return (light.link == full.link and light.published == full.published
+            and light.updated == full.updated and light.topics == full.topics
+            and light.provider == full.provider and light.type == full.type
+            and light.quality == full.quality and light.heat == full.heat
+            and light.warnings == full.warnings and light.is_published == full.is_published)
+
+
+def _with_body(light: Article, full: Article) -> Article:
+    return dataclasses.replace(light, title=full.title, excerpt=full.excerpt,
+                               images=full.images, related=full.related,
+                               embed_url=full.embed_url)

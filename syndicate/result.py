@@ -1,0 +1,68 @@
+"""What a build is asked to do and what it reports: the types between the build, the
+CLI and the report (kept here so neither has to import the other)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from syndicate.model import Outcome, Rejection
+
+OutputKind = Literal["feed", "opml", "index"]
+
+# Below this many files to parse, forking workers costs more than it saves.
+PARALLEL_THRESHOLD = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    """How to run one build. ``now`` is the build's moment (``--now``, or the clock
+    read once by the CLI): the only time the build may use for anything it keeps."""
+
+    now: datetime  # timezone-aware
+    prune: bool = False
+    jobs: int = 0  # worker processes; 0 = all cores
+    use_index: bool = True
+    wait: float = 0.0  # seconds to wait for another build's lock
+    progress: bool = False
+    parallel_threshold: int = PARALLEL_THRESHOLD
+    want_outcomes: bool = True  # load every file's Outcome (for --report)
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFile:
+    """One file of the output folder as this build left it."""
+
+    path: str  # POSIX, relative to the output folder
+    kind: OutputKind
+    items: int  # entries in a feed; feeds listed for opml/index
+    changed: bool  # bytes written this run
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    read: int  # source files found
+    parsed: int  # of which read and parsed this run
+    reused: int  # of which taken from the index
+    selected: int
+    filtered: int
+    rejected: int
+    outputs: tuple[OutputFile, ...]  # sorted by path
+    rendered: int  # output files rendered this run
+    written: int  # output files whose bytes changed
+    stale: tuple[str, ...]  # feed files of vanished topics/providers still on disk
+    # (only files this tool wrote: what --prune deletes)
+    pruned: tuple[str, ...]  # stale files deleted (--prune)
+    seconds: float
+    outcomes: tuple[Outcome, ...] = ()  # every source file, sorted by path
+    rejections: tuple[Rejection, ...] = ()
+    ping_failures: tuple[str, ...] = ()
+    skipped_render: bool = False  # the whole select/plan/render stage was proven unneeded
+    # Feed-named files in the feed folders that this tool did not write (see
+    # publish.written_by_us): neither kept by the build nor ever pruned.
+    foreign: tuple[str, ...] = ()
+
+    @property
+    def feeds(self) -> tuple[OutputFile, ...]:
+        return tuple(o for o in self.outputs if o.kind == "feed")
