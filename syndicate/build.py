@@ -31,7 +31,9 @@ from typing import Protocol
 
 from syndicate.clock import Stopwatch
 from syndicate.config import Config
-from syndicate.errors import IndexCorrupt
+from syndicate.display import shown
+from syndicate.errors import IndexCorrupt, PublishRefused
+from syndicate.guard import ShrinkPolicy, Unmatched, refuse_empty, refuse_shrink
 from syndicate.incremental import (
     LAST_BUILD,
     Counts,
@@ -43,7 +45,7 @@ from syndicate.incremental import (
     selection_key,
 )
 from syndicate.index import Index, discard, open_index, read_key, temporary_index
-from syndicate.index_rows import IndexRows
+from syndicate.index_rows import IndexRows, stored_warnings
 from syndicate.lock import acquire_lock
 from syndicate.model import Outcome, Rejection
 from syndicate.plan import name_feeds, plan_feeds
@@ -52,15 +54,21 @@ from syndicate.refresh import refresh
 from syndicate.render_all import render_all
 from syndicate.result import BuildOptions, BuildResult, OutputFile
 from syndicate.select import Selection, select
+from syndicate.source import Survey, check_source, survey
 
 log = logging.getLogger(__name__)
 
 
 def run_build(config: Config, options: BuildOptions) -> BuildResult:
-    """Run one build under the lock. Raises LockBusy, SourceMissing, OutputRefused,
-    StorageError (an index that cannot even be created) and OSError (for the output
-    folder); a damaged index is logged and rebuilt, never an error."""
+    """Run one build under the lock. Raises SourceMissing and PublishRefused (an empty
+    source) before touching the state or output folder; LockBusy, OutputRefused,
+    StorageError (an index that cannot even be created), PublishRefused (a selection
+    shrunk beyond safety.max_shrink: nothing published, nothing recorded) and OSError
+    (for the output folder); a damaged index is logged and rebuilt, never an error."""
     watch = Stopwatch()
+    check_source(config.source)
+    if not _policy(config, options).off:
+        _refuse(_empty(config, options, survey(config.source)))
     with acquire_lock(config.state_folder, options.wait):
         # A build killed mid-publish leaves hidden temporaries; under the lock they are
         # certainly orphans.
@@ -109,6 +117,9 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
     read = refresh(index, config.source, jobs=options.jobs,
                    parallel_threshold=options.parallel_threshold, progress=options.progress)
     log.debug("%.2f s: index refreshed", watch.seconds())
+    # Again, on what the walk found: the folder may have emptied since (a mount gone).
+    _refuse(_empty(config, options, Survey(read.found > 0, 0, None)))
+    warnings = stored_warnings(index)
     # One transaction per run: the generation moves now if files changed, and commits
     # together with the record of the build that used it.
     generation = index.bump_generation()
@@ -124,6 +135,10 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         rendered, changed_urls, skipped = 0, [], True
     else:
         chosen = _choose(index, config, last, sel_key)
+        # Before anything is rendered; raising rolls the index back, so the refused
+        # run is not recorded and the next one compares with the same last build.
+        _refuse(refuse_shrink(last.counts.selected if last is not None else None,
+                              chosen.counts.selected, _policy(config, options)))
         plans = plan_feeds(chosen.selection, config)
         log.debug("%.2f s: selected and planned %d feeds", watch.seconds(), len(plans))
         rendering = render_all(index, config, plans, ren_key,
@@ -158,7 +173,24 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         outputs=outputs, rendered=rendered, written=sum(1 for o in outputs if o.changed),
         stale=left.stale, pruned=left.pruned, seconds=watch.seconds(),
         outcomes=tuple(outcomes), rejections=rejections, ping_failures=tuple(failures),
-        skipped_render=skipped, foreign=left.foreign)
+        skipped_render=skipped, foreign=left.foreign, warnings=warnings)
+
+
+def _policy(config: Config, options: BuildOptions) -> ShrinkPolicy:
+    return ShrinkPolicy(config.safety.max_shrink, options.allow_shrink)
+
+
+def _empty(config: Config, options: BuildOptions, seen: Survey) -> str | None:
+    return refuse_empty(int(seen.articles), _policy(config, options),
+                        folder=shown(str(config.source.folder)),
+                        patterns=config.source.patterns,
+                        unmatched=Unmatched(seen.others, None if seen.example is None
+                                            else shown(seen.example)))
+
+
+def _refuse(reason: str | None) -> None:
+    if reason is not None:
+        raise PublishRefused(reason)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@ codes — decided here and nowhere else.
 
 Exit codes (documented in README):
   0  success
-  1  the work ran but found problems (checker errors; rejected articles under --strict)
+  1  the work ran but found problems (checker errors; rejected articles under --strict;
+     a build that published nothing because it found no article file or its selection
+     shrank beyond safety.max_shrink)
   2  usage, config or I/O error
   3  another build holds the lock (and --wait, if given, ran out)
 
@@ -34,6 +36,7 @@ from syndicate.errors import (
     ConfigError,
     LockBusy,
     OutputRefused,
+    PublishRefused,
     ReportError,
     SourceMissing,
     StorageError,
@@ -43,6 +46,7 @@ from syndicate.publish import check_output_folder
 
 if TYPE_CHECKING:
     from syndicate.check import Verdict
+    from syndicate.result import BuildResult
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -148,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--now", metavar="TIME",
                    help="the build's moment, RFC 3339 (2026-12-06T10:00:00Z); default: the "
                         "clock")
+    b.add_argument("--allow-shrink", action="store_true",
+                   help="publish even when no article file is found or the selection shrank "
+                        "by more than safety.max_shrink since the last build")
     _add_verbosity(b)
 
     c = sub.add_parser("check", help="validate Atom, RSS, JSON Feed and OPML files",
@@ -304,8 +311,9 @@ def _moment(text: str) -> datetime:
 # --- syndicate build ---------------------------------------------------------------------
 
 def _build(config: Config, args: argparse.Namespace, now: datetime) -> int:
-    """``syndicate build``: exit 0, 1 (rejections under --strict), 2 (I/O, index, report),
-    3 (another build holds the lock)."""
+    """``syndicate build``: exit 0, 1 (rejections under --strict; nothing published
+    because the source was empty or the selection shrank too far), 2 (I/O, index,
+    report), 3 (another build holds the lock)."""
     from syndicate.build import run_build
     from syndicate.progress import progress_enabled
     from syndicate.result import BuildOptions
@@ -314,7 +322,7 @@ def _build(config: Config, args: argparse.Namespace, now: datetime) -> int:
         now=now, prune=bool(args.prune), jobs=int(args.jobs or 0), use_index=not args.no_index,
         wait=float(args.wait or 0.0),
         progress=progress_enabled(sys.stderr, bool(getattr(args, "quiet", False))),
-        want_outcomes=args.report is not None)
+        want_outcomes=args.report is not None, allow_shrink=bool(args.allow_shrink))
     try:
         result = run_build(config, options)
     except LockBusy as exc:
@@ -323,6 +331,11 @@ def _build(config: Config, args: argparse.Namespace, now: datetime) -> int:
     except SourceMissing as exc:
         log.error("syndicate: %s", exc)
         return EXIT_USAGE
+    except PublishRefused as exc:
+        # The run worked and found a problem (a failed mount, most likely): exit 1,
+        # with nothing published and the last good build still the one compared with.
+        log.error("syndicate: %s", exc)
+        return EXIT_PROBLEMS
     except StorageError as exc:
         # Reached only when even a fresh index cannot be written (disk full, read-only
         # state folder): --no-index still builds.
@@ -334,6 +347,7 @@ def _build(config: Config, args: argparse.Namespace, now: datetime) -> int:
         return EXIT_USAGE
     for r in result.rejections:
         log.warning("%s: %s", shown(r.where()), shown(r.reason))
+    _show_warnings(result, quiet=bool(getattr(args, "quiet", False)))
     for s in result.stale:
         log.info("stale feed kept (no articles any more; --prune deletes it): %s", shown(s))
     for s in result.foreign:
@@ -351,6 +365,25 @@ def _build(config: Config, args: argparse.Namespace, now: datetime) -> int:
     if args.strict and result.rejected:
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def _show_warnings(result: BuildResult, *, quiet: bool) -> None:
+    """One line per dropped value, so cron mails them; with --quiet one line counting
+    them (what to fix is in the full output and the report)."""
+    if not result.warnings:
+        return
+    if quiet:
+        count, articles = result.warning_count, len(result.warnings)
+        log.warning("syndicate: %s in %s (run without --quiet to see them, or read "
+                    "--report FILE)", _plural(count, "warning"), _plural(articles, "article"))
+        return
+    for w in result.warnings:
+        for text in w.warnings:
+            log.warning("%s: warning: %s", shown(w.path), shown(text))
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _os_error(exc: OSError) -> str:

@@ -58,6 +58,7 @@ class Entry:
     pub_us: int | None = None  # published, µs since the epoch
     tview: bytes | None = None  # marshalled ((topic key, spelling), ...)
     pview: bytes | None = None  # marshalled (provider domain, name) or None
+    warns: bytes | None = None  # marshalled warnings of an article that has any
 
 
 def _ts(value: datetime) -> int:
@@ -90,6 +91,7 @@ def encode(record: Article | Rejection, *, size: int, mtime_ns: int, data: bytes
     pub_us: int | None = None
     tview: bytes | None = None
     pview: bytes | None = None
+    warns: bytes | None = None
     if isinstance(record, Rejection):
         kind = REJECTION
         light = None
@@ -106,6 +108,8 @@ def encode(record: Article | Rejection, *, size: int, mtime_ns: int, data: bytes
         tflags = (TOPICS if topic_pairs else 0) | (PROVIDER if provider_key else 0)
         link, pub_us = a.link, _ts(a.published)
         tview, pview = marshal.dumps(topic_pairs), marshal.dumps(provider_key)
+        # A column of its own (NULL for the many without): every run lists them all.
+        warns = marshal.dumps(tuple(a.warnings)) if a.warnings else None
         light = marshal.dumps((a.link, _ts(a.published), _ts(a.updated), a.type, a.quality,
                                a.heat, a.is_published, provider, tuple(a.topics),
                                tuple(a.warnings), unpublished, topic_pairs, provider_key))
@@ -118,7 +122,7 @@ def encode(record: Article | Rejection, *, size: int, mtime_ns: int, data: bytes
     chash = content_hash(data) if data is not None else b""
     return Entry(record.path, size, mtime_ns, racy, chash, kind, light, body, digest,
                  light_check(light), dkey, unpublished, quality, tflags, link, pub_us, tview,
-                 pview)
+                 pview, warns)
 
 
 def check(cond: bool, what: str) -> None:

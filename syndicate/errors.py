@@ -25,7 +25,13 @@ class ConfigError(SyndicateError):
 
 
 class SourceMissing(SyndicateError):
-    """The configured source folder does not exist or is not a folder."""
+    """The configured source folder does not exist, is not a folder or cannot be
+    listed. Found before the build touches the state or output folder."""
+
+
+class PublishRefused(SyndicateError):
+    """The build found no article file, or its selection shrank by more than
+    ``safety.max_shrink``: nothing was published (see :mod:`syndicate.guard`)."""
 
 
 class OutputRefused(SyndicateError):

@@ -7,10 +7,12 @@ written. The real index (if present and current) only saves parsing unchanged fi
 
 For every file the build accounts for (symlinks, dangling ones, unreadable files and
 names that are not UTF-8 included) the state and reason are the build report's,
-word for word. One line per FILE, in argument order, names escaped like ``ls -b``
-(see :func:`syndicate.display.shown`)::
+word for word. One line per FILE, in argument order, then one line per value dropped
+from it (as the build shows them), names escaped like ``ls -b`` (see
+:func:`syndicate.display.shown`)::
 
     articles/a.md: selected: all, topics/power-apps, providers/microsoft-com
+    articles/a.md: warning: images[0].width: must be a whole number of pixels, got a string; image dropped
     articles/b.md: filtered: quality 42 < 50
     articles/c.md:3:7: rejected: YAML error: ...
     articles/old.md: not an article file: a folder (the build reads the files in it)
@@ -24,13 +26,13 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from syndicate.config import Config
 from syndicate.display import shown
 from syndicate.errors import IndexCorrupt
 from syndicate.index import Index, open_readonly, read_key, temporary_index
-from syndicate.index_rows import IndexRows
+from syndicate.index_rows import IndexRows, stored_warnings
 from syndicate.model import Outcome
 from syndicate.plan import name_feeds, plan_feeds
 from syndicate.refresh import refresh
@@ -55,9 +57,15 @@ def _relative(file: Path, folder: Path) -> str | None:
     return (parent / absolute.name).as_posix()
 
 
-def explain_outcomes(config: Config) -> dict[str, Outcome]:
+class Explained(NamedTuple):
+    outcomes: dict[str, Outcome]  # every source file, by path
+    warnings: dict[str, tuple[str, ...]]  # the values dropped, for articles with any
+
+
+def explain_outcomes(config: Config) -> Explained:
     """Every source file's Outcome as a build would decide it now (a selected file's
-    reason names the feeds that carry it, as in the build report)."""
+    reason names the feeds that carry it, as in the build report), and the warnings
+    the build would show."""
     key = read_key(config.source.folder, config.source.patterns, config.source.max_file_bytes)
     with tempfile.TemporaryDirectory(prefix="syndicate-explain-") as tmp:
         index = _private_index(config, key, Path(tmp))
@@ -67,10 +75,11 @@ def explain_outcomes(config: Config) -> dict[str, Outcome]:
                     progress=False)
             selection = select(IndexRows(index), config.selection)
             name_feeds(plan_feeds(selection, config), selection.outcomes)
+            warned = {w.path: w.warnings for w in stored_warnings(index)}
             index.rollback()
         finally:
             index.close()
-    return selection.outcomes
+    return Explained(selection.outcomes, warned)
 
 
 def _private_index(config: Config, key: str, tmp: Path) -> Index:
@@ -100,9 +109,9 @@ def run_explain(config: Config, files: Sequence[Path], out: TextIO) -> bool:
     for file in files:
         # lexists: a dangling symlink is a file the build accounts for (and rejects).
         rels.append(_relative(file, config.source.folder) if os.path.lexists(file) else None)
-    outcomes: dict[str, Outcome] = {}
+    explained = Explained({}, {})
     if any(rel is not None for rel in rels):
-        outcomes = explain_outcomes(config)
+        explained = explain_outcomes(config)
     patterns = ", ".join(config.source.patterns)
     for file, rel in zip(files, rels, strict=True):
         name = shown(str(file))
@@ -114,7 +123,7 @@ def run_explain(config: Config, files: Sequence[Path], out: TextIO) -> bool:
             out.write(f"{name}: not an article file: outside the source folder "
                       f"{shown(str(config.source.folder))}\n")
             continue
-        outcome = outcomes.get(source_key(rel))
+        outcome = explained.outcomes.get(source_key(rel))
         if outcome is None:
             if os.path.isdir(file) and not os.path.islink(file):
                 out.write(f"{name}: not an article file: a folder (the build reads the "
@@ -127,4 +136,6 @@ def run_explain(config: Config, files: Sequence[Path], out: TextIO) -> bool:
             out.write(f"{name}{where}: rejected: {shown(outcome.reason)}\n")
         else:
             out.write(f"{name}: {outcome.status}: {shown(outcome.reason)}\n")
+            out.writelines(f"{name}: warning: {shown(text)}\n"
+                           for text in explained.warnings.get(outcome.path, ()))
     return all_exist

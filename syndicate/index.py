@@ -76,8 +76,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 INDEX_FILE_NAME = "index.sqlite"
-# 5: the last-build record keys renders and selection apart (syndicate.incremental).
-SCHEMA = 5
+# 6: files.warns, the warnings of each article that has any (5: last-build record keys).
+SCHEMA = 6
 # The version of what a file parses to. BUMP IT whenever parsing or normalisation output
 # changes for the same bytes (frontmatter, articles, the dedupe key, light_fields, the
 # record codec's derived columns...): stored records were made by the old rules and
@@ -113,10 +113,12 @@ CREATE TABLE files (
     tview BLOB,
     pview BLOB,
     light BLOB,
-    body BLOB NOT NULL
+    body BLOB NOT NULL,
+    warns BLOB
 );
 CREATE INDEX files_stat ON files (path, size, mtime_ns, racy);
 CREATE INDEX files_dkey ON files (dkey) WHERE dkey IS NOT NULL;
+CREATE INDEX files_warns ON files (path) WHERE warns IS NOT NULL;
 """
 
 
@@ -134,13 +136,13 @@ StoredStat = tuple[str, int, int, int]
 # An entry as the files table's columns, in INSERT order (see Index.put_rows).
 FileRow = tuple[str, int, int, int, bytes, int, bytes, bytes, str | None, str | None,
             float | None, int, str | None, int | None, bytes | None, bytes | None,
-            bytes | None, bytes]
+            bytes | None, bytes, bytes | None]
 
 
 def entry_row(e: Entry) -> FileRow:
     return (e.path, e.size, e.mtime_ns, int(e.racy), e.chash, e.kind, e.digest, e.lcheck,
             e.dkey, e.ureason, e.quality, e.tflags, e.link, e.pub_us, e.tview, e.pview,
-            e.light, e.body)
+            e.light, e.body, e.warns)
 
 
 def _row_view(r: FileRow) -> tuple[Any, ...]:
@@ -307,8 +309,7 @@ class Index:
             self._conn.executemany(
                 "INSERT OR REPLACE INTO files (path, size, mtime_ns, racy, chash, kind, "
                 "digest, lcheck, dkey, ureason, quality, tflags, link, pub_us, tview, pview, "
-                "light, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows)
+                "light, body, warns) VALUES (" + ", ".join("?" * 19) + ")", rows)
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(f"index {self.file}: {exc}") from None
         if fresh:

@@ -27,11 +27,14 @@ from syndicate.codec import (
 from syndicate.dedupe import Candidate
 from syndicate.errors import IndexCorrupt
 from syndicate.index import Index
-from syndicate.model import Article, Outcome
+from syndicate.model import Article, Outcome, Warned
 from syndicate.select import ProviderKey, Row, TopicPairs
 
 _new = tuple.__new__
 
+# The partial index files_warns holds just the articles with warnings: this costs next
+# to nothing on a no-change run, and it is read on every run.
+_WARNINGS = "SELECT path, warns FROM files WHERE warns IS NOT NULL ORDER BY path"
 _CANDIDATES = (
     "SELECT path, dkey, light, lcheck FROM files WHERE dkey IN "
     "(SELECT dkey FROM files WHERE dkey IS NOT NULL GROUP BY dkey HAVING count(*) > 1)")
@@ -136,3 +139,19 @@ class IndexRows:
             raise IndexCorrupt("a record below every threshold was put into a feed")
         self.digests[payload.path] = payload.digest
         return item_article(payload)
+
+
+def stored_warnings(index: Index) -> tuple[Warned, ...]:
+    """Every article's warnings (of those that have any), in path order: read on every
+    run, even one that renders nothing, so each is shown every time, not just once."""
+    out: list[Warned] = []
+    for rows in index.stream(_WARNINGS):
+        for path, blob in rows:
+            try:
+                warnings = marshal.loads(blob)
+            except (EOFError, ValueError, TypeError) as exc:
+                raise IndexCorrupt(f"invalid record in index: {path}: {exc}") from None
+            check(type(path) is str and type(warnings) is tuple
+                  and all(type(w) is str for w in warnings), f"{path}: warnings")
+            out.append(_new(Warned, (path, warnings)))
+    return tuple(out)

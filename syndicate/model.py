@@ -97,3 +97,11 @@ class Outcome(NamedTuple):
     reason: str  # why filtered / rejected; for selected, which feeds carry it
     line: int | None = None
     column: int | None = None
+
+
+class Warned(NamedTuple):
+    """An article kept with some values dropped (an image of ``width: wide``, a provider
+    whose domain is a URL, ``published: yes``...): every one is shown, never silent."""
+
+    path: str
+    warnings: tuple[str, ...]  # one line each, naming the field: "images[0].width: ..."

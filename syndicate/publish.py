@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from syndicate.errors import UnsafePathError
+from syndicate.errors import OutputRefused, UnsafePathError
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +77,13 @@ def check_output_folder(root: Path) -> None:
     """Before a build writes anything: refuse an output folder whose ``topics/`` or
     ``providers/`` is a link leading outside it or not a folder, or that holds a feed
     file which is a link leading outside, so the build stops before its first file
-    instead of after some feeds were replaced."""
+    instead of after some feeds were replaced. An output "folder" that is a file (or a
+    dangling link) is refused too, before the build takes its lock or touches its
+    index."""
     if not root.is_dir():
-        return  # missing (created by the build), or a file: the build reports that
+        if os.path.lexists(root):
+            raise OutputRefused(f"{root} is not a folder")
+        return  # missing: created by the build
     real_root = root.resolve()
     for name in ("", *FEED_FOLDERS):
         folder = root / name if name else root

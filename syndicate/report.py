@@ -3,18 +3,21 @@
 Shape (keys sorted, lists sorted by path; everything but ``summary.seconds`` is a
 pure function of the source folder and the config)::
 
-    {"articles": [{"path", "status", "reason", "line"?, "column"?}],
+    {"articles": [{"path", "status", "reason", "warnings", "line"?, "column"?}],
      "feeds":    [{"path", "items", "changed"}],
      "outputs":  [{"path", "kind", "items", "changed"}],   # feeds + OPML + HTML index
      "stale":    [path, ...], "pruned": [path, ...], "foreign": [path, ...],
      "summary":  {"read", "parsed", "reused", "selected", "filtered", "rejected",
-                  "feeds", "written", "stale", "pruned", "seconds"},
+                  "warnings", "feeds", "written", "stale", "pruned", "seconds"},
      "version":  "<syndicate version>"}
 
 Every source file appears in ``articles`` exactly once, and
 ``read == selected + filtered + rejected``. A selected article's ``reason`` lists the
 feeds that carry it by output path without extension (``all, topics/ai,
-providers/example-com``), as ``syndicate explain`` does. ``stale`` lists feed files of
+providers/example-com``), as ``syndicate explain`` does. ``warnings`` lists, one string
+each, the values dropped from that article (``images[0].width: must be a whole number
+of pixels, got a string; image dropped``), empty for most; ``summary.warnings`` counts
+them all. ``stale`` lists feed files of
 vanished topics/providers that this tool wrote (what ``--prune`` deletes); ``foreign``
 the feed-named files in the feed folders it did not write (never pruned). Paths are
 raw (JSON-escaped); a name that is not valid UTF-8 appears with ``\\xNN`` escapes.
@@ -29,28 +32,66 @@ from typing import Any
 from syndicate import __version__
 from syndicate.atomicfile import atomic_write
 from syndicate.errors import ReportError
-from syndicate.result import BuildResult
+from syndicate.result import BuildResult, OutputFile
 
 
 def summary_line(result: BuildResult) -> str:
-    """The one line a build prints (and cron mails)."""
-    feeds = result.feeds
-    changed = sum(1 for o in result.outputs if o.changed)
-    parts = [(f"read {result.read} files ({result.parsed} parsed, {result.reused} unchanged): "
+    """The one line a build prints (and cron mails)::
+
+        read 120 files (3 parsed, 117 unchanged): 57 selected, 50 filtered, 13 rejected,
+        2 warnings; 171 feed files (9 written, 162 unchanged); feeds.opml and index.html
+        unchanged; 0.52 s
+
+    Feed files are counted apart from the OPML list and the HTML index, which are
+    named; "written" means the bytes changed and the file was replaced, "unchanged"
+    that it was left alone (same bytes, same mtime)."""
+    warnings = result.warning_count
+    counts = (f"read {result.read} files ({result.parsed} parsed, {result.reused} unchanged): "
               f"{result.selected} selected, {result.filtered} filtered, "
-              f"{result.rejected} rejected; {len(feeds)} feeds written, {changed} changed")]
+              f"{result.rejected} rejected, {warnings} warning{'' if warnings == 1 else 's'}")
+    parts = [counts, _feed_files(result.feeds)]
+    listed = _named_files([o for o in result.outputs if o.kind != "feed"])
+    if listed:
+        parts.append(listed)
     if result.stale:
-        parts.append(f"; {len(result.stale)} stale (use --prune)")
+        parts.append(f"{len(result.stale)} stale (use --prune)")
     if result.pruned:
-        parts.append(f"; {len(result.pruned)} pruned")
-    parts.append(f"; {result.seconds:.2f} s")
-    return "".join(parts)
+        parts.append(f"{len(result.pruned)} pruned")
+    parts.append(f"{result.seconds:.2f} s")
+    return "; ".join(parts)
+
+
+def _feed_files(feeds: tuple[OutputFile, ...]) -> str:
+    total = len(feeds)
+    written = sum(1 for o in feeds if o.changed)
+    noun = "feed file" if total == 1 else "feed files"
+    if written == total:
+        return f"{total} {noun} written"
+    if written == 0:
+        return f"{total} {noun} unchanged"
+    return f"{total} {noun} ({written} written, {total - written} unchanged)"
+
+
+def _named_files(files: list[OutputFile]) -> str:
+    """``feeds.opml and index.html unchanged``, ``feeds.opml written, index.html
+    unchanged``: each file by name, its state once when they share it."""
+    files = sorted(files, key=lambda o: o.path)
+    states = {o.changed for o in files}
+    if len(states) == 1:
+        return f"{' and '.join(o.path for o in files)} {_state(files[0].changed)}"
+    return ", ".join(f"{o.path} {_state(o.changed)}" for o in files)
+
+
+def _state(changed: bool) -> str:
+    return "written" if changed else "unchanged"
 
 
 def report_data(result: BuildResult) -> dict[str, Any]:
     articles: list[dict[str, Any]] = []
+    warned = {w.path: w.warnings for w in result.warnings}
     for o in sorted(result.outcomes, key=lambda o: o.path):
-        item: dict[str, Any] = {"path": o.path, "status": o.status, "reason": o.reason}
+        item: dict[str, Any] = {"path": o.path, "status": o.status, "reason": o.reason,
+                                "warnings": list(warned.get(o.path, ()))}
         if o.line is not None:
             item["line"] = o.line
         if o.column is not None:
@@ -74,6 +115,7 @@ def report_data(result: BuildResult) -> dict[str, Any]:
             "selected": result.selected,
             "filtered": result.filtered,
             "rejected": result.rejected,
+            "warnings": result.warning_count,
             "feeds": sum(1 for o in outputs if o.kind == "feed"),
             "written": result.written,
             "stale": len(result.stale),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from syndicate.model import Outcome, Rejection
+from syndicate.model import Outcome, Rejection, Warned
 
 OutputKind = Literal["feed", "opml", "index"]
 
@@ -28,6 +28,7 @@ class BuildOptions:
     progress: bool = False
     parallel_threshold: int = PARALLEL_THRESHOLD
     want_outcomes: bool = True  # load every file's Outcome (for --report)
+    allow_shrink: bool = False  # publish even an empty or sharply shrunk selection
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,11 @@ class BuildResult:
     # Feed-named files in the feed folders that this tool did not write (see
     # publish.written_by_us): neither kept by the build nor ever pruned.
     foreign: tuple[str, ...] = ()
+    warnings: tuple[Warned, ...] = ()  # articles kept with values dropped, by path
+
+    @property
+    def warning_count(self) -> int:
+        return sum(len(w.warnings) for w in self.warnings)
 
     @property
     def feeds(self) -> tuple[OutputFile, ...]:

@@ -140,6 +140,65 @@ def _walk(listing: Iterator[os.DirEntry[str]], prefix: str,
         add(_new(Found, (prefix + name, st.st_size, st.st_mtime_ns)))
 
 
+def check_source(source: SourceConfig) -> None:
+    """Raise :class:`SourceMissing` unless ``source.folder`` is a folder that can be
+    listed: asked before the build takes its lock or opens its index, so a typo in
+    ``--source`` changes nothing in the state folder (and creates nothing)."""
+    folder = source.folder
+    if not folder.is_dir():
+        raise SourceMissing(f"source folder {folder} does not exist or is not a folder")
+    try:
+        os.scandir(folder).close()
+    except OSError as exc:
+        raise SourceMissing(f"source folder {folder} cannot be listed: "
+                            f"{exc.strerror or exc}") from None
+
+
+class Survey(NamedTuple):
+    """A first look at the source folder (see :func:`survey`)."""
+
+    articles: bool  # it holds at least one file :func:`discover` would list
+    others: int  # without articles: its non-hidden files that no pattern matches
+    example: str | None  # the first of those by path (raw; show it escaped)
+
+
+def survey(source: SourceConfig) -> Survey:
+    """Whether the folder holds an article file, by the rules of :func:`discover`,
+    with a walk that stops at the first one (so it costs next to nothing for any real
+    source); when it holds none, what it holds instead, for a message that points at
+    ``source.patterns``. ``OSError`` when the folder cannot be listed."""
+    matches = re.compile("|".join(f"(?:{translate(p)})" for p in source.patterns)).match
+    others = 0
+    example: str | None = None
+    pending = [("", str(source.folder))]
+    while pending:
+        prefix, where = pending.pop()
+        try:
+            listing = os.scandir(where)
+        except OSError:
+            if not prefix:
+                raise
+            return Survey(True, 0, None)  # discover lists an unlistable sub-folder
+        with listing:
+            for entry in listing:
+                name = entry.name
+                if name[0] == ".":
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append((f"{prefix}{name}/", entry.path))
+                        continue
+                except OSError:
+                    return Survey(True, 0, None)
+                if matches(name):
+                    return Survey(True, 0, None)
+                others += 1
+                rel = prefix + name
+                if example is None or rel < example:
+                    example = rel
+    return Survey(False, others, example)
+
+
 # --- the reader --------------------------------------------------------------------
 
 class FileBytes(NamedTuple):
