@@ -1,13 +1,17 @@
 """One build, top to bottom: read -> select -> plan -> render -> write.
 
-:func:`run_build` takes the lock and an index (the state folder's, or a scratch one
-with ``--no-index``); :func:`_build` is the pipeline, one call per stage:
+:func:`run_build` first checks the source folder — a missing one, or one without a
+single article file (:mod:`syndicate.guard`), stops the run before anything in the
+state or output folder is touched — then takes the lock and an index (the state
+folder's, or a scratch one with ``--no-index``); :func:`_build` is the pipeline, one
+call per stage:
 
 1. :func:`syndicate.refresh.refresh` — walk the source folder and parse what changed
    into the index (:mod:`syndicate.source`, :mod:`syndicate.pool`);
 2. :func:`syndicate.select.select` over :class:`syndicate.index_rows.IndexRows` — which
    article goes into which feed, and why not (or the last build's selection, when
-   :mod:`syndicate.incremental` proves it still holds);
+   :mod:`syndicate.incremental` proves it still holds); a selection that shrank beyond
+   ``safety.max_shrink`` publishes nothing (:func:`syndicate.guard.refuse_shrink`);
 3. :func:`syndicate.plan.plan_feeds` — the set of feeds: slugs, titles, paths;
 4. :func:`syndicate.render_all.render_all` — render what moved, publish it atomically
    (:mod:`syndicate.publish`);
