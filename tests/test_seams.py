@@ -483,6 +483,22 @@ def test_no_matching_file_among_others_names_source_patterns(tmp_path: Path) -> 
     assert "5 other files" in line and "a.txt" in line
 
 
+def test_the_empty_check_uses_the_builds_own_rules_for_what_is_an_article(
+        tmp_path: Path) -> None:
+    site = Site(tmp_path)
+    hidden = site.source / ".drafts"
+    hidden.mkdir()
+    (hidden / "2024-03-01-draft.md").write_text(record("Draft"), encoding="utf-8")
+    line = refused(site.build())  # a hidden folder is never read: nothing to publish
+    assert "no file matches source.patterns" not in line and "no article file" in line
+    nested = site.source / "2024" / "03"
+    nested.mkdir(parents=True)
+    (nested / "2024-03-02-story.md").write_text(record("Nested", day=2), encoding="utf-8")
+    proc = site.build()  # found below sub-folders, as the build's walk finds it
+    assert proc.returncode == EXIT_OK, proc.stderr
+    assert "1 selected" in summary(proc)
+
+
 def test_a_shrink_refusal_names_both_counts_and_the_fraction(tmp_path: Path) -> None:
     site = good_site(tmp_path)
     for path in sorted(site.source.iterdir())[:9]:
