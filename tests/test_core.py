@@ -140,7 +140,8 @@ def test_the_builder_reads_clocks_in_one_module() -> None:
         if name.startswith("syndicate.check"):
             continue
         for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and ast.unparse(node.func) in CLOCK_CALLS:
+            # Calls, and references handed on to be called later (``clock=time.time``).
+            if isinstance(node, ast.Attribute) and ast.unparse(node) in CLOCK_CALLS:
                 readers.add(name)
     assert readers == {"syndicate.clock"}
 
