@@ -53,7 +53,6 @@ from syndicate.serve import Served, make_server
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "articles"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "power-apps"
 FEED_FORMATS = ("atom", "rss", "json")
 
 
@@ -170,9 +169,8 @@ def site(tmp_path: Path) -> Iterator[Site]:
 @pytest.fixture(params=["samples", "corpus"])
 def any_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
     if request.param == "corpus":
-        if not CORPUS.is_dir():
-            pytest.skip(f"real corpus not available at {CORPUS}")
-        yield from _serve(CORPUS, tmp_path)  # read-only: never modified here
+        corpus = request.getfixturevalue("shared_corpus") / "power-apps"
+        yield from _serve(corpus, tmp_path)  # read-only: never modified here
     else:
         yield from _serve(SAMPLES, tmp_path)
 
