@@ -574,6 +574,8 @@ def test_read_only_output_folder_exits_2_with_one_line(site: Path) -> None:
             cwd=site, capture_output=True, text=True, timeout=120, check=False,
             env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=drop_permission_override)
         assert list(feeds.iterdir()) == []
+    except subprocess.SubprocessError as exc:  # raised by drop_permission_override
+        pytest.skip(f"root cannot give up its permission override here: {exc}")
     finally:
         feeds.chmod(0o755)
     assert "Traceback" not in proc.stderr, proc.stderr
