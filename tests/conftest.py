@@ -19,7 +19,6 @@ from typing import TypeVar
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "articles"
 # The project's real records (read-only, see ../shared/README.md). Only the project's own
 # machines have them: a fresh clone does not, and every test that needs them skips.
 SHARED_CORPUS = REPO.parent / "shared" / "corpus"
