@@ -3,6 +3,7 @@ get its own specific reason; the real corpus must read cleanly."""
 
 from __future__ import annotations
 
+import errno
 import html
 import math
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from syndicate.articles import parse_article
 from syndicate.config import SourceConfig
@@ -23,8 +25,6 @@ from syndicate.model import Article, Image, Provider, Rejection, RelatedLink
 from syndicate.source import discover, read_article
 from syndicate.yamlread import MAX_YAML_ALIASES
 
-SHARED = Path(__file__).parents[2] / "shared"
-CORPUS = SHARED / "corpus"
 PATTERNS = ("*.md", "*.txt")
 
 # A valid record, field by field, as YAML source text. Tests override single fields
@@ -65,6 +65,36 @@ def rejected(**fields: str | None) -> Rejection:
     assert isinstance(result, Rejection), result
     assert result.path == "a/b.md"
     return result
+
+
+# A ``(...)`` in an expected reason stands for the detail a library adds in parentheses
+# (CPython's datetime or urllib.parse): the words around it are ours and tested exactly,
+# the library's own wording is not ours to test.
+LIBRARY_DETAIL = "(...)"
+
+
+def assert_reason(actual: str, expected: str) -> None:
+    if LIBRARY_DETAIL not in expected:
+        assert actual == expected
+        return
+    before, after = expected.split(LIBRARY_DETAIL)
+    assert actual.startswith(before + "(") and actual.endswith(")" + after), actual
+    assert len(actual) > len(before) + len(after) + 2, actual  # the detail is not empty
+
+
+def yaml_error_position(text: str) -> tuple[int, int]:
+    """Where libyaml itself places the error in ``text`` (0-based line and column).
+
+    A rejection must translate that into the file's 1-based line and column (the
+    opening ``---`` is line 1); the position within the YAML is libyaml's to choose.
+    """
+    try:
+        yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        assert mark is not None
+        return mark.line, mark.column
+    raise AssertionError(f"libyaml accepts {text!r}")
 
 
 def line_of(key: str, **fields: str | None) -> int:
@@ -113,10 +143,8 @@ def _same(a: Any, b: Any) -> bool:
 
 # --------------------------------------------------------------------------- real corpus
 
-def corpus_files() -> list[Path]:
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is not here (only on the project's CI)")
-    return source_files(CORPUS, PATTERNS)
+def corpus_files(corpus: Path) -> list[Path]:
+    return source_files(corpus, PATTERNS)
 
 
 def source_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
@@ -124,13 +152,13 @@ def source_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
     return [folder / f.rel for f in sorted(discover(SourceConfig(folder, patterns)))]
 
 
-def read_corpus() -> dict[Path, Article | Rejection]:
-    return {f: read_article(f, f.relative_to(CORPUS).as_posix(), max_bytes=1_048_576)
-            for f in corpus_files()}
+def read_corpus(corpus: Path) -> dict[Path, Article | Rejection]:
+    return {f: read_article(f, f.relative_to(corpus).as_posix(), max_bytes=1_048_576)
+            for f in corpus_files(corpus)}
 
 
-def test_every_corpus_file_becomes_an_article() -> None:
-    results = read_corpus()
+def test_every_corpus_file_becomes_an_article(shared_corpus: Path) -> None:
+    results = read_corpus(shared_corpus)
     assert len(results) == 197
     assert sum(1 for f in results if f.suffix == ".md") == 192
     assert sum(1 for f in results if f.suffix == ".txt") == 5
@@ -139,7 +167,7 @@ def test_every_corpus_file_becomes_an_article() -> None:
     assert rejections == []
     for f, result in results.items():
         assert isinstance(result, Article)
-        assert result.path == f.relative_to(CORPUS).as_posix()
+        assert result.path == f.relative_to(shared_corpus).as_posix()
         assert result.published.tzinfo is UTC
         assert result.link.startswith(("https://", "http://"))
         # secured is an opaque token: it must not reach the record.
@@ -148,15 +176,15 @@ def test_every_corpus_file_becomes_an_article() -> None:
         assert secured.group(1).decode() not in repr(result)
 
 
-def test_corpus_crlf_files_parse() -> None:
-    results = read_corpus()
+def test_corpus_crlf_files_parse(shared_corpus: Path) -> None:
+    results = read_corpus(shared_corpus)
     crlf = [f for f in results if b"\r\n" in f.read_bytes()]
     assert len(crlf) == 57
     assert all(isinstance(results[f], Article) for f in crlf)
 
 
-def test_corpus_character_references_are_decoded() -> None:
-    results = read_corpus()
+def test_corpus_character_references_are_decoded(shared_corpus: Path) -> None:
+    results = read_corpus(shared_corpus)
     ref = re.compile(r"&(#\d+|#x[0-9a-f]+|amp|quot|lt|gt|apos);", re.IGNORECASE)
     carrying = [f for f in results if ref.search(f.read_text("utf-8"))]
     assert len(carrying) == 28
@@ -170,8 +198,8 @@ def test_corpus_character_references_are_decoded() -> None:
     assert " & " in texts  # from &amp;
 
 
-def test_corpus_original_url_is_the_link_without_web_url() -> None:
-    results = read_corpus()
+def test_corpus_original_url_is_the_link_without_web_url(shared_corpus: Path) -> None:
+    results = read_corpus(shared_corpus)
     without = [f for f in results if not re.search(rb"^webUrl:", f.read_bytes(), re.MULTILINE)]
     assert len(without) == 12
     for f in without:
@@ -182,8 +210,8 @@ def test_corpus_original_url_is_the_link_without_web_url() -> None:
         assert result.link == original.group(1).decode()
 
 
-def test_corpus_published_flags_and_video_embeds() -> None:
-    results = read_corpus()
+def test_corpus_published_flags_and_video_embeds(shared_corpus: Path) -> None:
+    results = read_corpus(shared_corpus)
     articles = [a for a in results.values() if isinstance(a, Article)]
     published_true = [f for f in results
                       if re.search(rb"^published: true\r?$", f.read_bytes(), re.MULTILINE)]
@@ -197,8 +225,9 @@ def test_corpus_published_flags_and_video_embeds() -> None:
     assert all(a.warnings == () for a in articles)
 
 
-def test_corpus_parse_speed_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
-    datas = [(f.read_bytes(), f.name) for f in corpus_files()]
+def test_corpus_parse_speed_is_reported(capsys: pytest.CaptureFixture[str],
+                                        shared_corpus: Path) -> None:
+    datas = [(f.read_bytes(), f.name) for f in corpus_files(shared_corpus)]
     start = time.perf_counter()
     rounds = 3
     for _ in range(rounds):
@@ -262,14 +291,16 @@ def test_yaml_error_position_is_measured_in_the_file() -> None:
     # Line 1 is the opening ---, so YAML's first line is the file's line 2.
     r = parse_article(b"---\ntitle: a\n  b: c\n---\n", "a/b.md")
     assert isinstance(r, Rejection)
-    assert r.reason == "invalid YAML: mapping values are not allowed in this context"
-    assert (r.line, r.column) == (3, 4)
-    assert r.where() == "a/b.md:3:4"
+    assert r.reason.startswith("invalid YAML: ") and r.reason != "invalid YAML: "
+    line, column = yaml_error_position("title: a\n  b: c\n")
+    assert line == 1  # the error is in the YAML's second line, "  b: c"...
+    assert (r.line, r.column) == (line + 2, column + 1)  # ...which is the file's third
+    assert r.where() == f"a/b.md:{line + 2}:{column + 1}"
+    # A byte-order mark and CRLF line ends shift nothing.
     crlf = parse_article(b"\xef\xbb\xbf---\r\ntitle: ok\r\nquality: [1, 2\r\n---\r\n", "a/b.md")
-    assert isinstance(crlf, Rejection)
-    assert crlf.reason == ("invalid YAML: did not find expected ',' or ']' "
-                           "(while parsing a flow sequence)")
-    assert (crlf.line, crlf.column) == (4, 1)
+    assert isinstance(crlf, Rejection) and crlf.reason.startswith("invalid YAML: ")
+    line, column = yaml_error_position("title: ok\r\nquality: [1, 2\r\n")
+    assert (crlf.line, crlf.column) == (line + 2, column + 1)
 
 
 def test_empty_and_non_mapping_front_matter_are_rejected() -> None:
@@ -319,11 +350,20 @@ def test_a_few_aliases_are_fine_and_cycles_do_not_hang() -> None:
     assert cyclic.warnings == ("topics[1]: must be text, got a list; dropped",)
 
 
-def test_deep_nesting_is_rejected_without_crashing() -> None:
-    # libyaml's C composer recurses without a limit: this input crashes a plain
-    # yaml.load(..., CSafeLoader) with a segmentation fault.
-    r = rejected(topics="[" * 200_000 + "]" * 200_000)
+def test_nesting_deeper_than_the_budget_is_rejected() -> None:
+    r = rejected(topics="[" * 33 + "]" * 33)
     assert r.reason == "front matter nests deeper than 32 levels"
+    assert r.line == line_of("topics")
+    assert isinstance(parse(topics="[" * 31 + "]" * 31), Article)  # topics: dropped items
+
+
+def test_deep_nesting_is_rejected_without_crashing() -> None:
+    # libyaml's C composer recursed without a limit (this input crashed a plain
+    # yaml.load(..., CSafeLoader) with a segmentation fault); newer libyaml builds refuse
+    # it themselves while scanning. Either way the file is rejected where it goes wrong.
+    r = rejected(topics="[" * 200_000 + "]" * 200_000)
+    assert r.reason == "front matter nests deeper than 32 levels" or \
+        r.reason.startswith("invalid YAML: "), r.reason
     assert r.line == line_of("topics")
 
 
@@ -334,16 +374,17 @@ def test_too_many_yaml_values_are_rejected() -> None:
 
 def test_python_object_tags_are_refused() -> None:
     r = rejected(title="!!python/object/apply:os.system [\"echo pwned\"]")
-    assert r.reason.startswith("invalid YAML: could not determine a constructor for the tag "
-                               "'tag:yaml.org,2002:python/object/apply:os.system'")
+    assert r.reason.startswith("invalid YAML: ")  # the safe loader knows no such tag
     assert r.line == line_of("title")
 
 
 def test_unconstructible_values_are_rejected_not_raised() -> None:
+    # The detail after our prefix is CPython's (int() and datetime()).
     huge = rejected(heat="1" * 5_000)
-    assert huge.reason.startswith("invalid YAML value: Exceeds the limit (4300 digits)")
+    assert huge.reason.startswith("invalid YAML value: ") and len(huge.reason) < 200
     impossible = rejected(publishedDateTime="!!timestamp 2020-02-30T00:00:00Z")
-    assert impossible.reason == "invalid YAML value: day is out of range for month"
+    assert impossible.reason.startswith("invalid YAML value: ")
+    assert impossible.reason != "invalid YAML value: "
 
 
 @pytest.mark.parametrize("value", ['!!int ""', "!!int _", "!!float", "!!bool x", "!!bool",
@@ -405,9 +446,8 @@ def test_missing_link_is_rejected() -> None:
                           "'//example.com/a'")),
     ('"https://"', "webUrl: URL has no host: 'https://'"),
     ('"http:example.com"', "webUrl: URL has no host: 'http:example.com'"),
-    ('"https://[::1/a"', "webUrl: malformed URL (Invalid IPv6 URL): 'https://[::1/a'"),
-    ('"https://example.com:99999/"',
-     "webUrl: malformed URL (Port out of range 0-65535): 'https://example.com:99999/'"),
+    ('"https://[::1/a"', "webUrl: malformed URL (...): 'https://[::1/a'"),
+    ('"https://example.com:99999/"', "webUrl: malformed URL (...): 'https://example.com:99999/'"),
     ('"https://exa mple.com/"',
      "webUrl: contains whitespace or control characters: 'https://exa mple.com/'"),
     ('"https://example.com/\\x01"',
@@ -424,7 +464,7 @@ def test_missing_link_is_rejected() -> None:
 ])
 def test_bad_link_is_rejected_with_its_reason(url: str, reason: str) -> None:
     r = rejected(webUrl=url)
-    assert r.reason == reason
+    assert_reason(r.reason, reason)
     assert (r.line, r.column) == (line_of("webUrl"), 1)
 
 
@@ -528,9 +568,9 @@ def test_published_time_forms(value: str, expected: datetime) -> None:
 @pytest.mark.parametrize(("value", "reason"), [
     (None, "publishedDateTime: missing"),
     ("2020-02-30T00:00:00Z", ("publishedDateTime: not a valid ISO 8601 date-time: "
-                             "'2020-02-30T00:00:00Z' (day is out of range for month)")),
+                             "'2020-02-30T00:00:00Z' (...)")),
     ("2020-06-09T25:00:00Z", ("publishedDateTime: not a valid ISO 8601 date-time: "
-                             "'2020-06-09T25:00:00Z' (hour must be in 0..23)")),
+                             "'2020-06-09T25:00:00Z' (...)")),
     ("yesterday", "publishedDateTime: not a valid ISO 8601 date-time: 'yesterday'"),
     ("1591664297", "publishedDateTime: must be an ISO 8601 date-time, got an integer"),
     ("9999-12-31T23:00:00-05:00",
@@ -540,7 +580,7 @@ def test_published_time_forms(value: str, expected: datetime) -> None:
 ])
 def test_bad_published_time_is_rejected(value: str | None, reason: str) -> None:
     r = rejected(publishedDateTime=value)
-    assert r.reason == reason
+    assert_reason(r.reason, reason)
 
 
 def test_updated_time_rules() -> None:
@@ -553,8 +593,9 @@ def test_updated_time_rules() -> None:
                                 "using publishedDateTime"),)
     bad = article(updatedDateTime="2020-13-01")
     assert bad.updated == bad.published
-    assert bad.warnings == (("updatedDateTime: not a valid ISO 8601 date-time: '2020-13-01' "
-                            "(month must be in 1..12); using publishedDateTime"),)
+    [warning] = bad.warnings
+    assert_reason(warning, ("updatedDateTime: not a valid ISO 8601 date-time: '2020-13-01' "
+                            "(...); using publishedDateTime"))
 
 
 # --------------------------------------------------------------------------- numbers, flags
@@ -835,7 +876,8 @@ def test_size_limit_is_inclusive(tmp_path: Path) -> None:
 
 def test_os_problems_become_rejections(tmp_path: Path) -> None:
     missing = read_article(tmp_path / "gone.md", "gone.md", max_bytes=1024)
-    assert missing == Rejection("gone.md", "cannot read: No such file or directory")
+    # The OS's own words for the error follow our prefix (strerror, as `ls` shows it).
+    assert missing == Rejection("gone.md", f"cannot read: {os.strerror(errno.ENOENT)}")
     (tmp_path / "dir.md").mkdir()
     folder = read_article(tmp_path / "dir.md", "dir.md", max_bytes=1024)
     assert folder == Rejection("dir.md", "is a folder, not a file")
@@ -848,13 +890,12 @@ def test_fifo_is_rejected_without_blocking(tmp_path: Path) -> None:
     assert r == Rejection("pipe.md", "not a regular file (device, FIFO or socket)")
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
-                    reason="root reads everything")
-def test_unreadable_file_is_rejected(tmp_path: Path) -> None:
+def test_unreadable_file_is_rejected(tmp_path: Path,
+                                     without_permission_override: Any) -> None:
     f = write(tmp_path / "secret.md", source())
     f.chmod(0)
-    r = read_article(f, "secret.md", max_bytes=1024)
-    assert r == Rejection("secret.md", "cannot read: Permission denied")
+    r = without_permission_override(lambda: read_article(f, "secret.md", max_bytes=1024))
+    assert r == Rejection("secret.md", f"cannot read: {os.strerror(errno.EACCES)}")
 
 
 def test_symlinks(tmp_path: Path) -> None:
@@ -873,7 +914,7 @@ def test_symlinks(tmp_path: Path) -> None:
                                                 "not read")
     (src / "dangling.md").symlink_to(src / "missing.md")
     dangling = read_article(src / "dangling.md", "dangling.md", max_bytes=4096)
-    assert dangling == Rejection("dangling.md", "cannot read: No such file or directory")
+    assert dangling == Rejection("dangling.md", f"cannot read: {os.strerror(errno.ENOENT)}")
 
 
 # --------------------------------------------------------------------------- listing files
@@ -903,16 +944,19 @@ def test_discovery_does_not_follow_folder_symlinks(tmp_path: Path) -> None:
     assert found == ["a.md", "file-link.md"]
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
-                    reason="root lists everything")
-def test_unlistable_subfolder_is_yielded_for_accounting(tmp_path: Path) -> None:
+def test_unlistable_subfolder_is_yielded_for_accounting(
+        tmp_path: Path, without_permission_override: Any) -> None:
     write(tmp_path / "locked" / "a.md", "x")
     (tmp_path / "locked").chmod(0)
-    try:
+
+    def list_and_read() -> tuple[list[Path], Article | Rejection]:
         found = source_files(tmp_path, ("*.md",))
+        return found, read_article(found[0], "locked", max_bytes=1024)
+
+    try:
+        found, r = without_permission_override(list_and_read)
         assert found == [tmp_path / "locked"]
-        r = read_article(found[0], "locked", max_bytes=1024)
-        assert isinstance(r, Rejection) and r.reason.startswith("cannot read")
+        assert isinstance(r, Rejection) and r.reason.startswith("cannot read: ")
     finally:
         (tmp_path / "locked").chmod(0o755)
 
@@ -939,14 +983,16 @@ def test_pure_python_fallback_reads_the_same(monkeypatch: pytest.MonkeyPatch) ->
     assert isinstance(pure[3], Rejection) and isinstance(with_libyaml[3], Rejection)
     assert pure[3].reason == with_libyaml[3].reason == \
         "invalid YAML: found undefined alias 'undefined'"
-    assert isinstance(pure[4], Rejection) and (pure[4].line, pure[4].column) == (3, 4)
+    assert isinstance(pure[4], Rejection) and isinstance(with_libyaml[4], Rejection)
+    assert pure[4].reason.startswith("invalid YAML: ")
+    assert pure[4].line == with_libyaml[4].line == 3  # "  b: c", the file's third line
 
 
 def test_pure_python_fallback_reads_the_corpus_identically(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, shared_corpus: Path) -> None:
     from syndicate import yamlread
 
-    datas = [(f.read_bytes(), f.name) for f in corpus_files()]
+    datas = [(f.read_bytes(), f.name) for f in corpus_files(shared_corpus)]
     with_libyaml = [parse_article(data, name) for data, name in datas]
     monkeypatch.setattr(yamlread, "_Loader", yamlread._PureLoader)
     assert [parse_article(data, name) for data, name in datas] == with_libyaml

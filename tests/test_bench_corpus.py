@@ -14,7 +14,6 @@ import yaml
 from corpus_generator import load_generator
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 
@@ -91,11 +90,10 @@ def test_every_record_has_the_real_shape(sample: list[tuple[str, bytes]]) -> Non
             assert "<iframe" in record["featuredContent"]
 
 
-def test_keys_are_those_of_the_real_corpus(sample: list[tuple[str, bytes]]) -> None:
-    if not (SHARED / "corpus").is_dir():
-        pytest.skip("shared corpus not available")
+def test_keys_are_those_of_the_real_corpus(sample: list[tuple[str, bytes]],
+                                           shared_corpus: Path) -> None:
     real: set[str] = set()
-    for path in (SHARED / "corpus").rglob("*"):
+    for path in shared_corpus.rglob("*"):
         if path.is_file():
             real |= set(_front_matter(path.read_bytes()))
     generated: set[str] = set()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from corpus_generator import load_generator
 
 from syndicate import cli
 from syndicate.build import run_build
@@ -28,8 +29,6 @@ from syndicate.source import discover
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "articles"
 NOW = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)  # the builds' --now
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CORPUS = SHARED / "corpus"
 
 CONFIG = """\
 [site]
@@ -168,10 +167,9 @@ def test_sample_articles_build_with_every_file_accounted(tmp_path: Path) -> None
     assert result.read == result.selected + result.filtered + result.rejected
 
 
-def test_real_corpus_builds_with_every_file_accounted(tmp_path: Path) -> None:
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is not available")
-    config = make_site(tmp_path, patterns=("*.md", "*.txt"), source=CORPUS)
+def test_real_corpus_builds_with_every_file_accounted(tmp_path: Path,
+                                                      shared_corpus: Path) -> None:
+    config = make_site(tmp_path, patterns=("*.md", "*.txt"), source=shared_corpus)
     result = build(config)
     assert result.read == 197
     assert len({o.path for o in result.outcomes}) == 197
@@ -265,14 +263,20 @@ def test_one_changed_file_reparses_one_and_rewrites_only_its_feeds(tmp_path: Pat
 
 # --- parallel --------------------------------------------------------------------------
 
+@pytest.mark.parametrize("corpus", ["generated", "shared"])
 def test_parallel_build_writes_the_same_bytes_as_one_process(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        corpus: str, tmp_path: Path, request: pytest.FixtureRequest,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     import syndicate.render_all
 
     # Force both stages into worker processes: parsing and rendering.
     monkeypatch.setattr(syndicate.render_all, "RENDER_PARALLEL_THRESHOLD", 2)
-    source = CORPUS if CORPUS.is_dir() else SAMPLES
-    patterns = ("*.md", "*.txt") if source == CORPUS else ("*.md",)
+    if corpus == "shared":
+        source: Path = request.getfixturevalue("shared_corpus")
+    else:  # the benchmark's realistic records, enough for every worker to get many
+        source = tmp_path / "generated"
+        load_generator().generate(source, 240, seed=16)
+    patterns = ("*.md", "*.txt")
     one = make_site(tmp_path / "one", patterns=patterns, source=source)
     many = make_site(tmp_path / "many", patterns=patterns, source=source)
     (many.source.folder / "zz-broken.md").write_text(BROKEN, encoding="utf-8")

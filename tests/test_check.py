@@ -490,21 +490,16 @@ def test_fifos_in_a_folder_are_skipped_not_read(tmp_path: Path) -> None:
     assert code == 0
 
 
-def test_unlistable_folder_is_reported_and_exits_2(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
+def test_unlistable_folder_is_reported_and_exits_2(
+        tmp_path: Path, without_permission_override: Any) -> None:
     (tmp_path / "ok.atom").write_bytes(ATOM)
-    real_walk = os.walk
-
-    def walk(top: Any, onerror: Any = None, **kw: Any) -> Any:
-        # What os.walk does for a folder it may not list (root can list anything, so the
-        # permission error is simulated rather than produced with chmod).
-        onerror(PermissionError(13, "Permission denied", str(tmp_path / "locked")))
-        yield from real_walk(top, onerror=onerror, **kw)
-
-    monkeypatch.setattr(os, "walk", walk)
-    code, out = _run([str(tmp_path)], fmt="json")
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "hidden.atom").write_bytes(ATOM)
+    (tmp_path / "locked").chmod(0)
+    try:
+        code, out = without_permission_override(lambda: _run([str(tmp_path)], fmt="json"))
+    finally:
+        (tmp_path / "locked").chmod(0o755)
     files = json.loads(out)["files"]
     assert code == 2
     assert [(Path(f["path"]).name, [e["code"] for e in f["errors"]]) for f in files] == [

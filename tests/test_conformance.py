@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 import feedparser  # type: ignore[import-untyped]
 import pytest
+from conftest import SHARED_CORPUS
 from lxml import etree
 
 from syndicate.articles import parse_article
@@ -43,7 +44,6 @@ HERE = Path(__file__).resolve().parent
 SCHEMAS = HERE / "schemas"
 CASES = HERE / "cases"
 SAMPLES = HERE.parent / "articles"
-CORPUS = HERE.parents[1] / "shared" / "corpus"
 BASE = "https://feeds.example.org/"
 
 # Atom cases where RFC 4287's schema and its prose disagree. The checker follows the
@@ -174,8 +174,8 @@ def _sources() -> Iterator[tuple[str, tuple[FeedPlan, ...], Config]]:
     yield "hostile-site", _plans(_hostile_articles(), site), site
     yield "empty", plan_feeds(Selection(all=(), topics=(), providers=(), outcomes={}), cfg), cfg
     yield "sample", _plans(_read_folder(SAMPLES), cfg), cfg
-    if CORPUS.is_dir():
-        yield "corpus", _plans(_read_folder(CORPUS), cfg), cfg
+    if SHARED_CORPUS.is_dir():  # the real records too, where they are
+        yield "corpus", _plans(_read_folder(SHARED_CORPUS), cfg), cfg
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -259,7 +258,8 @@ def test_build_killed_while_parsing_in_workers_leaves_no_orphans_and_no_lock(
         assert _wait_until(started_workers, 60), "the build never started worker processes"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
-        orphans_gone = _wait_until(lambda: not any(_running(pid) for pid in workers), 5)
+        # A generous bound: on a busy machine a worker may take a while to notice.
+        orphans_gone = _wait_until(lambda: not any(_running(pid) for pid in workers), 60)
         # The next build runs (the orphans, if any, do not hold the lock) and repairs all.
         _build(work)
         _build(site.config("clean", formats=("atom",)))
@@ -289,28 +289,36 @@ def test_second_build_while_locked_exits_3_with_a_clear_message(site: Site) -> N
     assert not (config.parent / "out").exists()  # it wrote nothing
 
 
+def _has_open(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` holds ``path`` open (Linux /proc)."""
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == str(path):
+                return True
+        except OSError:
+            pass
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux /proc")
 def test_second_build_with_wait_runs_once_the_lock_is_released(site: Site) -> None:
     config = site.config("waiting")
     state = config.parent / "state"
-    released = threading.Event()
-    acquired = threading.Event()
-
-    def hold_then_release() -> None:
-        with acquire_lock(state):
-            acquired.set()
-            time.sleep(0.5)
-            released.set()
-
-    holder = threading.Thread(target=hold_then_release)
-    holder.start()
-    assert acquired.wait(10)
-    try:
-        done = subprocess.run(_command(config, "--wait", "30"), env=_env(),
-                              capture_output=True, text=True, timeout=120, check=False)
-    finally:
-        holder.join()
-    assert released.is_set()
-    assert done.returncode == 0, done.stderr[-2000:]
+    with acquire_lock(state):
+        proc = subprocess.Popen(_command(config, "--wait", "300"), env=_env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # Released only once the second build is waiting on the lock file (it has it
+        # open and retries), however long the busy machine takes to get it there.
+        waiting = _wait_until(lambda: _has_open(proc.pid, state / LOCK_FILE_NAME)
+                              or proc.poll() is not None, 120)
+        assert waiting and proc.poll() is None, "the second build did not wait"
+        assert not (config.parent / "out").exists()  # nothing written while waiting
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr[-2000:]
     assert (config.parent / "out" / "all.atom").is_file()
 
 

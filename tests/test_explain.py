@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from test_build import BROKEN, CORPUS, article, build, make_site, small_site, snapshot
+from test_build import BROKEN, article, build, make_site, small_site, snapshot
 
 from syndicate import cli
 from syndicate.config import Config
@@ -42,10 +42,8 @@ def test_each_state_is_explained(tmp_path: Path) -> None:
     assert outside.startswith(f"{tmp_path / 'config.toml'}: not an article file: outside")
 
 
-def test_explain_matches_what_the_build_decides(tmp_path: Path) -> None:
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is not available")
-    config = make_site(tmp_path, patterns=("*.md", "*.txt"), source=CORPUS)
+def test_explain_matches_what_the_build_decides(tmp_path: Path, shared_corpus: Path) -> None:
+    config = make_site(tmp_path, patterns=("*.md", "*.txt"), source=shared_corpus)
     result = build(config)
     files = sorted(p for p in config.source.folder.rglob("*") if p.is_file())
     code, lines = explain(config, *files)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import SHARED_CORPUS
 from corpus_generator import load_generator
 
 from syndicate import frontmatter, yamlread
@@ -24,8 +25,6 @@ from syndicate.model import Article, Rejection
 from syndicate.yamlread import MAX_YAML_DEPTH, MAX_YAML_NODES
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CORPUS = SHARED / "corpus"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -81,10 +80,8 @@ def sample_records() -> list[bytes]:
     return [p.read_bytes() for p in sorted((REPO / "articles").glob("*.md"))]
 
 
-def corpus_records() -> list[bytes]:
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is not here (only on the project's CI)")
-    return [p.read_bytes() for p in sorted(CORPUS.rglob("*")) if p.is_file()]
+def corpus_records(corpus: Path) -> list[bytes]:
+    return [p.read_bytes() for p in sorted(corpus.rglob("*")) if p.is_file()]
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +92,8 @@ def generated() -> list[bytes]:
 
 # --------------------------------------------------------------------------- whole records
 
-def test_every_real_record_is_read_by_the_fast_path_identically() -> None:
-    records = corpus_records()
+def test_every_real_record_is_read_by_the_fast_path_identically(shared_corpus: Path) -> None:
+    records = corpus_records(shared_corpus)
     hits = [check(data) for data in records]
     print(f"\nfast path hit rate, real corpus: {sum(hits)}/{len(hits)}")
     assert all(hits)
@@ -186,8 +183,8 @@ def _front_texts(records: list[bytes]) -> Iterator[str]:
 def test_mutated_records_are_read_identically_or_fall_back(generated: list[bytes]) -> None:
     rng = random.Random(20261122)
     bases = list(_front_texts(sample_records() + generated[:200]))
-    if CORPUS.is_dir():
-        bases += list(_front_texts(corpus_records()))
+    if SHARED_CORPUS.is_dir():  # the real records too, where they are
+        bases += list(_front_texts(corpus_records(SHARED_CORPUS)))
     outcomes = {"fast": 0, "fallback": 0, "articles": 0}
     for _ in range(4000):
         data = wrap(_mutate(rng.choice(bases), rng))

@@ -10,13 +10,12 @@ an exit code instead of raising for anything a user can get wrong.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import unicodedata
 import urllib.error
@@ -28,6 +27,7 @@ from typing import Any
 
 import feedparser  # type: ignore[import-untyped]
 import pytest
+from conftest import drop_permission_override
 
 from syndicate.cli import main
 from syndicate.serve import make_server
@@ -73,7 +73,7 @@ HOSTILE: dict[str, tuple[str, str, str]] = {
                         "publishedDateTime: 2024-01-01, quality: 70, published: true}\n"
                         "<<: *b\n---\n"), "selected", "all"),
     "python-tag.md": ("---\ntitle: !!python/object/apply:os.system ['echo PWNED']\n---\n",
-                      "rejected", "could not determine a constructor"),
+                      "rejected", "invalid YAML: "),
     "alias-bomb.md": (("---\na: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
                       "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n---\n"), "rejected", "aliases"),
     "not-closed.md": ("---\ntitle: open\n", "rejected", "not closed"),
@@ -88,7 +88,7 @@ HOSTILE: dict[str, tuple[str, str, str]] = {
     "year-9999.md": (record("https://ex.com/y9999", date="9999-12-31T23:59:59Z"), "rejected",
                      "implausible date"),
     "leap-second.md": (record("https://ex.com/leap", date="2016-12-31T23:59:60Z"),
-                       "rejected", "second must be in 0..59"),
+                       "rejected", "not a valid ISO 8601 date-time: '2016-12-31T23:59:60Z' ("),
     "plus-14.md": (record("https://ex.com/p14", date="2024-01-01T00:30:00+14:00"),
                    "selected", "all"),
     "lower-t-z.md": (record("https://ex.com/lower", date="'2024-01-01t10:00:00z'"),
@@ -211,7 +211,8 @@ def test_files_that_are_not_articles_are_rejected_not_lost(
 
 def test_yaml_rejections_name_file_line_column(hostile_build: dict[str, Any]) -> None:
     err = hostile_build["proc"].stderr
-    assert "python-tag.md:2:8: invalid YAML" in err
+    # The column of the tag is libyaml's to report; the NUL's is ours (counted by us).
+    assert re.search(r"python-tag\.md:2:[0-9]+: invalid YAML", err), err
     assert "nul.md:2:9: invalid YAML" in err
 
 
@@ -562,38 +563,30 @@ def test_an_output_folder_that_is_a_file_is_one_line(site: Path) -> None:
     assert proc.stderr.count("\n") == 1 and str(site / "feeds") in proc.stderr
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
-                    reason="needs root to drop to another user with setpriv")
-def test_read_only_output_folder_exits_2_with_one_line() -> None:
-    # Not under pytest's tmp_path: its root folder is private to root (0700).
-    tmp_path = Path(tempfile.mkdtemp(prefix="syndicate-ro-"))
+def test_read_only_output_folder_exits_2_with_one_line(site: Path) -> None:
+    # The build runs as this user, so it reaches the interpreter and the clone wherever
+    # they are; as root it first gives up the power to override permission bits (see
+    # conftest), or the read-only folder would be written anyway.
+    (site / "config.toml").write_text(_config())
+    feeds = site / "feeds"
+    feeds.mkdir()
+    feeds.chmod(0o555)
     try:
-        _read_only_output(tmp_path)
+        proc = subprocess.run(
+            [sys.executable, "-m", "syndicate", "build", "--config", "config.toml", "-q"],
+            cwd=site, capture_output=True, text=True, timeout=120, check=False,
+            env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=drop_permission_override)
+        assert list(feeds.iterdir()) == []
+    except subprocess.SubprocessError as exc:  # raised by drop_permission_override
+        pytest.skip(f"root cannot give up its permission override here: {exc}")
     finally:
-        shutil.rmtree(tmp_path)
-
-
-def _read_only_output(tmp_path: Path) -> None:
-    work = tmp_path / "w"
-    (work / "articles").mkdir(parents=True)
-    (work / "articles" / "ok.md").write_text(record("https://ex.com/ok"))
-    (work / "config.toml").write_text(_config())
-    (work / "feeds").mkdir()
-    for path in [tmp_path, work, *work.rglob("*")]:
-        os.chown(path, 65534, 65534)
-    os.chown(work / "feeds", 0, 0)
-    (work / "feeds").chmod(0o555)
-    tmp_path.chmod(0o755)
-    proc = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
-         "-m", "syndicate", "build", "--config", "config.toml", "-q"],
-        cwd=work, capture_output=True, text=True, timeout=120, check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO)})
-    if "Permission denied" in proc.stderr and "syndicate" not in proc.stderr:
-        pytest.skip("the interpreter is not reachable by the unprivileged user")
+        feeds.chmod(0o755)
+    assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.count("\n") == 1 and "Permission denied" in proc.stderr
-    assert list((work / "feeds").iterdir()) == []
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    # Our words name the folder; the OS's reason (strerror) follows them.
+    assert proc.stderr.startswith(f"syndicate: {feeds}{os.sep}"), proc.stderr
+    assert proc.stderr.rstrip("\n").endswith(os.strerror(errno.EACCES)), proc.stderr
 
 
 # --------------------------------------------------------------------------- checker

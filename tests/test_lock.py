@@ -84,19 +84,35 @@ def test_lock_is_free_again_after_holder_exits_normally(
         pass
 
 
+def _opened_by_this_process(path: Path) -> bool:
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") == str(path):
+                return True
+        except OSError:
+            pass  # closed meanwhile
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux /proc")
 def test_wait_succeeds_once_the_holder_exits(
         tmp_path: Path, holder: subprocess.Popen[str]) -> None:
     released = threading.Event()
+    lock_file = tmp_path / "state" / LOCK_FILE_NAME
 
-    def release_later() -> None:
-        time.sleep(0.3)
+    def release_once_waiting() -> None:
+        # The waiter has the lock file open while it retries: only then let go, so the
+        # test proves waiting however the two threads are scheduled.
+        deadline = time.monotonic() + 60
+        while not _opened_by_this_process(lock_file) and time.monotonic() < deadline:
+            time.sleep(0.01)
         released.set()  # before the holder is told to exit, so acquiring proves order
         _release(holder)
 
-    releaser = threading.Thread(target=release_later)
+    releaser = threading.Thread(target=release_once_waiting)
     releaser.start()
     try:
-        with acquire_lock(tmp_path / "state", wait=30):
+        with acquire_lock(tmp_path / "state", wait=120):
             assert released.is_set()  # we only got in because the holder let go
     finally:
         releaser.join()

@@ -28,9 +28,6 @@ from syndicate.render.common import entry_id
 from syndicate.render.jsonfeed import render_json
 from syndicate.select import FeedItems, Selection, select, topic_key
 
-SHARED = Path(__file__).parents[2] / "shared"
-CORPUS = SHARED / "corpus"
-
 ATOM = "{http://www.w3.org/2005/Atom}"
 MEDIA = "{http://search.yahoo.com/mrss/}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -383,26 +380,24 @@ def test_topic_and_provider_feeds_render_with_their_own_self_links() -> None:
 # --- the real corpus -----------------------------------------------------------------
 
 
-def corpus_articles() -> list[Article]:
-    if not CORPUS.is_dir():
-        pytest.skip("shared corpus not available")
+def corpus_articles(corpus: Path) -> list[Article]:
     from syndicate.source import read_article
 
     articles = []
-    for file in sorted(CORPUS.rglob("*")):
+    for file in sorted(corpus.rglob("*")):
         if file.suffix not in (".md", ".txt"):
             continue
-        record = read_article(file, file.relative_to(CORPUS).as_posix(), max_bytes=1 << 20)
+        record = read_article(file, file.relative_to(corpus).as_posix(), max_bytes=1 << 20)
         if isinstance(record, Article):
             articles.append(record)
     assert len(articles) > 150
     return articles
 
 
-def corpus_secured_tokens() -> set[bytes]:
+def corpus_secured_tokens(corpus: Path) -> set[bytes]:
     """The opaque ``secured`` values of the corpus records: they must never be published."""
     tokens = set()
-    for file in CORPUS.rglob("*"):
+    for file in corpus.rglob("*"):
         if file.is_file():
             for match in re.finditer(rb'^secured: *"?([^"\r\n]+)', file.read_bytes(), re.MULTILINE):
                 tokens.add(match.group(1))
@@ -410,12 +405,12 @@ def corpus_secured_tokens() -> set[bytes]:
     return tokens
 
 
-def test_every_corpus_feed_parses_cleanly_and_matches_its_articles() -> None:
-    articles = corpus_articles()
+def test_every_corpus_feed_parses_cleanly_and_matches_its_articles(shared_corpus: Path) -> None:
+    articles = corpus_articles(shared_corpus)
     cfg = config()
     plans = plans_for(articles, cfg)
     assert len(plans) > 10
-    secrets = corpus_secured_tokens()
+    secrets = corpus_secured_tokens(shared_corpus)
     checked = 0
     renderers: list[tuple[Format, Callable[[FeedPlan, Config], bytes]]] = [
         ("atom", render_atom), ("rss", render_rss), ("json", render_json)]
@@ -440,8 +435,8 @@ def test_every_corpus_feed_parses_cleanly_and_matches_its_articles() -> None:
     assert checked > 500
 
 
-def test_corpus_topic_feeds_hold_their_topic() -> None:
-    plans = plans_for(corpus_articles())
+def test_corpus_topic_feeds_hold_their_topic(shared_corpus: Path) -> None:
+    plans = plans_for(corpus_articles(shared_corpus))
     topics = [p for p in plans if p.family == "topic"]
     assert topics
     for plan in topics:

@@ -22,7 +22,6 @@ from syndicate.select import Selection, select
 
 check = pytest.importorskip("syndicate.check")
 
-CORPUS = Path(__file__).parents[2] / "shared" / "corpus"
 BASE = "https://feeds.example.org/"
 T0 = datetime(2021, 6, 2, 16, 12, 27, tzinfo=UTC)
 EVIL = '<script>alert(1)</script> ]]> &amp; \x00\x01 \ud800 "q" \u202e'
@@ -89,16 +88,15 @@ def test_an_empty_build_passes_the_checker() -> None:
     assert assert_clean(plans, cfg) == 4
 
 
-def test_the_real_corpus_passes_the_checker() -> None:
-    if not CORPUS.is_dir():
-        pytest.skip("shared corpus not available")
+def test_the_real_corpus_passes_the_checker(shared_corpus: Path) -> None:
     from syndicate.source import read_article
 
     cfg = config()
     articles = []
-    for file in sorted(CORPUS.rglob("*")):
+    for file in sorted(shared_corpus.rglob("*")):
         if file.suffix in (".md", ".txt"):
-            record = read_article(file, file.relative_to(CORPUS).as_posix(), max_bytes=1 << 20)
+            record = read_article(file, file.relative_to(shared_corpus).as_posix(),
+                                  max_bytes=1 << 20)
             if isinstance(record, Article):
                 articles.append(record)
     plans = plan_feeds(select(articles, cfg.selection), cfg)

@@ -26,11 +26,23 @@ def test_readme_quick_start_holds_exactly_two_commands() -> None:
     assert install.startswith("python3 -m venv") and test.startswith("python3 -m venv")
 
 
-def test_ci_runs_the_readme_test_command() -> None:
+def test_ci_runs_the_readme_test_command_fresh_and_the_linters() -> None:
     ci = (REPO / ".ci" / "run").read_text("utf-8")
     assert "quickstart.py test" in ci
-    assert "set -euo pipefail" in ci
+    assert "set -uo pipefail" in ci  # stages go on after a failure...
+    assert 'failed+=("$name")' in ci and "exit 1" in ci  # ...and CI fails at the end
+    # The copy without ../shared, in a private folder, with the newest releases.
+    assert "mktemp -d" in ci and "pip install --upgrade" in ci
+    assert ".venv/bin/ruff check ." in ci and ".venv/bin/mypy --strict syndicate" in ci
     assert "git diff --exit-code" in ci
+
+
+def test_every_dependency_has_a_tested_range() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    requirements = project["dependencies"] + extras["test"] + extras["dev"]
+    for requirement in requirements:
+        assert re.fullmatch(r"[A-Za-z0-9_.-]+>=[0-9.]+,<[0-9.]+", requirement), requirement
 
 
 def _keys(table: dict[str, Any], prefix: str = "") -> list[str]:

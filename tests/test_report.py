@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-from test_build import CORPUS, article, make_site, run_cli, small_site
+from test_build import article, make_site, run_cli, small_site
 
 from syndicate.config import Config
 
@@ -93,10 +92,9 @@ def test_unwritable_report_exits_2(tmp_path: Path) -> None:
     assert run_cli(config, "--report", str(tmp_path / "missing-folder" / "r.json")) == 2
 
 
-def test_report_accounts_for_every_real_corpus_file(tmp_path: Path) -> None:
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is not available")
-    config = make_site(tmp_path / "site", patterns=("*.md", "*.txt"), source=CORPUS)
+def test_report_accounts_for_every_real_corpus_file(tmp_path: Path,
+                                                    shared_corpus: Path) -> None:
+    config = make_site(tmp_path / "site", patterns=("*.md", "*.txt"), source=shared_corpus)
     article(config.source.folder, "zz-extra.md", title="Extra")
     data = report_of(config, tmp_path)
     on_disk = sorted(p.relative_to(config.source.folder).as_posix()

@@ -18,8 +18,6 @@ from syndicate.dedupe import dedupe_key
 from syndicate.model import Article, Provider
 from syndicate.select import ArticleSource, FeedItems, Selection, select, topic_key
 
-SHARED = Path(__file__).parents[2] / "shared"
-CORPUS = SHARED / "corpus"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
@@ -470,11 +468,9 @@ def _front_matter(file: Path) -> dict[str, Any]:
     return data
 
 
-def test_real_corpus_has_exactly_one_pair_sharing_a_story() -> None:
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is not here (only on the project's CI)")
+def test_real_corpus_has_exactly_one_pair_sharing_a_story(shared_corpus: Path) -> None:
     by_key: dict[str, list[str]] = {}
-    for file in sorted(CORPUS.rglob("*")):
+    for file in sorted(shared_corpus.rglob("*")):
         if file.suffix in (".md", ".txt"):
             data = _front_matter(file)
             link = data.get("webUrl") or data["originalUrl"]
@@ -499,10 +495,9 @@ def _read_folder(folder: Path, patterns: tuple[str, ...]) -> tuple[list[Article]
     return arts, rejected
 
 
-def test_real_corpus_duplicate_is_filtered_in_favour_of_the_newer_copy() -> None:
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is not here (only on the project's CI)")
-    arts, _ = _read_folder(CORPUS / "power-apps", ("*.md",))
+def test_real_corpus_duplicate_is_filtered_in_favour_of_the_newer_copy(
+        shared_corpus: Path) -> None:
+    arts, _ = _read_folder(shared_corpus / "power-apps", ("*.md",))
     sel = select(arts, rules(all=50, topics=50, providers=40))
     older = "2021-01-14-on-boarding-user-external-user-to-tenant-through-powerapps-portal.md"
     newer = "2021-02-28-user-on-boarding-walkthrough-powerapps-portal-way.md"

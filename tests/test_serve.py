@@ -421,7 +421,7 @@ def test_cli_serve_runs_until_interrupted(tmp_path: Path) -> None:
         assert resp.status == 200 and resp.read() == ATOM
         conn.close()
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(10) == 0
+        assert proc.wait(60) == 0  # a bound for a busy machine, not a speed claim
     finally:
         if proc.poll() is None:
             proc.kill()
