@@ -58,7 +58,7 @@ from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
-from syndicate import frontmatter
+from syndicate import frontmatter, plaintext
 from syndicate.model import Article, Image, Provider, Rejection, RelatedLink
 
 log = logging.getLogger(__name__)
@@ -521,8 +521,9 @@ def _position(mark: Mark | None, first_line: int) -> tuple[int | None, int | Non
 def _article(record: dict[Any, Any], path: str, warnings: list[str]) -> Article:
     link = _link(record)
     title = _text(record.get("title"), "title", MAX_TITLE, "title")
-    if not title:
-        raise _Invalid("title", "title: empty")
+    if not title.text:
+        raise _Invalid("title", _empty("title", title))
+    _kept(title, "title", warnings)
     excerpt = _excerpt(record, warnings)
     published = _required_datetime(record, "publishedDateTime")
     updated = _updated(record, published, warnings)
@@ -530,7 +531,7 @@ def _article(record: dict[Any, Any], path: str, warnings: list[str]) -> Article:
     return Article(
         path=path,
         link=link,
-        title=title,
+        title=title.text,
         excerpt=excerpt,
         published=published,
         updated=updated,
@@ -605,27 +606,55 @@ def _clean(raw: str) -> str:
     provider and one slug, as the W3C character model asks of web text)."""
     if "&" in raw:
         raw = html.unescape(raw)
+    if not raw.isprintable() or "\ufffd" in raw:
+        raw = " ".join(_XML_FORBIDDEN.sub("", raw).split())
+    elif "  " in raw or raw[:1] == " " or raw[-1:] == " ":
+        # Printable: no forbidden character and no whitespace but U+0020.
+        raw = " ".join(raw.split())
     if not raw.isascii() and not unicodedata.is_normalized("NFC", raw):
+        # After removing characters: 'e', a control, U+0301 must compose too.
         raw = unicodedata.normalize("NFC", raw)
-    if raw.isprintable() and "\ufffd" not in raw:
-        # Nothing to remove (every forbidden character is unprintable) and no
-        # whitespace but U+0020 (all other whitespace is unprintable too).
-        if "  " not in raw and raw[:1] != " " and raw[-1:] != " ":
-            return raw
-    else:
-        raw = _XML_FORBIDDEN.sub("", raw)
-    return " ".join(raw.split())
+    return raw
 
 
-def _text(value: object, field: str, limit: int, key: str) -> str:
-    """A required text field, cleaned; raises for a missing, non-string or oversized one."""
+def _plain(raw: str) -> plaintext.Plain:
+    """:func:`_clean`, then the markup of HTML elements removed
+    (:mod:`syndicate.plaintext`).
+
+    References are decoded first, so markup a scraper escaped once (``&lt;b&gt;``) is
+    markup like ``<b>`` (only ``&amp;lt;b&amp;gt;`` stays, as the text ``&lt;b&gt;``);
+    and the tokenizer sees exactly the characters that will be published, so a tag
+    split by a control character or a no-break space is still found."""
+    text = _clean(raw)
+    if "<" not in text:  # nearly every field: no tokenizer run
+        return plaintext.Plain(text, ())
+    return plaintext.strip_markup(text)
+
+
+def _kept(plain: plaintext.Plain, field: str, warnings: list[str]) -> str:
+    """The text, after noting in ``warnings`` what markup it lost."""
+    if plain.removed:
+        shown = ", ".join(plain.removed[:5]) + (", ..." if len(plain.removed) > 5 else "")
+        warnings.append(f"{field}: HTML tags removed ({shown})")
+    return plain.text
+
+
+def _empty(field: str, plain: plaintext.Plain) -> str:
+    if plain.removed:
+        return f"{field}: empty once HTML tags are removed ({', '.join(plain.removed[:5])})"
+    return f"{field}: empty"
+
+
+def _text(value: object, field: str, limit: int, key: str) -> plaintext.Plain:
+    """A text field as plain text (:func:`_plain`); raises for a missing, non-string or
+    oversized one."""
     if value is None:
         raise _Invalid(key, f"{field}: missing")
     if not isinstance(value, str):
         raise _Invalid(key, f"{field}: must be text, got {_kind(value)} (quote it in the YAML)")
     if len(value) > limit:
         raise _Invalid(key, f"{field}: too long ({len(value)} characters, at most {limit})")
-    return _clean(value)
+    return _plain(value)
 
 
 def _excerpt(record: dict[Any, Any], warnings: list[str]) -> str:
@@ -635,7 +664,7 @@ def _excerpt(record: dict[Any, Any], warnings: list[str]) -> str:
     if not isinstance(value, str):
         warnings.append(f"excerpt: must be text, got {_kind(value)}; left empty")
         return ""
-    return _text(value, "excerpt", MAX_EXCERPT, "excerpt")
+    return _kept(_text(value, "excerpt", MAX_EXCERPT, "excerpt"), "excerpt", warnings)
 
 
 def _type(record: dict[Any, Any], warnings: list[str]) -> str:
@@ -771,13 +800,13 @@ def _provider(value: object, warnings: list[str]) -> Provider | None:
         return None
     try:
         name = _text(value.get("name"), "provider.name", MAX_NAME, "provider")
-        if not name:
-            raise _Invalid("provider", "provider.name: empty")
+        if not name.text:
+            raise _Invalid("provider", _empty("provider.name", name))
         domain = _domain(value.get("domain"))
     except _Invalid as exc:
         warnings.append(f"{exc.message}; no provider")
         return None
-    return Provider(name=name, domain=domain)
+    return Provider(name=_kept(name, "provider.name", warnings), domain=domain)
 
 
 def _domain(value: object) -> str:
@@ -834,10 +863,11 @@ def _topics(value: object, warnings: list[str]) -> tuple[str, ...]:
             warnings.append(f"{field}: too long ({len(item)} characters, at most {MAX_NAME}); "
                             f"dropped")
             continue
-        name = _clean(item)
-        if not name:
-            warnings.append(f"{field}: empty; dropped")
+        plain = _plain(item)
+        if not plain.text:
+            warnings.append(f"{_empty(field, plain)}; dropped")
             continue
+        name = _kept(plain, field, warnings)
         # Same rule as select.topic_key: casefolded, whitespace collapsed (done by _clean).
         topics.setdefault(name.casefold(), name)
     return tuple(topics.values())
@@ -882,13 +912,13 @@ def _related(value: object, warnings: list[str]) -> tuple[RelatedLink, ...]:
             continue
         try:
             title = _text(item.get("title"), f"{field}.title", MAX_TITLE, "related")
-            if not title:
-                raise _Invalid("related", f"{field}.title: empty")
+            if not title.text:
+                raise _Invalid("related", _empty(f"{field}.title", title))
             url = _related_url(item, field)
         except _Invalid as exc:
             warnings.append(f"{exc.message}; dropped")
             continue
-        related.append(RelatedLink(url=url, title=title))
+        related.append(RelatedLink(url=url, title=_kept(title, f"{field}.title", warnings)))
     return tuple(related)
 
 

@@ -65,7 +65,8 @@ SCHEMA = 4
 # record codec's derived columns...): stored records were made by the old rules and
 # would otherwise be reused until syndicate's own version changes.
 # 1: dedupe_key normalises IDN hosts and unreserved percent-escapes; non-UTF-8 names.
-READER_RULES = 1
+# 2: HTML element markup removed from plain-text fields (syndicate.plaintext).
+READER_RULES = 2
 # Coarse file systems (FAT: 2 s, some network mounts: 1 s) round mtimes; anything
 # modified this close to the moment we read it may change again without a new mtime.
 RACY_WINDOW_NS = 2_000_000_000

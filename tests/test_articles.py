@@ -460,9 +460,11 @@ def test_character_references_are_decoded_once() -> None:
     assert article(title='"AT&amp;amp;T &amp;#8217;"').title == "AT&amp;T &#8217;"
 
 
-def test_markup_in_text_stays_literal_text() -> None:
-    a = article(excerpt='"<b>bold</b> &lt;script&gt;alert(1)&lt;/script&gt;"')
-    assert a.excerpt == "<b>bold</b> <script>alert(1)</script>"
+def test_markup_in_text_is_removed_and_reported() -> None:
+    # References are decoded first: markup escaped once is markup too.
+    a = article(excerpt='"<b>bold</b> &lt;script&gt;alert(1)&lt;/script&gt; end"')
+    assert a.excerpt == "bold end"
+    assert "excerpt: HTML tags removed (<b>, <script>)" in a.warnings
 
 
 @pytest.mark.parametrize(("title", "reason"), [
