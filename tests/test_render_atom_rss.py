@@ -478,6 +478,10 @@ def test_topics_that_clean_to_nothing_or_to_a_duplicate_are_not_categories(fmt: 
         assert "summary" not in entry  # RSS needs title or description, not both
 
 
+def _rss_with_title(title: str) -> bytes:
+    return render_rss(all_plan([article(1, title=title)]), config())
+
+
 def test_rss_titles_are_plain_unless_they_look_like_markup() -> None:
     from syndicate.render.atom_rss import rss_title
 
@@ -486,6 +490,13 @@ def test_rss_titles_are_plain_unless_they_look_like_markup() -> None:
     assert rss_title("a <b>bold</b>") == "a &lt;b&gt;bold&lt;/b&gt;"
     assert rss_title("Tom &amp; Jerry") == "Tom &amp;amp; Jerry"
     assert rss_title("we&#8217;re") == "we&amp;#8217;re"
+    # Look-alikes the reader keeps: feedparser takes them for text (a tag-like name that
+    # is no HTML element, or no end tag or reference), so they are written as they are.
+    for plain in ("List<T> </T>", "Tom &amp; Jerry <3", "<foo>x</foo> &amp;", "Vec<u8> &#39;"):
+        assert rss_title(plain) == plain
+        assert feedparser.parse(_rss_with_title(plain)).entries[0].title == plain
+    # ... unless an element name makes it HTML to feedparser: then encoded.
+    assert rss_title("a<b && c>d &amp; e") == "a&lt;b &amp;&amp; c&gt;d &amp;amp; e"
 
 
 def test_rss_ampersands_and_angle_brackets_are_hex_references() -> None:
