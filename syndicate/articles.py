@@ -521,7 +521,7 @@ def _position(mark: Mark | None, first_line: int) -> tuple[int | None, int | Non
 def _article(record: dict[Any, Any], path: str, warnings: list[str]) -> Article:
     link = _link(record)
     title = _text(record.get("title"), "title", MAX_TITLE, "title")
-    if not title.text:
+    if not title[0]:
         raise _Invalid("title", _empty("title", title))
     _kept(title, "title", warnings)
     excerpt = _excerpt(record, warnings)
@@ -531,7 +531,7 @@ def _article(record: dict[Any, Any], path: str, warnings: list[str]) -> Article:
     return Article(
         path=path,
         link=link,
-        title=title.text,
+        title=title[0],
         excerpt=excerpt,
         published=published,
         updated=updated,
@@ -617,7 +617,13 @@ def _clean(raw: str) -> str:
     return raw
 
 
-def _plain(raw: str) -> plaintext.Plain:
+# A text field's plain text and what markup it lost (plaintext.Plain's labels): a bare
+# tuple, since building a NamedTuple for every field of every record costs more than
+# the rest of the field's fast path.
+_Plain = tuple[str, tuple[str, ...]]
+
+
+def _plain(raw: str) -> _Plain:
     """:func:`_clean`, then the markup of HTML elements removed
     (:mod:`syndicate.plaintext`).
 
@@ -627,25 +633,28 @@ def _plain(raw: str) -> plaintext.Plain:
     split by a control character or a no-break space is still found."""
     text = _clean(raw)
     if "<" not in text:  # nearly every field: no tokenizer run
-        return plaintext.Plain(text, ())
-    return plaintext.strip_markup(text)
+        return text, ()
+    plain = plaintext.strip_markup(text)
+    return plain.text, plain.removed
 
 
-def _kept(plain: plaintext.Plain, field: str, warnings: list[str]) -> str:
+def _kept(plain: _Plain, field: str, warnings: list[str]) -> str:
     """The text, after noting in ``warnings`` what markup it lost."""
-    if plain.removed:
-        shown = ", ".join(plain.removed[:5]) + (", ..." if len(plain.removed) > 5 else "")
+    text, removed = plain
+    if removed:
+        shown = ", ".join(removed[:5]) + (", ..." if len(removed) > 5 else "")
         warnings.append(f"{field}: HTML tags removed ({shown})")
-    return plain.text
+    return text
 
 
-def _empty(field: str, plain: plaintext.Plain) -> str:
-    if plain.removed:
-        return f"{field}: empty once HTML tags are removed ({', '.join(plain.removed[:5])})"
+def _empty(field: str, plain: _Plain) -> str:
+    _, removed = plain
+    if removed:
+        return f"{field}: empty once HTML tags are removed ({', '.join(removed[:5])})"
     return f"{field}: empty"
 
 
-def _text(value: object, field: str, limit: int, key: str) -> plaintext.Plain:
+def _text(value: object, field: str, limit: int, key: str) -> _Plain:
     """A text field as plain text (:func:`_plain`); raises for a missing, non-string or
     oversized one."""
     if value is None:
@@ -800,7 +809,7 @@ def _provider(value: object, warnings: list[str]) -> Provider | None:
         return None
     try:
         name = _text(value.get("name"), "provider.name", MAX_NAME, "provider")
-        if not name.text:
+        if not name[0]:
             raise _Invalid("provider", _empty("provider.name", name))
         domain = _domain(value.get("domain"))
     except _Invalid as exc:
@@ -864,7 +873,7 @@ def _topics(value: object, warnings: list[str]) -> tuple[str, ...]:
                             f"dropped")
             continue
         plain = _plain(item)
-        if not plain.text:
+        if not plain[0]:
             warnings.append(f"{_empty(field, plain)}; dropped")
             continue
         name = _kept(plain, field, warnings)
@@ -912,7 +921,7 @@ def _related(value: object, warnings: list[str]) -> tuple[RelatedLink, ...]:
             continue
         try:
             title = _text(item.get("title"), f"{field}.title", MAX_TITLE, "related")
-            if not title.text:
+            if not title[0]:
                 raise _Invalid("related", _empty(f"{field}.title", title))
             url = _related_url(item, field)
         except _Invalid as exc:
