@@ -743,9 +743,20 @@ def _updated(record: dict[Any, Any], published: datetime, warnings: list[str]) -
         warnings.append(f"{exc.message}; using publishedDateTime")
         return published
     if updated < published:
-        warnings.append("updatedDateTime: earlier than publishedDateTime; using publishedDateTime")
+        # A date alone means "that day", not its midnight: updated on the day it was
+        # published is consistent, and published is the one instant the record gives.
+        if not (_date_only(value) and updated.date() == published.date()):
+            warnings.append("updatedDateTime: earlier than publishedDateTime; "
+                            "using publishedDateTime")
         return published
     return updated
+
+
+def _date_only(value: object) -> bool:
+    if isinstance(value, str):  # a time follows a 'T' or a space (valid values only here)
+        text = value.strip().upper()
+        return "T" not in text and " " not in text
+    return isinstance(value, date) and not isinstance(value, datetime)
 
 
 # --- numbers and flags

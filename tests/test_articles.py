@@ -627,6 +627,11 @@ def test_updated_time_rules() -> None:
     assert earlier.updated == earlier.published
     assert earlier.warnings == (("updatedDateTime: earlier than publishedDateTime; "
                                 "using publishedDateTime"),)
+    # A date alone on the published day is that day: no instant earlier than published.
+    same_day = article(updatedDateTime="2020-06-09")
+    assert (same_day.updated, same_day.warnings) == (same_day.published, ())
+    same_day = article(updatedDateTime="!!timestamp 2020-06-09")
+    assert (same_day.updated, same_day.warnings) == (same_day.published, ())
     bad = article(updatedDateTime="2020-13-01")
     assert bad.updated == bad.published
     assert bad.warnings == (("updatedDateTime: not a valid ISO 8601 date-time: '2020-13-01' "
