@@ -553,3 +553,16 @@ def test_a_provider_name_that_cleans_to_nothing_falls_back_to_the_domain() -> No
     assert atom.author == rss.author == "blank.example"
     item = json.loads(render_json(all_plan([a]), config()))["items"][0]
     assert item["authors"][0]["name"] == "blank.example"
+
+
+def test_entry_updated_is_the_records_instant_to_the_microsecond() -> None:
+    # The W3C validator's DuplicateUpdated compares entry <updated> strings in one feed.
+    # The feed must not make two instants equal: no rounding, no build time, no default.
+    # (Records that really share an instant keep sharing it; README says so.)
+    t = datetime(2024, 3, 5, 9, 0, tzinfo=UTC)
+    a = article(1, published=t, updated=t + timedelta(microseconds=100))
+    b = article(2, published=t, updated=t + timedelta(microseconds=200))
+    root = etree.fromstring(render_atom(all_plan([a, b]), config()))
+    updated = [e.findtext("{http://www.w3.org/2005/Atom}updated")
+               for e in root.iter("{http://www.w3.org/2005/Atom}entry")]
+    assert updated == ["2024-03-05T09:00:00.000100+00:00", "2024-03-05T09:00:00.000200+00:00"]
