@@ -375,8 +375,11 @@ def parse_article(data: bytes, path: str, *, fast: bool = True) -> Article | Rej
     * link: ``webUrl``, else (missing, null or empty) ``originalUrl``; an absolute
       http(s) URL with a host. A bad ``webUrl`` rejects even if ``originalUrl`` is
       good: the canonical link decides identity and is never guessed.
-    * title (required), excerpt: HTML character references decoded once, characters
-      XML 1.0 forbids removed, whitespace collapsed. Tags stay literal text.
+    * title (required), excerpt, related titles, provider and topic names: HTML
+      character references decoded once, characters XML 1.0 forbids removed,
+      whitespace collapsed, NFC, then the markup of HTML elements removed
+      (:mod:`syndicate.plaintext`; look-alikes such as ``List<T>`` stay), with a
+      warning per field; a title that is empty then rejects the record.
     * publishedDateTime (required), updatedDateTime: ISO 8601 (``Z``, offsets,
       fractional seconds, or a date alone, meaning midnight) converted to UTC; **a
       time without an offset is taken as UTC**. A bad updatedDateTime, or one before
