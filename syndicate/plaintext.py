@@ -22,7 +22,8 @@ Only spans the tokenizer reported as markup are cut: whatever it reads otherwise
 skips (an unclosed ``<!--`` or ``<EOF`` at the end, whose handling differs between
 Python releases), stays text. Cutting can bring new markup together (``<<b>b>`` leaves
 ``<b>``), so the text is tokenized again until nothing is removed; after
-:data:`MAX_PASSES` (only hostile input nests that deep) every ``<`` goes.
+:data:`MAX_PASSES` (only hostile input nests that deep) every ``<`` goes, as it does
+from junk the tokenizer gives up on (``<![<![``, which Python 3.11 cannot read).
 
 The caller gives text whose character references are already decoded, whitespace
 collapsed and forbidden characters removed; the result is again collapsed and in NFC.
@@ -70,13 +71,15 @@ _CODE = frozenset({"script", "style"})
 # An attribute name as authors write them (HTML's, XML's and data-*/aria-* names).
 _ATTRIBUTE = re.compile(r"[A-Za-z_:][-A-Za-z0-9_:.]*\Z")
 
-MAX_PASSES = 8
+# Rounds of cutting; one more reads the result. Real text needs one (two reads).
+MAX_PASSES = 4
 
 # Labels for what was removed, in warnings.
 COMMENT = "<!-- -->"
 DECLARATION = "<!…>"
 INSTRUCTION = "<?…>"
 EVERY_LT = "every '<' (markup nested too deeply)"
+UNREADABLE = "every '<' (markup the HTML tokenizer cannot read)"
 
 
 class Plain(NamedTuple):
@@ -98,17 +101,25 @@ def strip_markup(text: str) -> Plain:
     if "<" not in text:
         return Plain(text, ())
     removed: dict[str, None] = {}
-    for _ in range(MAX_PASSES):
-        cut = _Tokens.cut(text)
-        if cut is None:
-            break
-        text, labels = cut
-        removed.update(dict.fromkeys(labels))
-    else:
-        if _Tokens.cut(text) is not None:
-            text = _tidy(text.replace("<", " "))
-            removed[EVERY_LT] = None
+    try:
+        for passes in range(MAX_PASSES + 1):
+            cut = _Tokens.cut(text)
+            if cut is None:
+                break
+            if passes == MAX_PASSES:
+                text = _tidy(text.replace("<", " "))
+                removed[EVERY_LT] = None
+                break
+            text, labels = cut
+            removed.update(dict.fromkeys(labels))
+    except _Unreadable:
+        text = _tidy(text.replace("<", " "))
+        removed[UNREADABLE] = None
     return Plain(text, tuple(removed))
+
+
+class _Unreadable(Exception):
+    """The tokenizer gave up on the text."""
 
 
 def _tidy(text: str) -> str:
@@ -147,9 +158,20 @@ class _Tokens(HTMLParser):
     def cut(cls, text: str) -> tuple[str, tuple[str, ...]] | None:
         """``text`` with this pass's markup cut and tidied, and the labels; None when
         there is no markup."""
+        # No token can end after the last '>', and the tokenizer of Python 3.11 takes
+        # time quadratic in what follows an unclosed '<a' ('<a<a<a...'): it reads the
+        # text up to there only.
+        head = text[:text.rfind(">") + 1]
+        if not head:
+            return None
         tokens = cls(text)
-        tokens.feed(text)
-        tokens.close()
+        try:
+            tokens.feed(head)
+            tokens.close()
+        except AssertionError:
+            # _markupbase asserts on some junk after '<!' ('<![<![', '<!x[') that later
+            # Python releases read as bogus comments.
+            raise _Unreadable from None
         spans = tokens.finish()
         if not spans:
             return None

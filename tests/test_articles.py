@@ -540,6 +540,12 @@ def test_other_fields_that_are_only_markup_are_dropped_with_a_warning() -> None:
     )
 
 
+def test_markup_the_tokenizer_cannot_read_never_raises() -> None:
+    a = article(title=_q("<![<![ x > y"), excerpt=_q("<!x[ b > c"))
+    assert "<" not in a.title and "<" not in a.excerpt
+    assert [w.split(":")[0] for w in a.warnings] == ["title", "excerpt"]
+
+
 def test_a_topic_with_markup_merges_with_its_plain_spelling() -> None:
     a = article(topics="\n  - " + _q("<b>AI</b>") + "\n  - ai")
     assert a.topics == ("AI",)

@@ -17,6 +17,7 @@ from syndicate.plaintext import (
     EVERY_LT,
     INSTRUCTION,
     MAX_PASSES,
+    UNREADABLE,
     Plain,
     strip_markup,
 )
@@ -137,6 +138,24 @@ def test_result_is_a_fixpoint_without_end_tags_the_reference_flags(text: str) ->
 def test_text_without_a_less_than_sign_is_returned_as_is() -> None:
     text = "Tom & Jerry > 3"
     assert strip_markup(text).text is text
+
+
+@pytest.mark.parametrize("junk", ["<![<![<![ x > y", "a <!x[ b > c"])
+def test_markup_the_tokenizer_cannot_read_loses_every_less_than_sign(junk: str) -> None:
+    # Python 3.11's tokenizer raises on some junk after '<!' (later releases read it as
+    # a bogus comment): never an exception, never a tag left.
+    plain = strip_markup(junk)
+    assert "<" not in plain.text
+    assert plain.removed in ((UNREADABLE,), (COMMENT,), (DECLARATION,))
+
+
+@pytest.mark.parametrize("text", ["<a" * 10_000, "<b>x</b>" + "<a" * 10_000,
+                                  "<!--" * 5_000, "<" * 6_000 + "b>" * 6_000])
+def test_hostile_text_of_the_excerpt_limit_comes_back_without_markup(text: str) -> None:
+    # Work is bounded by the passes, never quadratic in what follows an unclosed '<a'
+    # (no wall-clock assertion: the machine is shared; benchmarks/ measures time).
+    plain = strip_markup(text)
+    assert strip_markup(plain.text).removed == ()
 
 
 def test_markup_nested_past_the_pass_limit_loses_every_less_than_sign() -> None:
