@@ -6,6 +6,7 @@ references decoded, whitespace collapsed.
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
@@ -167,3 +168,18 @@ def test_markup_nested_past_the_pass_limit_loses_every_less_than_sign() -> None:
     assert plain.removed == ("<b>", EVERY_LT)
     shallow = "<" * MAX_PASSES + "b>" * MAX_PASSES + "x < y"
     assert strip_markup(shallow) == Plain("x < y", ("<b>",))
+
+
+_PIECES = ("<", ">", "</", "<!", "<!--", "-->", "<?", "[", "]", "'", '"', "=", " ", "&",
+           "b", "i", "p", "br", "T", "u8", "foo", "script", "style", "a href=x", "/", "\u0301",
+           "e", "x")
+
+
+def test_random_markup_soup_never_raises_and_leaves_no_markup() -> None:
+    rng = random.Random(14)
+    for _ in range(3_000):
+        text = " ".join("".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 12)))
+                        .split())
+        plain = strip_markup(text).text
+        assert strip_markup(plain) == Plain(plain, ()), text
+        assert not [t for t in _W3C_END_TAG.findall(plain) if t.lower() in ELEMENTS], text
