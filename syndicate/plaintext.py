@@ -161,9 +161,10 @@ class _Tokens(HTMLParser):
         # No token can end after the last '>', and the tokenizer of Python 3.11 takes
         # time quadratic in what follows an unclosed '<a' ('<a<a<a...'): it reads the
         # text up to there only.
-        head = text[:text.rfind(">") + 1]
-        if not head:
-            return None
+        end = text.rfind(">") + 1
+        if not _MARKUP_OPEN.search(text, 0, end):
+            return None  # 'a < b', '<3', '5 <10': no token but text (and no tokenizer run)
+        head = text[:end]
         tokens = cls(text)
         try:
             tokens.feed(head)
@@ -260,3 +261,5 @@ class _Tokens(HTMLParser):
 
 
 _END_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9]*)\s*>")
+# Where the tokenizer can start a token other than text: a tag, '</', '<!', '<?'.
+_MARKUP_OPEN = re.compile(r"<[A-Za-z/!?]")
