@@ -150,7 +150,7 @@ class _Tokens(HTMLParser):
         self._text = text
         self._line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
         self._starts: list[int] = []  # of every token, in order
-        self._pending: list[tuple[int, str, str]] = []  # (token index, kind, label)
+        self._pending: list[tuple[int, str, str]] = []  # (token index, joiner, label)
         self.spans: list[_Span] = []
         self._code: tuple[str, int] | None = None  # open <script>/<style>: name, content start
 
