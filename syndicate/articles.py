@@ -14,9 +14,10 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from syndicate import plaintext
 from syndicate.article_values import (
     Invalid,
     host_name,
@@ -64,8 +65,11 @@ def parse_article(data: bytes, path: str, *, fast: bool = True) -> Article | Rej
     * link: ``webUrl``, else (missing, null or empty) ``originalUrl``; an absolute
       http(s) URL with a host. A bad ``webUrl`` rejects even if ``originalUrl`` is
       good: the canonical link decides identity and is never guessed.
-    * title (required), excerpt: HTML character references decoded once, characters
-      XML 1.0 forbids removed, whitespace collapsed. Tags stay literal text.
+    * title (required), excerpt, related titles, provider and topic names: HTML
+      character references decoded once, characters XML 1.0 forbids removed,
+      whitespace collapsed, NFC, then the markup of HTML elements removed
+      (:mod:`syndicate.plaintext`; look-alikes such as ``List<T>`` stay), with a
+      warning per field; a title that is empty then rejects the record.
     * publishedDateTime (required), updatedDateTime: ISO 8601 (``Z``, offsets,
       fractional seconds, or a date alone, meaning midnight) converted to UTC; **a
       time without an offset is taken as UTC**. A bad updatedDateTime, or one before
@@ -98,8 +102,9 @@ def parse_article(data: bytes, path: str, *, fast: bool = True) -> Article | Rej
 def _article(record: dict[Any, Any], path: str, warnings: list[str]) -> Article:
     link = _link(record)
     title = _text(record.get("title"), "title", MAX_TITLE, "title")
-    if not title:
-        raise Invalid("title", "title: empty")
+    if not title[0]:
+        raise Invalid("title", _empty("title", title))
+    _kept(title, "title", warnings)
     excerpt = _excerpt(record, warnings)
     published = _required_datetime(record, "publishedDateTime")
     updated = _updated(record, published, warnings)
@@ -107,7 +112,7 @@ def _article(record: dict[Any, Any], path: str, warnings: list[str]) -> Article:
     return Article(
         path=path,
         link=link,
-        title=title,
+        title=title[0],
         excerpt=excerpt,
         published=published,
         updated=updated,
@@ -144,27 +149,64 @@ def _clean(raw: str) -> str:
     provider and one slug, as the W3C character model asks of web text)."""
     if "&" in raw:
         raw = html.unescape(raw)
+    if not raw.isprintable() or "\ufffd" in raw:
+        raw = " ".join(_XML_FORBIDDEN.sub("", raw).split())
+    elif "  " in raw or raw[:1] == " " or raw[-1:] == " ":
+        # Printable: no forbidden character and no whitespace but U+0020.
+        raw = " ".join(raw.split())
     if not raw.isascii() and not unicodedata.is_normalized("NFC", raw):
+        # After removing characters: 'e', a control, U+0301 must compose too.
         raw = unicodedata.normalize("NFC", raw)
-    if raw.isprintable() and "\ufffd" not in raw:
-        # Nothing to remove (every forbidden character is unprintable) and no
-        # whitespace but U+0020 (all other whitespace is unprintable too).
-        if "  " not in raw and raw[:1] != " " and raw[-1:] != " ":
-            return raw
-    else:
-        raw = _XML_FORBIDDEN.sub("", raw)
-    return " ".join(raw.split())
+    return raw
 
 
-def _text(value: object, field: str, limit: int, key: str) -> str:
-    """A required text field, cleaned; raises for a missing, non-string or oversized one."""
+# A text field's plain text and what markup it lost (plaintext.Plain's labels): a bare
+# tuple, since building a NamedTuple for every field of every record costs more than
+# the rest of the field's fast path.
+_Plain = tuple[str, tuple[str, ...]]
+
+
+def _plain(raw: str) -> _Plain:
+    """:func:`_clean`, then the markup of HTML elements removed
+    (:mod:`syndicate.plaintext`).
+
+    References are decoded first, so markup a scraper escaped once (``&lt;b&gt;``) is
+    markup like ``<b>`` (only ``&amp;lt;b&amp;gt;`` stays, as the text ``&lt;b&gt;``);
+    and the tokenizer sees exactly the characters that will be published, so a tag
+    split by a control character or a no-break space is still found."""
+    text = _clean(raw)
+    if "<" not in text:  # nearly every field: no tokenizer run
+        return text, ()
+    plain = plaintext.strip_markup(text)
+    return plain.text, plain.removed
+
+
+def _kept(plain: _Plain, field: str, warnings: list[str]) -> str:
+    """The text, after noting in ``warnings`` what markup it lost."""
+    text, removed = plain
+    if removed:
+        shown = ", ".join(removed[:5]) + (", ..." if len(removed) > 5 else "")
+        warnings.append(f"{field}: HTML tags removed ({shown})")
+    return text
+
+
+def _empty(field: str, plain: _Plain) -> str:
+    _, removed = plain
+    if removed:
+        return f"{field}: empty once HTML tags are removed ({', '.join(removed[:5])})"
+    return f"{field}: empty"
+
+
+def _text(value: object, field: str, limit: int, key: str) -> _Plain:
+    """A text field as plain text (:func:`_plain`); raises for a missing, non-string or
+    oversized one."""
     if value is None:
         raise Invalid(key, f"{field}: missing")
     if not isinstance(value, str):
         raise Invalid(key, f"{field}: must be text, got {kind_of(value)} (quote it in the YAML)")
     if len(value) > limit:
         raise Invalid(key, f"{field}: too long ({len(value)} characters, at most {limit})")
-    return _clean(value)
+    return _plain(value)
 
 
 def _excerpt(record: dict[Any, Any], warnings: list[str]) -> str:
@@ -174,7 +216,7 @@ def _excerpt(record: dict[Any, Any], warnings: list[str]) -> str:
     if not isinstance(value, str):
         warnings.append(f"excerpt: must be text, got {kind_of(value)}; left empty")
         return ""
-    return _text(value, "excerpt", MAX_EXCERPT, "excerpt")
+    return _kept(_text(value, "excerpt", MAX_EXCERPT, "excerpt"), "excerpt", warnings)
 
 
 def _type(record: dict[Any, Any], warnings: list[str]) -> str:
@@ -209,9 +251,20 @@ def _updated(record: dict[Any, Any], published: datetime, warnings: list[str]) -
         warnings.append(f"{exc.message}; using publishedDateTime")
         return published
     if updated < published:
-        warnings.append("updatedDateTime: earlier than publishedDateTime; using publishedDateTime")
+        # A date alone means "that day", not its midnight: updated on the day it was
+        # published is consistent, and published is the one instant the record gives.
+        if not (_date_only(value) and updated.date() == published.date()):
+            warnings.append("updatedDateTime: earlier than publishedDateTime; "
+                            "using publishedDateTime")
         return published
     return updated
+
+
+def _date_only(value: object) -> bool:
+    if isinstance(value, str):  # a time follows a 'T' or a space (valid values only here)
+        text = value.strip().upper()
+        return "T" not in text and " " not in text
+    return isinstance(value, date) and not isinstance(value, datetime)
 
 
 # --- numbers and flags
@@ -261,13 +314,13 @@ def _provider(value: object, warnings: list[str]) -> Provider | None:
         return None
     try:
         name = _text(value.get("name"), "provider.name", MAX_NAME, "provider")
-        if not name:
-            raise Invalid("provider", "provider.name: empty")
+        if not name[0]:
+            raise Invalid("provider", _empty("provider.name", name))
         domain = host_name(value.get("domain"))
     except Invalid as exc:
         warnings.append(f"{exc.message}; no provider")
         return None
-    return Provider(name=name, domain=domain)
+    return Provider(name=_kept(name, "provider.name", warnings), domain=domain)
 
 
 def _list(value: object, field: str, warnings: list[str]) -> list[Any]:
@@ -294,10 +347,11 @@ def _topics(value: object, warnings: list[str]) -> tuple[str, ...]:
             warnings.append(f"{field}: too long ({len(item)} characters, at most {MAX_NAME}); "
                             f"dropped")
             continue
-        name = _clean(item)
-        if not name:
-            warnings.append(f"{field}: empty; dropped")
+        plain = _plain(item)
+        if not plain[0]:
+            warnings.append(f"{_empty(field, plain)}; dropped")
             continue
+        name = _kept(plain, field, warnings)
         # Same rule as select.topic_key: casefolded, whitespace collapsed (done by _clean).
         topics.setdefault(name.casefold(), name)
     return tuple(topics.values())
@@ -342,13 +396,13 @@ def _related(value: object, warnings: list[str]) -> tuple[RelatedLink, ...]:
             continue
         try:
             title = _text(item.get("title"), f"{field}.title", MAX_TITLE, "related")
-            if not title:
-                raise Invalid("related", f"{field}.title: empty")
+            if not title[0]:
+                raise Invalid("related", _empty(f"{field}.title", title))
             url = _related_url(item, field)
         except Invalid as exc:
             warnings.append(f"{exc.message}; dropped")
             continue
-        related.append(RelatedLink(url=url, title=title))
+        related.append(RelatedLink(url=url, title=_kept(title, f"{field}.title", warnings)))
     return tuple(related)
 
 

@@ -44,7 +44,8 @@ class Article:
     """One cleaned, validated article record.
 
     All text is plain text: HTML character references decoded, characters XML 1.0
-    forbids removed, whitespace collapsed. Nothing in here is markup. ``secured``
+    forbids removed, whitespace collapsed, tags of HTML elements removed (text that only
+    looks like markup, such as ``List<T>``, stays). Nothing in here is markup. ``secured``
     is never read.
     """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import html
+import json
 import math
 import os
 import random
@@ -504,9 +505,94 @@ def test_character_references_are_decoded_once() -> None:
     assert article(title='"AT&amp;amp;T &amp;#8217;"').title == "AT&amp;T &#8217;"
 
 
-def test_markup_in_text_stays_literal_text() -> None:
-    a = article(excerpt='"<b>bold</b> &lt;script&gt;alert(1)&lt;/script&gt;"')
-    assert a.excerpt == "<b>bold</b> <script>alert(1)</script>"
+def test_markup_in_text_is_removed_and_reported() -> None:
+    # References are decoded first: markup escaped once is markup too.
+    a = article(excerpt='"<b>bold</b> &lt;script&gt;alert(1)&lt;/script&gt; end"')
+    assert a.excerpt == "bold end"
+    assert "excerpt: HTML tags removed (<b>, <script>)" in a.warnings
+
+
+def _q(text: str) -> str:
+    return json.dumps(text)  # a YAML double-quoted scalar
+
+
+def test_markup_goes_from_every_plain_text_field_with_a_warning_per_field() -> None:
+    a = article(
+        title=_q("<b>Breaking</b> chip news"),
+        excerpt=_q("<p>First.</p><p>Second <a href='https://x.example/'>link</a></p>"),
+        provider="\n  name: " + _q("<i>Example</i> News") + "\n  domain: example.com",
+        topics="\n  - " + _q("<span>AI</span>") + "\n  - " + _q("List<T>"),
+        related="\n  - title: " + _q("Other<br>story") + "\n    webUrl: https://o.example/1",
+    )
+    assert a.title == "Breaking chip news"
+    assert a.excerpt == "First. Second link"
+    assert a.provider is not None and a.provider.name == "Example News"
+    assert a.topics == ("AI", "List<T>")
+    assert [r.title for r in a.related] == ["Other story"]
+    assert a.warnings == (
+        "title: HTML tags removed (<b>)",
+        "excerpt: HTML tags removed (<p>, <a>)",
+        "provider.name: HTML tags removed (<i>)",
+        "topics[0]: HTML tags removed (<span>)",
+        "related[0].title: HTML tags removed (<br>)",
+    )
+
+
+@pytest.mark.parametrize("text", ["a < b", "<3", "List<T> in C#", "x<y>z", "Vec<u8>",
+                                  "5 <10", "<<EOF", "a<b && c>d", "<foo>bar</foo>"])
+def test_look_alikes_stay_text_in_every_field_without_a_warning(text: str) -> None:
+    a = article(title=_q(text), excerpt=_q(text),
+                provider=f"\n  name: {_q(text)}\n  domain: example.com",
+                topics=f"\n  - {_q(text)}",
+                related=f"\n  - title: {_q(text)}\n    webUrl: https://o.example/1")
+    assert (a.title, a.excerpt, a.topics, a.related[0].title) == (text, text, (text,), text)
+    assert a.provider is not None and a.provider.name == text
+    assert a.warnings == ()
+
+
+def test_escaped_markup_is_markup_and_double_escaped_is_text() -> None:
+    # References are decoded once, before the tokenizer reads the text.
+    assert article(title=_q("&lt;b&gt;Bold&lt;/b&gt; news")).title == "Bold news"
+    assert article(title=_q("&amp;lt;b&amp;gt; tag")).title == "&lt;b&gt; tag"
+    # A tag hidden by a control character or a no-break space is still found: the
+    # tokenizer reads the characters that will be published.
+    assert article(title=_q("<scr\u0001ipt>x</script>y")).title == "y"
+    assert article(title=_q("<b\u00a0class=x>y</b>")).title == "y"
+
+
+@pytest.mark.parametrize(("title", "reason"), [
+    ("<script>alert(1)</script>", "title: empty once HTML tags are removed (<script>)"),
+    ("<br><p></p>", "title: empty once HTML tags are removed (<br>, <p>)"),
+    ("&lt;!-- x --&gt;", "title: empty once HTML tags are removed (<!-- -->)"),
+])
+def test_a_title_that_is_only_markup_is_rejected_with_reason(title: str, reason: str) -> None:
+    r = rejected(title=_q(title))
+    assert (r.reason, r.line) == (reason, line_of("title", title=_q(title)))
+
+
+def test_other_fields_that_are_only_markup_are_dropped_with_a_warning() -> None:
+    a = article(excerpt=_q("<br>"),
+                provider="\n  name: " + _q("<b></b>") + "\n  domain: example.com",
+                topics="\n  - " + _q("<i> </i>") + "\n  - AI",
+                related="\n  - title: " + _q("<style>x</style>") + "\n    webUrl: https://o.example/1")
+    assert (a.excerpt, a.provider, a.topics, a.related) == ("", None, ("AI",), ())
+    assert a.warnings == (
+        "excerpt: HTML tags removed (<br>)",
+        "provider.name: empty once HTML tags are removed (<b>); no provider",
+        "topics[0]: empty once HTML tags are removed (<i>); dropped",
+        "related[0].title: empty once HTML tags are removed (<style>); dropped",
+    )
+
+
+def test_markup_the_tokenizer_cannot_read_never_raises() -> None:
+    a = article(title=_q("<![<![ x > y"), excerpt=_q("<!x[ b > c"))
+    assert "<" not in a.title and "<" not in a.excerpt
+    assert [w.split(":")[0] for w in a.warnings] == ["title", "excerpt"]
+
+
+def test_a_topic_with_markup_merges_with_its_plain_spelling() -> None:
+    a = article(topics="\n  - " + _q("<b>AI</b>") + "\n  - ai")
+    assert a.topics == ("AI",)
 
 
 @pytest.mark.parametrize(("title", "reason"), [
@@ -591,6 +677,11 @@ def test_updated_time_rules() -> None:
     assert earlier.updated == earlier.published
     assert earlier.warnings == (("updatedDateTime: earlier than publishedDateTime; "
                                 "using publishedDateTime"),)
+    # A date alone on the published day is that day: no instant earlier than published.
+    same_day = article(updatedDateTime="2020-06-09")
+    assert (same_day.updated, same_day.warnings) == (same_day.published, ())
+    same_day = article(updatedDateTime="!!timestamp 2020-06-09")
+    assert (same_day.updated, same_day.warnings) == (same_day.published, ())
     bad = article(updatedDateTime="2020-13-01")
     assert bad.updated == bad.published
     [warning] = bad.warnings

@@ -126,9 +126,9 @@ HOSTILE: dict[str, tuple[str, str, str]] = {
                                provider="{name: B, domain: 'xn--bcher-kva.example'}"),
                         "selected", "providers/bucher-example"),
     "slugs.md": (record("https://ex.com/slugs", topics=(
-        "['../../x', 'C++', 'C', 'c--', '\u4eba\u5de5\u667a\u80fd', '<script>x</script>', "
+        "['../../x', 'C++', 'C', 'c--', '\u4eba\u5de5\u667a\u80fd', '<T>x</T>', "
         "\"\\u202eevil\", '\U0001f600', '" + "L" * 400 + "', '..', '.', 'con', '{site}', "
-        "'%s']")), "selected", "topics/script-x-script"),
+        "'%s']")), "selected", "topics/t-x-t"),
 }
 
 

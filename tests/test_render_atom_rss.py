@@ -473,6 +473,10 @@ def test_topics_that_clean_to_nothing_or_to_a_duplicate_are_not_categories(fmt: 
         assert "summary" not in entry  # RSS needs title or description, not both
 
 
+def _rss_with_title(title: str) -> bytes:
+    return render_rss(all_plan([article(1, title=title)]), config())
+
+
 def test_rss_titles_are_plain_unless_they_look_like_markup() -> None:
     from syndicate.render.atom_rss import rss_title
 
@@ -481,6 +485,13 @@ def test_rss_titles_are_plain_unless_they_look_like_markup() -> None:
     assert rss_title("a <b>bold</b>") == "a &lt;b&gt;bold&lt;/b&gt;"
     assert rss_title("Tom &amp; Jerry") == "Tom &amp;amp; Jerry"
     assert rss_title("we&#8217;re") == "we&amp;#8217;re"
+    # Look-alikes the reader keeps: feedparser takes them for text (a tag-like name that
+    # is no HTML element, or no end tag or reference), so they are written as they are.
+    for plain in ("List<T> </T>", "Tom &amp; Jerry <3", "<foo>x</foo> &amp;", "Vec<u8> &#39;"):
+        assert rss_title(plain) == plain
+        assert feedparser.parse(_rss_with_title(plain)).entries[0].title == plain
+    # ... unless an element name makes it HTML to feedparser: then encoded.
+    assert rss_title("a<b && c>d &amp; e") == "a&lt;b &amp;&amp; c&gt;d &amp;amp; e"
 
 
 def test_rss_ampersands_and_angle_brackets_are_hex_references() -> None:
@@ -537,3 +548,16 @@ def test_a_provider_name_that_cleans_to_nothing_falls_back_to_the_domain() -> No
     assert atom.author == rss.author == "blank.example"
     item = json.loads(render_json(all_plan([a]), config()))["items"][0]
     assert item["authors"][0]["name"] == "blank.example"
+
+
+def test_entry_updated_is_the_records_instant_to_the_microsecond() -> None:
+    # The W3C validator's DuplicateUpdated compares entry <updated> strings in one feed.
+    # The feed must not make two instants equal: no rounding, no build time, no default.
+    # (Records that really share an instant keep sharing it; README says so.)
+    t = datetime(2024, 3, 5, 9, 0, tzinfo=UTC)
+    a = article(1, published=t, updated=t + timedelta(microseconds=100))
+    b = article(2, published=t, updated=t + timedelta(microseconds=200))
+    root = etree.fromstring(render_atom(all_plan([a, b]), config()))
+    updated = [e.findtext("{http://www.w3.org/2005/Atom}updated")
+               for e in root.iter("{http://www.w3.org/2005/Atom}entry")]
+    assert updated == ["2024-03-05T09:00:00.000100+00:00", "2024-03-05T09:00:00.000200+00:00"]

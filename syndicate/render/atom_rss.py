@@ -19,6 +19,7 @@ Mapping, the same for every feed that carries an article:
 from __future__ import annotations
 
 import html
+import html.entities
 import re
 
 from feedgen.entry import FeedEntry  # type: ignore[import-untyped]
@@ -26,6 +27,7 @@ from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 
 from syndicate.config import Config
 from syndicate.model import Article
+from syndicate.plaintext import ELEMENTS
 from syndicate.plan import FeedPlan, topic_scheme
 from syndicate.render.common import (
     GENERATOR,
@@ -63,9 +65,20 @@ def render_atom(plan: FeedPlan, config: Config) -> bytes:
                                               xml_declaration=True)))
 
 
-# What makes readers take an RSS title for HTML: feedparser (and the W3C validator's
-# ContainsHTML check) look for an end tag or an entity/character reference.
-_LOOKS_LIKE_MARKUP = re.compile(r"</\w+>|&#?\w+;")
+# What makes readers take an RSS title for HTML: feedparser (mixin.looks_like_html)
+# wants an end tag or a reference, every tag-like name an HTML element and every named
+# reference a defined one; the W3C validator's ContainsHTML looks for the same signs.
+_END_TAG_OR_REFERENCE = re.compile(r"</\w+>|&#?\w+;")
+_TAG_NAME = re.compile(r"</?(\w+)")
+_REFERENCE_NAME = re.compile(r"&(\w+);")
+
+
+def _read_as_html(text: str) -> bool:
+    if not _END_TAG_OR_REFERENCE.search(text):
+        return False
+    if any(name.lower() not in ELEMENTS for name in _TAG_NAME.findall(text)):
+        return False  # 'List<T> </T>' is no HTML to anyone
+    return all(name in html.entities.entitydefs for name in _REFERENCE_NAME.findall(text))
 
 
 def rss_title(text: str) -> str:
@@ -74,10 +87,11 @@ def rss_title(text: str) -> str:
     RSS 2.0 does not say whether a title is plain text or HTML; readers guess, and
     text that looks like markup (``</b>``, ``&amp;``) is taken for HTML and rendered
     or sanitised. Such a title is therefore written entity-encoded (HTML whose
-    rendering is exactly ``text``); every other title is written as it is, which every
-    reader shows as written.
+    rendering is exactly ``text``); every other title, look-alikes such as
+    ``List<T> </T>`` or ``<3`` included, is written as it is, which every reader shows
+    as written. (The reader has already removed every tag of an HTML element.)
     """
-    return html.escape(text, quote=False) if _LOOKS_LIKE_MARKUP.search(text) else text
+    return html.escape(text, quote=False) if _read_as_html(text) else text
 
 
 def _gif_jpeg_or_png(logo: str) -> bool:
@@ -125,13 +139,15 @@ def _feed(plan: FeedPlan, config: Config, fmt: str) -> FeedGenerator:
     fg = new_feed(updated=utc(plan.updated), generator=name, version=version)
     self_url = url(plan.url("atom" if fmt == "atom" else "rss", config))
     fg.id(self_url)
-    # RSS channel text may be read as HTML (feedparser does for description; the W3C
-    # validator's ContainsHTML applies to all three): encoded like an item title.
+    # RSS channel text may be read as HTML (the W3C validator's ContainsHTML applies to
+    # all three): title and copyright are encoded like an item title; the description
+    # is HTML to feedparser whatever it holds, so it is always escaped, like an item's.
     def text(value: str) -> str:
         return clean(value) if fmt == "atom" else rss_title(clean(value))
 
     fg.title(text(plan.title))
-    fg.subtitle(text(plan.subtitle))  # also RSS <description>
+    subtitle = clean(plan.subtitle)
+    fg.subtitle(subtitle if fmt == "atom" else html.escape(subtitle, quote=False))
     fg.language(site.language)
     if site.rights:
         fg.rights(text(site.rights))  # also RSS <copyright>
