@@ -521,3 +521,17 @@ def test_utf16_entity_bomb_is_rejected() -> None:
                                     '<?xml version="1.0" encoding="UTF-16"?>')
     result = check_bytes(b"\xff\xfe" + data.encode("utf-16-le"))
     assert [f.code for f in result.findings] == ["xml.doctype-entity"]
+
+
+def test_an_html_page_is_named_html_not_reported_as_broken_xml(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 10: `syndicate check feeds/index.html` (a page like the one build writes:
+    # void <meta>/<link> elements, so not well-formed XML)
+    page = tmp_path / "index.html"
+    page.write_bytes(b"\xef\xbb\xbf\n<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
+                     b"<link rel=alternate type=application/atom+xml href=all.atom>"
+                     b"<title>Feeds</title></head><body><p>Feeds</body></html>\n")
+    assert main(["check", "--format", "json", str(page)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [e["code"] for e in report["files"][0]["errors"]] == ["format.html"]
+    assert report["files"][0]["format"] == "unknown"

@@ -42,7 +42,22 @@ def check_bytes(data: bytes, *, path: str = "-", base_url: str | None = None) ->
     return CheckResult(path, fmt, tuple(findings))
 
 
+# An HTML page (a site's index.html given by mistake): its DOCTYPE or root element, after
+# any BOM, white space and comments. Said plainly instead of the XML error it would
+# otherwise produce (void elements such as <meta> are not well-formed XML).
+_HTML_START = re.compile(rb"(?:\s|<!--.*?-->)*<(?:!doctype\s+html|html[\s>])",
+                         re.IGNORECASE | re.DOTALL)
+
+
+def _html_page(line: int | None = 1) -> Finding:
+    return finding("format.html", "HTML, not a feed: this is a web page; check the feed "
+                   "files it links to (.atom, .rss, .json)", line)
+
+
 def _check_xml(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]]:
+    body = data[3:] if data.startswith(_BOM8) else data
+    if _HTML_START.match(body, 0, 4096) is not None:
+        return "unknown", [_html_page()]
     parsed = parse_xml(data)
     findings = list(parsed.findings)
     root = parsed.root
@@ -66,6 +81,8 @@ def _check_xml(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]
     if name == "opml" and ns == "":
         findings.extend(check_opml(root))
         return "opml", findings
+    if name.lower() == "html":  # XHTML or HTML that happens to be well-formed
+        return "unknown", [*findings, _html_page(line_of(root))]
     findings.append(finding("format.unknown",
                             f"root element {root.tag!r} is not an Atom feed or entry, RSS "
                             "rss or rdf:RDF, or OPML opml element", line_of(root)))

@@ -22,6 +22,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "file.unreadable": (E, "The file or standard input could not be read."),
     "file.too-large": (E, "The document is larger than the size cap (10 MB); it is not read."),
     "format.unknown": (E, "The content is not Atom, RSS, JSON Feed or OPML."),
+    "format.html": (E, ("The content is an HTML page (a DOCTYPE html or html root element), "
+                       "not a feed.")),
     # --- XML
     "xml.not-well-formed": (E, "The document is not well-formed XML."),
     "xml.too-deep": (E, "Elements are nested deeper than the parser allows (256 levels)."),
