@@ -266,3 +266,26 @@ def non_negative_int(value: str) -> int | None:
     """The integer in ``value`` (digits only, surrounding whitespace tolerated) or None."""
     v = value.strip()
     return int(v) if _NON_NEG.match(v) else None
+
+
+# --- ISO 639 (RSS language, dc:language) ---------------------------------------------
+
+# ISO 639-1 two-letter codes (with x/xx for private use), as the W3C validator lists
+# them; three-letter (ISO 639-2) primary subtags are accepted as a family.
+_ISO639_1 = frozenset("""
+aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu
+cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho
+hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv
+kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mo mr ms mt my na nb nd ne ng nl nn no
+nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg sh si sk sl sm sn
+so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa
+wo xh yi yo za zh zu x xx
+""".split())  # noqa: SIM905  (a word list reads better)
+_ISO639_2 = re.compile(r"[a-z]{3}\Z")
+
+
+def is_iso639(value: str) -> bool:
+    """Whether ``value``'s primary subtag (before the first '-') is an ISO 639 code, as
+    RSS ``language`` and ``dc:language`` require (blank is not a code)."""
+    primary = value.split("-", 1)[0].lower()
+    return primary in _ISO639_1 or _ISO639_2.match(primary) is not None
