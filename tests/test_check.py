@@ -21,7 +21,7 @@ from syndicate.cli import main
 
 ROOT = Path(__file__).parents[1]
 CASES = Path(__file__).parent / "cases"
-CODE_LITERAL = re.compile(r"\"((?:file|format|xml|atom|rss|json|jsonfeed|opml|media)\.[a-z0-9.-]+)\"")
+CODE_LITERAL = re.compile(r"\"((?:file|format|xml|atom|rss|json|jsonfeed|opml|media|ext)\.[a-z0-9.-]+)\"")
 
 ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">

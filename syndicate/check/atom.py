@@ -8,6 +8,8 @@ from collections import defaultdict
 from lxml import etree
 
 from syndicate.check.findings import Finding
+from syndicate.check.markup import element_hex_escaped, html_in_text
+from syndicate.check.modules import check_modules
 from syndicate.check.tree import (
     XML_NS,
     Sink,
@@ -72,11 +74,13 @@ _ISEGMENT_NZ_NC = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY
                             "-._~!$&'()*+,;=@%")
 
 
-def check_atom(root: etree._Element, location: str | None) -> list[Finding]:
+def check_atom(root: etree._Element, location: str | None, *,
+               hex_lines: frozenset[int] | None = None) -> list[Finding]:
     """Check an Atom Feed or Entry Document rooted at ``root``.
 
     ``location`` is where the document is served (from --base-url); it resolves relative
-    references and is compared with the self link.
+    references and is compared with the self link. ``hex_lines`` are the source lines
+    holding ``&#x`` (see markup.hex_escaped_lines).
     """
     sink = Sink()
     ns, name = split(root.tag)
@@ -85,17 +89,36 @@ def check_atom(root: etree._Element, location: str | None) -> list[Finding]:
                  f"the Atom 0.3 namespace {ATOM03_NS} is obsolete; use {ATOM_NS} (RFC 4287)",
                  line_of(root))
         return sink.findings
-    checker = _Atom(sink, location)
+    checker = _Atom(sink, location, hex_lines)
     if name == "feed":
         checker.feed(root)
     else:
         checker.entry(root, feed_has_author=False, standalone=True)
+    _xml_bases(root, sink)
+    check_modules(root, sink, rss1=False)
     return sink.findings
+
+
+_WITH_BASE = etree.XPath("//*[@xml:base]")
+def _xml_bases(root: etree._Element, sink: Sink) -> None:
+    """xml:base is an IRI reference (RFC 4287 section 2; W3C InvalidIRI), with no white
+    space around it."""
+    found = _WITH_BASE(root)
+    assert isinstance(found, list)
+    for el in found:
+        assert isinstance(el, etree._Element)
+        base = el.get(XML_NS + "base") or ""
+        if why := _no_space_iri(base) if base else None:
+            sink.add("atom.bad-xml-base", f"xml:base {base!r} is not an IRI reference: {why}",
+                     line_of(el))
+
+
 
 
 def _rel(link: etree._Element) -> str:
     """The link's relation, defaulting to alternate, with the IANA IRI form shortened."""
-    rel = link.get("rel") or "alternate"
+    # White space around the value is tolerated, as by the W3C validator.
+    rel = (link.get("rel") or "").strip() or "alternate"
     return rel.removeprefix(_IANA_REL)
 
 
@@ -177,9 +200,11 @@ def _group(el: etree._Element, sink: Sink, parent: str,
 
 
 class _Atom:
-    def __init__(self, sink: Sink, location: str | None) -> None:
+    def __init__(self, sink: Sink, location: str | None,
+                 hex_lines: frozenset[int] | None) -> None:
         self.sink = sink
         self.location = location
+        self.hex_lines = hex_lines
 
     # --- documents
 
@@ -194,13 +219,11 @@ class _Atom:
         self._alternates(g.get("link", ()), "atom.feed.duplicate-alternate", "feed")
         self._self_link(feed, g.get("link", ()))
         has_author = bool(g.get("author"))
-        entries = g.get("entry", [])
-        if not has_author and not entries:
-            sink.add("atom.feed.missing-author",
-                     "missing feed element: author (required when entries do not all have one)",
-                     line_of(feed))
+        # A feed with no entries needs no author (RFC 4287 4.1.1 asks for one only so
+        # that every entry has one; the W3C validator agrees).
         seen: dict[tuple[str, str], int] = {}
-        for entry in entries:
+        instants: dict[str, int] = {}
+        for entry in g.get("entry", ()):
             key = self.entry(entry, feed_has_author=has_author, standalone=False)
             if key is None:
                 continue
@@ -208,8 +231,16 @@ class _Atom:
                 sink.add("atom.entry.duplicate-id",
                          f"two entries with the same id {key[0]!r} and the same updated "
                          f"{key[1]!r} (first at line {seen[key]})", line_of(entry))
+                continue
+            seen[key] = line_of(entry) or 0
+            if key[1] in instants:
+                # W3C DuplicateUpdated: readers that sort or de-duplicate by updated time
+                # cannot tell these entries apart.
+                sink.add("atom.entry.duplicate-updated",
+                         f"two entries share the updated instant {key[1]!r} (the other at "
+                         f"line {instants[key[1]]})", line_of(entry))
             else:
-                seen[key] = line_of(entry) or 0
+                instants[key[1]] = line_of(entry) or 0
 
     def _metadata_order(self, feed: etree._Element) -> None:
         """Feed metadata comes before the entries: RFC 4287's schema puts atomEntry* after
@@ -364,11 +395,25 @@ class _Atom:
                           f"implausible date {value!r} in {split(el.tag)[1]}: {doubt}",
                           line_of(el))
 
+    def _plain(self, el: etree._Element, name: str) -> None:
+        """A type="text" construct: warn when its text looks like HTML (W3C
+        ContainsUndeclaredHTML); readers would show the tags."""
+        value = el.text or ""
+        escaped = element_hex_escaped(self.hex_lines, line_of(el), value) \
+            if self.hex_lines else False
+        markup = html_in_text(value, hex_escaped=escaped)
+        if markup is not None:
+            self.sink.add("atom.text.contains-html",
+                          f"{name} is type=\"text\" but holds HTML ({markup.sample!r}): "
+                          "declare type=\"html\" or remove the markup", line_of(el))
+
     def _text(self, el: etree._Element, name: str) -> None:
         kind = el.get("type")
         if kind in (None, "text", "html"):
             self._no_children(el, f"{name} (type {kind or 'text'})")
             self._blank(el, name)
+            if kind != "html":
+                self._plain(el, name)
         elif kind == "xhtml":
             self._xhtml_div(el, name)
         else:
@@ -394,6 +439,14 @@ class _Atom:
             self.sink.add("atom.text.missing-xhtml-div",
                           f"{name} of type xhtml must contain exactly one xhtml:div element "
                           "and nothing else", line_of(el))
+            return
+        for inner in kids[0].iter():
+            if isinstance(inner.tag, str) and inner.tag[0] != "{":
+                self.sink.add("atom.xhtml.no-namespace",
+                              f"{name}: element {inner.tag!r} inside the xhtml:div has no "
+                              "namespace (it must be XHTML or a namespaced extension)",
+                              line_of(inner))
+                return
 
     def content(self, el: etree._Element) -> bool:
         """Check atom:content; returns True when the entry must then carry a summary."""
@@ -419,6 +472,8 @@ class _Atom:
         if kind in (None, "text", "html"):
             self._no_children(el, f"content (type {kind or 'text'})")
             self._blank(el, "content")
+            if kind != "html":
+                self._plain(el, "content")
             return False
         if kind == "xhtml":
             self._xhtml_div(el, "content")
@@ -431,9 +486,16 @@ class _Atom:
             return False
         if media.startswith("text/"):
             self._no_children(el, f"content (type {kind})")
+            if not media.endswith("/html"):
+                self._plain(el, "content")
             return False
         if media.endswith(("/xml", "+xml", "/xml-external-parsed-entity",
                            "/xml-dtd")):
+            if len(el) and ((el.text or "").strip()
+                            or any((k.tail or "").strip() for k in el)):
+                sink.add("atom.content.mixed",
+                         f"content of type {kind!r} holds text beside its XML elements "
+                         "(W3C UnexpectedText)", line_of(el))
             return False
         # Neither text nor XML: RFC 4287 4.1.3.3 says the content is base64.
         if len(el):
@@ -456,7 +518,14 @@ class _Atom:
         elif why := iri_problem(href) if href else None:
             sink.add("atom.link.bad-href", f"link href must be an IRI reference: {why}",
                      line_of(el))
+        elif (el.get("rel") or "").strip() == "license" and \
+                (why := iri_problem(href, absolute=True)):
+            # RFC 4946: a license is named by an IRI that stands on its own.
+            sink.add("atom.link.bad-href", f"license link href must be a full IRI: {why}",
+                     line_of(el))
         rel = el.get("rel")
+        if rel is not None:
+            rel = rel.strip()  # surrounding white space tolerated (W3C validator)
         if rel is not None and rel.startswith(_IANA_REL):
             rel = rel[len(_IANA_REL):]  # RFC 4287 4.2.7.2: the same relation as the short name
         if rel is not None:
@@ -562,6 +631,6 @@ class _Atom:
             self.sink.add("atom.category.missing-term", "category must have a term attribute",
                           line_of(el))
         scheme = el.get("scheme")
-        if scheme is not None and (why := iri_problem(scheme)):
+        if scheme is not None and (why := iri_problem(scheme, absolute=True)):
             self.sink.add("atom.category.bad-scheme", f"category scheme must be an IRI: {why}",
                           line_of(el))

@@ -9,10 +9,12 @@ from syndicate.check.atom import ATOM03_NS, ATOM_NS, check_atom
 from syndicate.check.findings import CheckResult, Finding, Format, finding
 from syndicate.check.jsonfeed import check_jsonfeed, looks_like_jsonfeed
 from syndicate.check.jsontext import LinedDict, loads_with_lines
+from syndicate.check.markup import hex_escaped_lines
 from syndicate.check.media import check_media
 from syndicate.check.opml import check_opml
-from syndicate.check.rss import RDF_NS, RSS1_NS, USERLAND_NS, check_rss
-from syndicate.check.tree import elements, line_of, split
+from syndicate.check.rdf import RDF_NS, check_rdf, is_rss1
+from syndicate.check.rss import USERLAND_NS, check_rss
+from syndicate.check.tree import line_of, split
 from syndicate.check.xml import bad_characters, parse_xml
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -66,16 +68,15 @@ def _check_xml(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]
     findings.extend(bad_characters(root))
     ns, name = split(root.tag)
     if ns in (ATOM_NS, ATOM03_NS) and name in ("feed", "entry"):
-        findings.extend(check_atom(root, base_url))
+        findings.extend(check_atom(root, base_url, hex_lines=hex_escaped_lines(data)))
         findings.extend(check_media(root))
         return "atom", findings
     if name == "rss" and ns in ("", USERLAND_NS):
-        findings.extend(check_rss(root, base_url))
+        findings.extend(check_rss(root, base_url, hex_lines=hex_escaped_lines(data)))
         findings.extend(check_media(root))
         return "rss", findings
-    if (ns, name) == (RDF_NS, "RDF") and any(split(c.tag)[0] == RSS1_NS
-                                             for c in elements(root)):
-        findings.extend(check_rss(root, base_url))
+    if (ns, name) == (RDF_NS, "RDF") and is_rss1(root):  # RSS 1.0 or RSS 0.90
+        findings.extend(check_rdf(root))
         findings.extend(check_media(root))
         return "rss", findings
     if name == "opml" and ns == "":
