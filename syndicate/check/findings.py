@@ -226,6 +226,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.character-data": (W, ("RSS 2.0 plain text holds '<' before a letter or '/', or "
                               "'&#', not written as hexadecimal character references (RSS "
                               "Profile; W3C CharacterData).")),
+    "rss.deprecated-dtd": (E, ("The DOCTYPE cites Netscape's RSS 0.91 DTD, which no longer "
+                              "exists (cite the RSS Advisory Board's copy).")),
+    "rss.undefined-entity": (E, ("An entity reference no known DTD declares (the RSS 0.91 DTD "
+                                "declares the HTML ones).")),
     "rss.skip.missing-child": (E, "skipHours has no hour, or skipDays no day."),
     "rss.skiphours.midnight-24": (W, "skipHours lists hour 24: use 0 for midnight."),
     "rss.textinput.bad-name": (E, ("textInput name is not a form-control name (it must start "

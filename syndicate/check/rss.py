@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from email.utils import getaddresses
+from html.entities import name2codepoint
 from urllib.parse import unquote
 
 from lxml import etree
@@ -89,11 +90,41 @@ def check_rss(root: etree._Element, location: str | None, *,
         sink.add("rss.unknown-element", "undefined rss element: item (items belong inside "
                                         "channel)", line_of(item))
     _attributes(sink, root, "rss")
+    _doctype(sink, root)
     if channels:
         _Channel(sink, location, version=version or "", hex_lines=hex_lines).check(
             channels[0])
     check_modules(root, sink, rss1=False)
     return sink.findings
+
+
+# RSS 0.91's DTDs: Netscape's original location is gone (the W3C validator's
+# DeprecatedDTD error); the RSS Advisory Board's copy is the one to cite. Either lets the
+# HTML named entities (&nbsp;, &eacute;, ...) stand undeclared.
+_DTD_091 = "-//Netscape Communications//DTD RSS 0.91//EN"
+_NETSCAPE_DTD = "http://my.netscape.com/publish/formats/rss-0.91.dtd"
+_RSSBOARD_DTD = "http://www.rssboard.org/rss-0.91.dtd"
+
+
+def _doctype(sink: Sink, root: etree._Element) -> None:
+    info = root.getroottree().docinfo
+    # lxml-stubs lack DocInfo.system_url and _Entity.name: read them untyped.
+    system: str | None = getattr(info, "system_url", None)
+    if system is None:
+        return
+    rss091 = info.public_id == _DTD_091 and system in (_NETSCAPE_DTD, _RSSBOARD_DTD)
+    if rss091 and system == _NETSCAPE_DTD:
+        sink.add("rss.deprecated-dtd",
+                 f"the Netscape RSS 0.91 DTD at {_NETSCAPE_DTD} no longer exists; cite "
+                 f"{_RSSBOARD_DTD} or drop the DOCTYPE", 1)
+    for ref in root.iter(etree.Entity):
+        # Undeclared entities survive parsing when an external DTD (never loaded) might
+        # declare them; only the RSS 0.91 DTD is known to declare the HTML ones.
+        name: str = getattr(ref, "name", "")
+        if not (rss091 and name in name2codepoint):
+            sink.add("rss.undefined-entity",
+                     f"entity &{name}; is not declared (no DTD this checker knows "
+                     "declares it)", line_of(ref))
 
 
 def _attributes(sink: Sink, el: etree._Element, name: str) -> None:
@@ -523,7 +554,7 @@ class _Channel:
                 break
             if child.tag == "description":
                 break
-        if "guid" not in g:
+        if "guid" not in g and self.rss2:  # a guid is an RSS 2.x element (W3C MissingGuid)
             sink.add("rss.item.missing-guid", "item should contain a guid element",
                      line_of(item))
         for el in g.get("guid", [])[:1]:
