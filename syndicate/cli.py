@@ -10,19 +10,23 @@ Exit codes (documented in README):
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import math
 import os
 import sys
 from collections.abc import Callable, Sequence
-from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from syndicate import __version__
-from syndicate.config import Config, ConfigError, check_folders, load_config
-from syndicate.publish import UnsafePathError, check_output_folder
+
+if TYPE_CHECKING:
+    from syndicate.config import Config
+
+# `syndicate check` must start fast (it may run once per file in a CI loop): the
+# builder's modules (config, publishing, feedgen, yaml, dateutil) are imported only by
+# the commands that use them.
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -171,6 +175,11 @@ def _setup_logging(args: argparse.Namespace) -> None:
 
 
 def _load(args: argparse.Namespace) -> Config:
+    import dataclasses
+
+    from syndicate.config import check_folders, load_config
+    from syndicate.publish import check_output_folder
+
     config = load_config(args.config)
     if getattr(args, "source", None) is not None:
         config = dataclasses.replace(
@@ -199,6 +208,8 @@ def _check_report_path(report: Path | None, config: Config) -> None:
     out = config.output.folder.resolve()
     if target == config.path.resolve():
         raise UsageError(f"--report {report}: is the config file")
+    from fnmatch import fnmatchcase
+
     if target.is_relative_to(config.source.folder.resolve()) and any(
             fnmatchcase(target.name, p) for p in config.source.patterns):
         raise UsageError(f"--report {report}: is inside the source folder and matches "
@@ -219,6 +230,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_check(args.paths, output_format=args.format, strict=args.strict,
                              base_url=args.base_url, out=sys.stdout)
+        return _builder_command(args)
+    except KeyboardInterrupt:
+        print("syndicate: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `syndicate explain ... | head`: the reader left; that is not an error worth a
+        # traceback. Point stdout at devnull so the interpreter's final flush stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _builder_command(args: argparse.Namespace) -> int:
+    """build, explain and serve: the commands that read config.toml."""
+    from syndicate.config import ConfigError
+    from syndicate.publish import UnsafePathError
+
+    try:
         config = _load(args)
         if args.command == "build":
             from syndicate.build import run_build_command
@@ -245,13 +274,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         # complete (atomic renames).
         print(f"syndicate: output folder refused, nothing written: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("syndicate: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        # `syndicate explain ... | head`: the reader left; that is not an error worth a
-        # traceback. Point stdout at devnull so the interpreter's final flush stays quiet.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
     raise AssertionError(f"unhandled command {args.command!r}")  # argparse guarantees one

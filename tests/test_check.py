@@ -535,3 +535,24 @@ def test_an_html_page_is_named_html_not_reported_as_broken_xml(
     report = json.loads(capsys.readouterr().out)
     assert [e["code"] for e in report["files"][0]["errors"]] == ["format.html"]
     assert report["files"][0]["format"] == "unknown"
+
+
+def test_check_command_imports_nothing_from_the_builder(tmp_path: Path) -> None:
+    # Start-up cost of `syndicate check` (issue 13 speed): the builder's modules and its
+    # third-party libraries stay unimported; lxml and the standard library suffice.
+    import subprocess
+
+    feed = tmp_path / "f.atom"
+    feed.write_bytes(ATOM)
+    probe = ("import io, sys\nfrom syndicate.cli import main\nsys.stdout = io.StringIO()\n"
+             "code = main(['check', sys.argv[1]])\nsys.stdout = sys.__stdout__\n"
+             "print(code, ' '.join(sorted(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", probe, str(feed)], capture_output=True,
+                          text=True, check=True)
+    code, modules = done.stdout.split(" ", 1)
+    loaded = set(modules.split())
+    assert code == "0"
+    builder = {"syndicate.config", "syndicate.publish", "syndicate.build", "syndicate.render",
+               "feedgen", "yaml", "dateutil", "tomllib"}
+    assert loaded & builder == set()
+    assert not any(m.startswith(("feedgen.", "yaml.", "dateutil.")) for m in loaded)

@@ -16,7 +16,6 @@ constructs, ContainsHTML for RSS fields) decides from two clues only:
 from __future__ import annotations
 
 import re
-from html.entities import name2codepoint
 from typing import Literal, NamedTuple
 
 # The element names the reference validator counts as HTML (HTML 4 and 5, plus a few
@@ -68,6 +67,8 @@ def html_in_text(value: str, *, hex_escaped: bool = False,
         # ("AT&T"): the reference validator's elif chain stops there.
         if hex_escaped:
             return None
+        from html.entities import name2codepoint  # a large table, needed only here
+
         for ref in refs:
             if ref in name2codepoint or ref == "apos" or not ref.isalpha():
                 return Markup("html", f"&{ref};")

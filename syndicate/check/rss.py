@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from email.utils import getaddresses
-from html.entities import name2codepoint
 from urllib.parse import unquote
 
 from lxml import etree
@@ -117,6 +115,8 @@ def _doctype(sink: Sink, root: etree._Element) -> None:
         sink.add("rss.deprecated-dtd",
                  f"the Netscape RSS 0.91 DTD at {_NETSCAPE_DTD} no longer exists; cite "
                  f"{_RSSBOARD_DTD} or drop the DOCTYPE", 1)
+    from html.entities import name2codepoint  # a large table: only with a DOCTYPE
+
     for ref in root.iter(etree.Entity):
         # Undeclared entities survive parsing when an external DTD (never loaded) might
         # declare them; only the RSS 0.91 DTD is known to declare the HTML ones.
@@ -255,6 +255,8 @@ def _contact(sink: Sink, el: etree._Element, what: str) -> None:
                      f"{what} should be an e-mail address followed by the name in "
                      "parentheses, e.g. 'jane@example.com (Jane Doe)'", line_of(el))
         return
+    from email.utils import getaddresses  # RFC 822 parsing, rarely needed: imported late
+
     found = getaddresses([value])
     address = found[0][1] if len(found) == 1 else value
     if not (_EMAIL_RE.match(address) or _SIMPLE_EMAIL_RE.match(address)):

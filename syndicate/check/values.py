@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import calendar
 import datetime
-import email.utils
 import re
 from enum import Enum
 
@@ -140,11 +139,37 @@ def rfc3339_moment(value: str) -> datetime.datetime | None:
         return None
 
 
+_ZONES = {"UT": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
+          "MST": -7, "MDT": -6, "PST": -8, "PDT": -7}
+
+
 def rfc822_moment(value: str) -> datetime.datetime | None:
-    """The instant of a valid RFC 822 date-time, or None."""
+    """The instant of a valid RFC 822 date-time, or None (military zones other than Z
+    count as UTC, as in the standard library's parser; a leap second has no instant)."""
+    bare = value
+    while True:
+        stripped = _COMMENT.sub(" ", bare)
+        if stripped == bare:
+            break
+        bare = stripped
+    m = _RFC822.match(bare)
+    if m is None:
+        return None
+    _dow, day_s, mon, year_s, hh, mm, ss, zone = m.groups()
+    year = int(year_s)
+    if len(year_s) == 2:
+        year += 2000 if year < 50 else 1900
+    zone = zone.upper()
+    if zone[0] in "+-":
+        offset = int(zone[1:3]) * 60 + int(zone[3:])
+        offset = -offset if zone[0] == "-" else offset
+    else:
+        offset = _ZONES.get(zone, 0) * 60
     try:
-        return email.utils.parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
+        return datetime.datetime(
+            year, _MONTHS.index(mon.capitalize()) + 1, int(day_s), int(hh), int(mm),
+            int(ss or 0), tzinfo=datetime.timezone(datetime.timedelta(minutes=offset)))
+    except ValueError:
         return None
 
 
