@@ -556,3 +556,20 @@ def test_check_command_imports_nothing_from_the_builder(tmp_path: Path) -> None:
                "feedgen", "yaml", "dateutil", "tomllib"}
     assert loaded & builder == set()
     assert not any(m.startswith(("feedgen.", "yaml.", "dateutil.")) for m in loaded)
+
+
+def test_fast_json_parse_reads_the_same_values_as_the_line_keeping_parse() -> None:
+    # check_bytes parses JSON with the C decoder first and re-parses with line numbers
+    # only when there is something to report: both must see the same document.
+    from syndicate.check.jsontext import loads_fast, loads_with_lines
+
+    compared = 0
+    for case in sorted((CASES / "jsonfeed").glob("*.json")) + sorted(
+            (CASES / "json").glob("*.json")):
+        try:
+            slow = loads_with_lines(case.read_bytes().decode("utf-8"))
+        except (ValueError, RecursionError, UnicodeDecodeError):
+            continue
+        assert loads_fast(case.read_bytes().decode("utf-8")) == slow, case
+        compared += 1
+    assert compared >= 20

@@ -152,12 +152,16 @@ def _no_space_iri(raw: str) -> str | None:
 def _shape(el: etree._Element, name: str, sink: Sink) -> None:
     """What the schema says about an Atom element's own markup: its unqualified
     attributes, and whether it may hold text or child elements."""
-    allowed = _ATTRIBUTES.get(name, frozenset())
-    for key in el.attrib:
-        attr = key.decode() if isinstance(key, bytes) else key
-        if not attr.startswith("{") and attr not in allowed:
-            sink.add("atom.unexpected-attribute",
-                     f"unexpected {attr!r} attribute on atom:{name}", line_of(el))
+    keys = el.keys()  # a plain list: cheaper than the attrib proxy on this hot path
+    if keys:
+        allowed = _ATTRIBUTES.get(name, frozenset())
+        for key in keys:
+            attr = key.decode() if isinstance(key, bytes) else key
+            if not attr.startswith("{") and attr not in allowed:
+                sink.add("atom.unexpected-attribute",
+                         f"unexpected {attr!r} attribute on atom:{name}", line_of(el))
+    if not len(el) and name not in _CONTAINERS:
+        return  # a leaf: no child to find, no tail text to look at
     if name in _TEXT_ONLY:
         for child in elements(el):
             sink.add("atom.unexpected-child",

@@ -8,7 +8,7 @@ import re
 from syndicate.check.atom import ATOM03_NS, ATOM_NS, check_atom
 from syndicate.check.findings import CheckResult, Finding, Format, finding
 from syndicate.check.jsonfeed import check_jsonfeed, looks_like_jsonfeed
-from syndicate.check.jsontext import LinedDict, loads_with_lines
+from syndicate.check.jsontext import LinedDict, loads_fast, loads_with_lines
 from syndicate.check.markup import hex_escaped_lines
 from syndicate.check.media import check_media
 from syndicate.check.opml import check_opml
@@ -65,7 +65,7 @@ def _check_xml(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]
     root = parsed.root
     if root is None:
         return _sniff_format(data), findings
-    findings.extend(bad_characters(root))
+    findings.extend(bad_characters(root, data))
     ns, name = split(root.tag)
     if ns in (ATOM_NS, ATOM03_NS) and name in ("feed", "entry"):
         findings.extend(check_atom(root, base_url, hex_lines=hex_escaped_lines(data)))
@@ -155,8 +155,13 @@ def _check_json(data: bytes, base_url: str | None,
                                 f"byte 0x{body[exc.start]:02x} is not valid UTF-8 (JSON "
                                 "must be UTF-8)", line))
         return _sniff_json(body.decode("latin-1")), findings
+    fast = True
     try:
-        doc = loads_with_lines(text)
+        try:
+            doc = loads_fast(text)  # the C decoder; most feeds have nothing to report
+        except (ValueError, RecursionError):
+            fast = False  # the line-keeping parse says where and why, as before
+            doc = loads_with_lines(text)
     except json.JSONDecodeError as exc:
         findings.append(finding("json.not-well-formed", exc.msg, exc.lineno))
         return _sniff_json(text), findings
@@ -172,5 +177,8 @@ def _check_json(data: bytes, base_url: str | None,
         findings.append(finding("format.unknown",
                                 "JSON, but not a JSON Feed (no jsonfeed.org version)", 1))
         return "unknown", findings
-    findings.extend(check_jsonfeed(doc, base_url))
+    found = check_jsonfeed(doc, base_url)
+    if found and fast:  # findings need their lines: parse again, keeping them
+        found = check_jsonfeed(loads_with_lines(text), base_url)
+    findings.extend(found)
     return "jsonfeed", findings

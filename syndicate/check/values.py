@@ -182,8 +182,19 @@ _HIER_HOST = re.compile(r"//([^/?#]*)")
 _HOST = re.compile(r"(?:[^@]*@)?(\[[0-9A-Fa-f:.]+\]|[^\[\]:@]*)(?::(\d*))?\Z", re.ASCII)
 
 
+# The shape of most values met: an http(s) URL or a URN in plain ASCII with no percent
+# sign. A match needs none of the checks below (it passes them all), so it is answered
+# first; anything else takes the full path.
+_PLAIN_URL = re.compile(
+    r"(?:https?://[A-Za-z0-9.\-]+(?::[0-9]+)?(?:/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*)?"
+    r"(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*)?(?:#[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*)?"
+    r"|urn:[A-Za-z0-9][A-Za-z0-9\-]*:[A-Za-z0-9\-._~!$&'()*+,;=:@/]+)\Z")
+
+
 def iri_problem(value: str, *, absolute: bool = False, ascii_only: bool = False) -> str | None:
     """Why ``value`` is not an IRI reference (or absolute IRI / ASCII URI), or None."""
+    if _PLAIN_URL.match(value) is not None:
+        return None
     if value == "":
         return "empty"
     m = _FORBIDDEN.search(value)
