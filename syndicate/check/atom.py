@@ -66,6 +66,8 @@ timemap type ugc up version-history via webmention working-copy working-copy-of
 """.split())  # noqa: SIM905  (a word list reads better)
 _IANA_REL = "http://www.iana.org/assignments/relation/"
 _ENTRY = "{" + ATOM_NS + "}entry"
+_ATOM_PREFIX = "{" + ATOM_NS + "}"
+_ATOM_PREFIX_LEN = len(_ATOM_PREFIX)
 _FEED_HISTORY_RELS = frozenset(("current", "first", "last", "next", "next-archive",
                                 "prev-archive", "previous", "prev"))  # RFC 5005 paging
 _FEED_TYPES = frozenset(("application/atom+xml", "application/rss+xml",
@@ -190,9 +192,10 @@ def _group(el: etree._Element, sink: Sink, parent: str,
     _shape(el, parent, sink)
     groups: dict[str, list[etree._Element]] = defaultdict(list)
     for child in elements(el):
-        ns, name = split(child.tag)
-        if ns != ATOM_NS:
+        tag = child.tag
+        if not tag.startswith(_ATOM_PREFIX):
             continue  # foreign markup (RFC 4287 section 6) is allowed anywhere
+        name = tag[_ATOM_PREFIX_LEN:]
         if name not in known:
             sink.add("atom.unknown-element", f"undefined {parent} element: atom:{name}",
                      line_of(child))
@@ -227,8 +230,13 @@ class _Atom:
         # that every entry has one; the W3C validator agrees).
         seen: dict[tuple[str, str], int] = {}
         instants: dict[str, int] = {}
-        for entry in g.get("entry", ()):
+        ids: set[str] = set()
+        entries = g.get("entry", [])
+        for entry in entries:
             key = self.entry(entry, feed_has_author=has_author, standalone=False)
+            first_id = entry.findtext(_ATOM_PREFIX + "id")
+            if first_id is not None:
+                ids.add(first_id)
             if key is None:
                 continue
             if key in seen:
@@ -245,6 +253,13 @@ class _Atom:
                          f"line {instants[key[1]]})", line_of(entry))
             else:
                 instants[key[1]] = line_of(entry) or 0
+        if len(entries) > 1 and len(ids) == 1 and all(
+                e.find(_ATOM_PREFIX + "id") is not None for e in entries):
+            # W3C DuplicateIds: one id for every entry is a feed that reuses a constant
+            # (readers keep only one of them), not an entry shown at two moments.
+            sink.add("atom.feed.all-same-id",
+                     f"all {len(entries)} entries have the same id {next(iter(ids))!r}",
+                     line_of(entries[1]))
 
     def _metadata_order(self, feed: etree._Element) -> None:
         """Feed metadata comes before the entries: RFC 4287's schema puts atomEntry* after

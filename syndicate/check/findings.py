@@ -68,9 +68,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "atom.entry.missing-summary": (E, ("atom:entry has out-of-line (src) or base64 content, so it "
                                       "must have an atom:summary.")),
     "atom.entry.missing-textual-content": (W, "atom:entry has neither content nor summary."),
-    "atom.entry.duplicate-id": (E, ("Two entries share an id and the same updated time (the "
-                                   "W3C validator's error; their updated values must "
-                                   "differ).")),
+    "atom.entry.duplicate-id": (W, ("Two entries share an id and the same updated time (their "
+                                   "updated values should differ).")),
     "atom.source.missing-element": (W, ("atom:source should carry the id, title and updated of "
                                        "the original feed.")),
     "atom.source.duplicate-element": (E, ("atom:source contains more than one of an element "
@@ -210,6 +209,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     # --- W3C Feed Validator parity (issue 13 rule families; issue 14 markup and dates)
     "atom.bad-xml-base": (E, ("An xml:base value is not an IRI reference (forbidden "
                              "characters, or white space around it).")),
+    "atom.feed.all-same-id": (E, ("Every entry (two or more) carries the same id: they all claim "
+                                 "to be one entry.")),
     "atom.entry.duplicate-updated": (W, ("Two entries share one updated instant (W3C "
                                         "DuplicateUpdated).")),
     "atom.text.contains-html": (W, ("A type=\"text\" construct or text content holds text "

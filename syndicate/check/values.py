@@ -17,10 +17,15 @@ _RFC3339 = re.compile(
     re.ASCII)
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _bad_ymd(year: int, month: int, day: int) -> str | None:
     if not 1 <= month <= 12:
         return f"month {month:02d} does not exist"
-    last = calendar.monthrange(year, month)[1]
+    last = _MONTH_DAYS[month - 1]
+    if month == 2 and calendar.isleap(year):
+        last = 29
     if not 1 <= day <= last:
         return f"day {day:02d} does not exist in {year:04d}-{month:02d}"
     return None
@@ -37,7 +42,7 @@ def rfc3339_problem(value: str, *, strict_case: bool = True) -> str | None:
         return "not in the form YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM)"
     if strict_case and ("t" in value or value.endswith("z")):
         return "the T and Z must be uppercase"
-    year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
+    year, month, day, hour, minute, second = map(int, m.groups()[:6])
     reason = _bad_ymd(year, month, day)
     if reason:
         return reason
