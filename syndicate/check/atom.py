@@ -329,6 +329,7 @@ class _Atom:
                          f"missing source element: {name}", line_of(source))
         self._once(g, "source", _FEED_ONCE, "atom.source.duplicate-element")
         self._metadata(g)
+        self._alternates(g.get("link", ()), "atom.feed.duplicate-alternate", "source")
         return bool(g.get("author"))
 
     # --- shared pieces
