@@ -119,15 +119,20 @@ sys.exit(main(["check", "--format", "json", sys.argv[2]]))
 SCENARIOS = {"small": (1300, 5), "big": (1000, 50)}
 
 
-def _time(cmd: list[str], runs: int) -> tuple[float, float, float]:
-    """(min, median) wall seconds of ``cmd`` over ``runs`` runs, and the peak RSS (MB)."""
-    times = []
+def _time(cmd: list[str], runs: int) -> tuple[float, float, float, float]:
+    """Over ``runs`` runs of ``cmd``: min and median wall seconds, min CPU seconds (user +
+    system, pool workers included: less disturbed by other load than wall time), and the
+    peak RSS (MB) of any command run so far."""
+    times, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         times.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return min(times), statistics.median(times), peak
+    return min(times), statistics.median(times), min(cpus), peak
 
 
 def _scenario(name: str, n: int, items: int, runs: int, baseline: str | None) -> None:
@@ -145,10 +150,11 @@ def _scenario(name: str, n: int, items: int, runs: int, baseline: str | None) ->
               f"{runs} runs each; load average {os.getloadavg()[0]:.2f}")
         mine = None
         for label, cmd in rows:
-            best, median, peak = _time(cmd, runs)
+            best, median, cpu, peak = _time(cmd, runs)
             mine = mine or best
-            print(f"  {label:<40} min {best:6.3f} s  median {median:6.3f} s  "
-                  f"(x{best / mine:.2f} of this checkout)  peak RSS so far {peak:.0f} MB")
+            print(f"  {label:<36} wall min {best:6.3f} s, median {median:6.3f} s "
+                  f"(x{best / mine:.2f} of this checkout); CPU min {cpu:6.3f} s; "
+                  f"peak RSS so far {peak:.0f} MB")
 
 
 def _inprocess(n: int, items: int) -> None:
