@@ -187,13 +187,20 @@ _HIER_HOST = re.compile(r"//([^/?#]*)")
 _HOST = re.compile(r"(?:[^@]*@)?(\[[0-9A-Fa-f:.]+\]|[^\[\]:@]*)(?::(\d*))?\Z", re.ASCII)
 
 
-# The shape of most values met: an http(s) URL or a URN in plain ASCII with no percent
-# sign. A match needs none of the checks below (it passes them all), so it is answered
+# The shape of most values met: an http(s) URL in plain ASCII with no percent sign. A match needs none of the checks below (it passes them all), so it is answered
 # first; anything else takes the full path.
 _PLAIN_URL = re.compile(
     r"(?:https?://[A-Za-z0-9.\-]+(?::[0-9]+)?(?:/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*)?"
-    r"(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*)?(?:#[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*)?"
-    r"|urn:[A-Za-z0-9][A-Za-z0-9\-]*:[A-Za-z0-9\-._~!$&'()*+,;=:@/]+)\Z")
+    r"(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*)?(?:#[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*)?)\Z")
+# tag: (RFC 4151) and urn: (RFC 2141, urn:uuid: RFC 4122) values have a syntax of their
+# own, which the W3C validator checks wherever it checks a URI (InvalidTAG, InvalidURN,
+# InvalidUUID); these are its patterns.
+_TAG = re.compile(r"tag:([a-z0-9\-._]+?@)?[a-z0-9.\-]+?,\d{4}(-\d{2}(-\d{2})?)?:"
+                  r"[0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,]*(#[0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,]*)?\Z")
+_URN = re.compile(r"[Uu][Rr][Nn]:[a-zA-Z0-9][a-zA-Z0-9-]{1,31}:"
+                  r"([a-zA-Z0-9()+,.:=@;$_!*'\-]|%[0-9A-Fa-f]{2})+\Z")
+_UUID = re.compile(r"[Uu][Rr][Nn]:[Uu][Uu][Ii][Dd]:[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-"
+                   r"[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}\Z")
 
 
 def iri_problem(value: str, *, absolute: bool = False, ascii_only: bool = False) -> str | None:
@@ -222,6 +229,14 @@ def iri_problem(value: str, *, absolute: bool = False, ascii_only: bool = False)
         name = scheme.group(0)[:-1].lower()
         if name in ("http", "https") and not rest.startswith("//"):
             return f"{name} URL without '//host'"
+        if name == "tag" and _TAG.match(value) is None:
+            return "not a tag URI (RFC 4151: tag:authority,YYYY[-MM[-DD]]:specific)"
+        if name == "urn":
+            if value[4:9].lower() == "uuid:":
+                if _UUID.match(value) is None:
+                    return "not a UUID URN (RFC 4122: urn:uuid:8-4-4-4-12 hex digits)"
+            elif _URN.match(value) is None:
+                return "not a URN (RFC 2141: urn:NID:NSS)"
     host = _HIER_HOST.match(rest)
     if host is not None:
         hm = _HOST.match(host.group(1))
