@@ -11,7 +11,6 @@ from syndicate.check.findings import Finding
 from syndicate.check.markup import element_hex_escaped, html_in_text
 from syndicate.check.modules import check_modules
 from syndicate.check.tree import (
-    XML_NS,
     Sink,
     elements,
     line_of,
@@ -31,6 +30,7 @@ from syndicate.check.values import (
     rfc3339_moment,
     rfc3339_problem,
 )
+from syndicate.check.xmlattr import check_xml_attributes
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM03_NS = "http://purl.org/atom/ns#"
@@ -96,25 +96,9 @@ def check_atom(root: etree._Element, location: str | None, *,
         checker.feed(root)
     else:
         checker.entry(root, feed_has_author=False, standalone=True)
-    _xml_bases(root, sink)
+    check_xml_attributes(root, sink, lang_code="atom.bad-lang")
     check_modules(root, sink, rss1=False)
     return sink.findings
-
-
-_WITH_BASE = etree.XPath("//*[@xml:base]")
-def _xml_bases(root: etree._Element, sink: Sink) -> None:
-    """xml:base is an IRI reference (RFC 4287 section 2; W3C InvalidIRI), with no white
-    space around it."""
-    found = _WITH_BASE(root)
-    assert isinstance(found, list)
-    for el in found:
-        assert isinstance(el, etree._Element)
-        base = el.get(XML_NS + "base") or ""
-        if why := _no_space_iri(base) if base else None:
-            sink.add("atom.bad-xml-base", f"xml:base {base!r} is not an IRI reference: {why}",
-                     line_of(el))
-
-
 
 
 def _rel(link: etree._Element) -> str:
@@ -217,7 +201,6 @@ class _Atom:
 
     def feed(self, feed: etree._Element) -> None:
         sink = self.sink
-        self._lang(feed)
         g = _group(feed, sink, "feed", _FEED_KNOWN)
         self._metadata_order(feed)
         self._required(feed, g, "feed", ("id", "title", "updated"))
@@ -277,7 +260,6 @@ class _Atom:
               standalone: bool) -> tuple[str, str] | None:
         """Check one entry; returns its (id, updated) for duplicate detection."""
         sink = self.sink
-        self._lang(entry)
         g = _group(entry, sink, "entry", _ENTRY_KNOWN)
         missing = {"id": "atom.entry.missing-id", "title": "atom.entry.missing-title",
                    "updated": "atom.entry.missing-updated"}
@@ -353,8 +335,6 @@ class _Atom:
         """Checks of the elements feed, entry and source share."""
         for name, els in g.items():
             for el in els:
-                if name != "entry":
-                    self._lang(el)
                 if name in _TEXT_CONSTRUCTS:
                     self._text(el, name)
                 elif name == "id":
@@ -380,12 +360,6 @@ class _Atom:
                 elif name in ("icon", "logo") and (why := _no_space_iri(el.text or "")):
                     self.sink.add("atom.iri.invalid",
                                   f"{name} must be an IRI reference: {why}", line_of(el))
-
-    def _lang(self, el: etree._Element) -> None:
-        lang = el.get(XML_NS + "lang")
-        if lang and not is_language_tag(lang):
-            self.sink.add("atom.bad-lang", f"xml:lang {lang!r} is not a language tag",
-                          line_of(el))
 
     def _id(self, el: etree._Element) -> None:
         value = el.text or ""

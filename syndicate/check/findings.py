@@ -34,6 +34,8 @@ CODES: dict[str, tuple[Severity, str]] = {
                                  "order mark.")),
     "xml.bad-characters": (W, ("Text or an attribute holds a C1 control character (U+0080.."
                               "U+009F) or U+FFFD: text mis-decoded somewhere upstream.")),
+    "xml.bad-base": (E, ("An xml:base value is not an IRI reference (forbidden characters, "
+                        "or white space around it).")),
     "xml.undeclared-encoding": (E, "No encoding is declared and the bytes are not UTF-8."),
     # --- Atom (RFC 4287)
     "atom.obsolete-namespace": (E, "The feed uses the pre-RFC Atom 0.3 namespace."),
@@ -123,7 +125,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "atom.generator.empty": (W, "atom:generator is blank: it should name the software."),
     "atom.iri.invalid": (E, ("atom:icon or atom:logo is not an IRI reference (or has white "
                             "space around it).")),
-    "atom.bad-lang": (E, "An xml:lang value is not a language tag."),
+    "atom.bad-lang": (E, "An xml:lang value is not an ISO 639 language code."),
     "atom.unexpected-attribute": (E, ("An Atom element carries an unqualified attribute RFC "
                                      "4287 does not define for it (extensions must be "
                                      "namespaced).")),
@@ -147,7 +149,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.email-missing-name": (W, ("An e-mail value should be followed by the person's name in "
                                   "parentheses (RSS Best Practices).")),
     "rss.email-format": (W, "A contact in the 'Name <e-mail>' shape; RSS uses 'e-mail (Name)'."),
-    "rss.bad-language": (E, "channel language is not a language code."),
+    "rss.bad-language": (E, ("channel language, or an xml:lang in an RSS feed, is not an ISO "
+                            "639 language code.")),
     "rss.channel.bad-date": (E, "channel pubDate or lastBuildDate is not an RFC 822 date-time."),
     "rss.item.bad-pubdate": (E, "item pubDate is not an RFC 822 date-time."),
     "rss.date.wrong-weekday": (E, "An RFC 822 date names the wrong day of the week."),
@@ -207,8 +210,6 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.enclosure.bad-type": (E, "enclosure type is not a MIME media type."),
     "rss.source.missing-url": (E, "source has no url attribute."),
     # --- W3C Feed Validator parity (issue 13 rule families; issue 14 markup and dates)
-    "atom.bad-xml-base": (E, ("An xml:base value is not an IRI reference (forbidden "
-                             "characters, or white space around it).")),
     "atom.feed.all-same-id": (E, ("Every entry (two or more) carries the same id: they all claim "
                                  "to be one entry.")),
     "atom.entry.duplicate-updated": (W, ("Two entries share one updated instant (W3C "

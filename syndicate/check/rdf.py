@@ -20,6 +20,7 @@ from syndicate.check.findings import Finding
 from syndicate.check.modules import check_modules
 from syndicate.check.tree import Sink, elements, line_of, split
 from syndicate.check.values import iri_problem, url_problem
+from syndicate.check.xmlattr import check_xml_attributes
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RSS1_NS = "http://purl.org/rss/1.0/"
@@ -57,6 +58,7 @@ def check_rdf(root: etree._Element) -> list[Finding]:
     ns = RSS1_NS if any(split(c.tag)[0] == RSS1_NS for c in elements(root)) else RSS090_NS
     _Rdf(sink, ns).check(root)
     check_modules(root, sink, rss1=True)
+    check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings
 
 

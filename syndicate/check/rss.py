@@ -36,6 +36,7 @@ from syndicate.check.values import (
     rfc822_moment,
     url_problem,
 )
+from syndicate.check.xmlattr import check_xml_attributes
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -93,6 +94,7 @@ def check_rss(root: etree._Element, location: str | None, *,
         _Channel(sink, location, version=version or "", hex_lines=hex_lines).check(
             channels[0])
     check_modules(root, sink, rss1=False)
+    check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings
 
 
