@@ -614,7 +614,7 @@ def test_checker_on_hostile_inputs(tmp_path: Path) -> None:
     result = json.loads(proc.stdout)
     codes = {Path(f["path"]).name: [e["code"] for e in f["errors"]] for f in result["files"]}
     assert codes == {
-        "truncated.atom": ["xml.not-well-formed"], "page.rss": ["format.unknown"],
+        "truncated.atom": ["xml.not-well-formed"], "page.rss": ["format.html"],
         "notfeed.json": ["format.unknown"], "atom03.xml": ["atom.obsolete-namespace"],
         "bomb.xml": ["xml.doctype-entity"], "sparse.xml": ["file.too-large"]}
     assert result["summary"] == {"files": 6, "errors": 6, "warnings": 0}
