@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from urllib.parse import unquote
 
 from lxml import etree
 
+from syndicate.check.contact import check_contact
+from syndicate.check.dtd import check_doctype
 from syndicate.check.findings import Finding
 from syndicate.check.markup import element_hex_escaped, html_in_text
 from syndicate.check.modules import check_modules
@@ -89,44 +90,13 @@ def check_rss(root: etree._Element, location: str | None, *,
         sink.add("rss.unknown-element", "undefined rss element: item (items belong inside "
                                         "channel)", line_of(item))
     _attributes(sink, root, "rss")
-    _doctype(sink, root)
+    check_doctype(root, sink)
     if channels:
         _Channel(sink, location, version=version or "", hex_lines=hex_lines).check(
             channels[0])
     check_modules(root, sink, rss1=False)
     check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings
-
-
-# RSS 0.91's DTDs: Netscape's original location is gone (the W3C validator's
-# DeprecatedDTD error); the RSS Advisory Board's copy is the one to cite. Either lets the
-# HTML named entities (&nbsp;, &eacute;, ...) stand undeclared.
-_DTD_091 = "-//Netscape Communications//DTD RSS 0.91//EN"
-_NETSCAPE_DTD = "http://my.netscape.com/publish/formats/rss-0.91.dtd"
-_RSSBOARD_DTD = "http://www.rssboard.org/rss-0.91.dtd"
-
-
-def _doctype(sink: Sink, root: etree._Element) -> None:
-    info = root.getroottree().docinfo
-    # lxml-stubs lack DocInfo.system_url and _Entity.name: read them untyped.
-    system: str | None = getattr(info, "system_url", None)
-    if system is None:
-        return
-    rss091 = info.public_id == _DTD_091 and system in (_NETSCAPE_DTD, _RSSBOARD_DTD)
-    if rss091 and system == _NETSCAPE_DTD:
-        sink.add("rss.deprecated-dtd",
-                 f"the Netscape RSS 0.91 DTD at {_NETSCAPE_DTD} no longer exists; cite "
-                 f"{_RSSBOARD_DTD} or drop the DOCTYPE", 1)
-    from html.entities import name2codepoint  # a large table: only with a DOCTYPE
-
-    for ref in root.iter(etree.Entity):
-        # Undeclared entities survive parsing when an external DTD (never loaded) might
-        # declare them; only the RSS 0.91 DTD is known to declare the HTML ones.
-        name: str = getattr(ref, "name", "")
-        if not (rss091 and name in name2codepoint):
-            sink.add("rss.undefined-entity",
-                     f"entity &{name}; is not declared (no DTD this checker knows "
-                     "declares it)", line_of(ref))
 
 
 def _attributes(sink: Sink, el: etree._Element, name: str) -> None:
@@ -233,40 +203,6 @@ def _date(sink: Sink, el: etree._Element, code: str, what: str) -> None:
                  line_of(el))
 
 
-# The W3C validator's e-mail address patterns (addr_spec): either passes.
-_EMAIL_RE = re.compile(r"[A-Z0-9_\-+.']+@(?:[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.|(?:[A-Z0-9\-]+\.)+)"
-                       r"[A-Z0-9][-A-Z0-9]*\Z", re.IGNORECASE)
-_SIMPLE_EMAIL_RE = re.compile(r"[\w.%+-]+@[A-Za-z][\w.-]+\Z")
-
-
-def _contact(sink: Sink, el: etree._Element, what: str) -> None:
-    """RSS contacts: 'jane@example.com (Jane Doe)'. Judged as the W3C validator does
-    (email_with_name): a value with an '@' that does not end in ')' is at worst a style
-    warning (RFC 2368 'mailto:' URLs with a query included); otherwise the single address
-    RFC 822 parsing finds must be an address."""
-    value = (el.text or "").strip()
-    if value.startswith("mailto:"):
-        value = unquote(value.split(":", 1)[1])
-    if value.find("@") > 0 and not value.endswith(")"):
-        if value.find(" ") > 0:
-            sink.add("rss.email-format",
-                     f"{what} should be written 'jane@example.com (Jane Doe)', not {value!r}",
-                     line_of(el))
-        else:
-            sink.add("rss.email-missing-name",
-                     f"{what} should be an e-mail address followed by the name in "
-                     "parentheses, e.g. 'jane@example.com (Jane Doe)'", line_of(el))
-        return
-    from email.utils import getaddresses  # RFC 822 parsing, rarely needed: imported late
-
-    found = getaddresses([value])
-    address = found[0][1] if len(found) == 1 else value
-    if not (_EMAIL_RE.match(address) or _SIMPLE_EMAIL_RE.match(address)):
-        sink.add("rss.bad-email",
-                 f"{what} must be an e-mail address, optionally followed by a name in "
-                 f"parentheses, got {el.text!r}", line_of(el))
-
-
 _IMAGE_EXTENSION = re.compile(r"\w+\Z")
 
 
@@ -341,7 +277,7 @@ class _Channel:
                 self._plain(el, f"channel {name}")
         for name in ("managingEditor", "webMaster"):
             for el in g.get(name, ()):
-                _contact(sink, el, name)
+                check_contact(sink, el, name)
         for name in ("pubDate", "lastBuildDate"):
             for el in g.get(name, ()):
                 _date(sink, el, "rss.channel.bad-date", name)
@@ -526,7 +462,7 @@ class _Channel:
         for el in g.get("comments", ()):
             _url(sink, el, "comments")
         for el in g.get("author", ()):
-            _contact(sink, el, "author")
+            check_contact(sink, el, "author")
         plain = ("title", "category", "author", "source") + (
             ("description",) if self.plain_description else ())
         for name in plain:
