@@ -573,3 +573,25 @@ def test_fast_json_parse_reads_the_same_values_as_the_line_keeping_parse() -> No
         assert loads_fast(case.read_bytes().decode("utf-8")) == slow, case
         compared += 1
     assert compared >= 20
+
+
+def test_a_large_folder_checked_by_the_worker_pool_reports_as_one_process_would(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Runs of POOL_MIN_FILES files or more are spread over worker processes: the report
+    # must be the same, in the same order, as a one-process run.
+    from syndicate.check import run as check_run
+
+    count = check_run.POOL_MIN_FILES + 60
+    for i in range(count):
+        sub = tmp_path / f"d{i % 7}"
+        sub.mkdir(exist_ok=True)
+        body = ATOM if i % 3 else BROKEN_RSS
+        (sub / f"f{i:03d}.{'atom' if i % 3 else 'rss'}").write_bytes(body)
+    (tmp_path / "d0" / "missing-link.json").write_bytes(b"{")
+    _, pooled = _run([str(tmp_path)], fmt="json")
+    monkeypatch.setattr(check_run, "POOL_MIN_FILES", 10**9)
+    _, serial = _run([str(tmp_path)], fmt="json")
+    assert pooled == serial
+    files = json.loads(pooled)["files"]
+    assert len(files) == count + 1
+    assert [f["path"] for f in files] == sorted(f["path"] for f in files)
