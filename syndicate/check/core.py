@@ -12,7 +12,7 @@ from syndicate.check.jsontext import LinedDict, loads_fast, loads_with_lines
 from syndicate.check.markup import hex_escaped_lines
 from syndicate.check.media import check_media
 from syndicate.check.opml import check_opml
-from syndicate.check.rdf import RDF_NS, check_rdf, is_rss1
+from syndicate.check.rdf import RDF_NS, RSS11_NS, check_rdf, check_rss11, is_rss1
 from syndicate.check.rss import USERLAND_NS, check_rss
 from syndicate.check.tree import line_of, split
 from syndicate.check.xml import bad_characters, parse_xml
@@ -73,6 +73,10 @@ def _check_xml(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]
         return "atom", findings
     if name == "rss" and ns in ("", USERLAND_NS):
         findings.extend(check_rss(root, base_url, hex_lines=hex_escaped_lines(data)))
+        findings.extend(check_media(root))
+        return "rss", findings
+    if (ns, name) == (RSS11_NS, "Channel"):  # RSS 1.1
+        findings.extend(check_rss11(root))
         findings.extend(check_media(root))
         return "rss", findings
     if (ns, name) == (RDF_NS, "RDF") and is_rss1(root):  # RSS 1.0 or RSS 0.90

@@ -249,6 +249,8 @@ CODES: dict[str, tuple[Severity, str]] = {
                                         "...) it may not have.")),
     "rss.rdf.mixed-content": (E, ("RSS 1.0 markup mixes text with elements (RDF allows that "
                                  "only with rdf:parseType=\"Literal\").")),
+    "rss.rdf.invalid": (E, ("RSS 1.x extension markup is not RDF/XML (a node element carrying "
+                           "rdf:resource).")),
     "rss.rdf.unpaired": (W, ("An RSS 1.0 channel image, textinput or item list and the "
                             "top-level resources do not name each other.")),
     # --- extension modules (Dublin Core, Geo, Slash, TrackBack) in any feed format

@@ -47,9 +47,38 @@ _URL_CHILDREN = frozenset(("link", "url"))
 _TEXT_ATTRIBUTES = frozenset((_PARSE_TYPE, "{" + RDF_NS + "}datatype", _RESOURCE))
 
 
+def _qname(el: etree._Element) -> str:
+    return f"{el.prefix}:{split(el.tag)[1]}" if el.prefix else split(el.tag)[1]
+
+
 def is_rss1(root: etree._Element) -> bool:
     """Whether an rdf:RDF root holds RSS 1.0 or RSS 0.90 elements."""
     return any(split(c.tag)[0] in (RSS1_NS, RSS090_NS) for c in elements(root))
+
+
+RSS11_NS = "http://purl.org/net/rss1.1#"
+_RSS11_CHILDREN: dict[str, tuple[str, ...]] = {
+    "Channel": ("title", "link", "description", "image", "items"),
+    "item": ("title", "link", "description", "image"),
+    "image": ("title", "url"),
+}
+_RSS11_REQUIRED: dict[str, tuple[str, ...]] = {
+    "Channel": ("title", "link", "description", "items"),
+    "item": ("title", "link"),
+    "image": ("title", "url"),
+}
+
+
+def check_rss11(root: etree._Element) -> list[Finding]:
+    """Check an RSS 1.1 document (a Channel root in purl.org/net/rss1.1#): the Channel
+    and its items are resources named by rdf:about; items is an rdf:parseType
+    "Collection" of item elements; image an rdf:parseType "Resource" with title and url."""
+    sink = Sink()
+    rdf = _Rdf(sink, RSS11_NS)
+    rdf.rss11(root, "Channel")
+    check_modules(root, sink, rss1=True)
+    check_xml_attributes(root, sink, lang_code="rss.bad-language")
+    return sink.findings
 
 
 def check_rdf(root: etree._Element) -> list[Finding]:
@@ -80,7 +109,7 @@ class _Rdf:
                 sink.add("rss.unknown-element", f"undefined rdf:RDF element: {name}",
                          line_of(child))
             else:
-                self._no_mixed_content(child)
+                self._node(child)  # top-level extension resources are node elements
         channels = tops.get("channel", [])
         if not channels:
             sink.add("rss.missing-channel", "missing rdf:RDF element: channel", line_of(root))
@@ -138,7 +167,7 @@ class _Rdf:
         for child in elements(el):
             cns, name = split(child.tag)
             if cns not in (self.ns, ""):
-                self._no_mixed_content(child)
+                self._property(child)
                 continue
             if cns == "" or name not in known:
                 sink.add("rss.unknown-element", f"undefined {parent} element: {name}",
@@ -176,21 +205,112 @@ class _Rdf:
                               "rdf:parseType=\"Literal\")", line_of(el))
             else:
                 for child in elements(el):
-                    self._no_mixed_content(child)
+                    self._node(child)
 
-    def _no_mixed_content(self, el: etree._Element) -> None:
-        """Extension elements are RDF too: text beside child elements is not RDF."""
+    # Extension markup is RDF/XML (RDF/XML syntax 2.1-2.4): property elements and node
+    # elements alternate, a property holds text or nodes but not both (unless
+    # rdf:parseType="Literal"), and a node never carries rdf:resource. RSS attributes do
+    # not belong on it. (The W3C validator has rdflib judge this: InvalidRDF.)
+
+    def rss11(self, el: etree._Element, name: str) -> None:
+        """An RSS 1.1 Channel, item or image and what it holds."""
+        sink = self.sink
+        allowed = {"Channel": (_ABOUT,), "item": (_ABOUT,), "image": (_PARSE_TYPE,)}[name]
+        self._attributes(el, name, frozenset(allowed))
+        if name != "image":
+            about = el.get(_ABOUT)
+            if about is None:
+                sink.add("rss.rdf.missing-about", f"{name} must have an rdf:about attribute",
+                         line_of(el))
+            elif about in self.abouts:
+                sink.add("rss.rdf.duplicate-about",
+                         f"rdf:about {about!r} also names the resource at line "
+                         f"{self.abouts[about]}", line_of(el))
+            else:
+                self.abouts[about] = line_of(el) or 0
+        elif el.get(_PARSE_TYPE) != "Resource":
+            sink.add("rss.rdf.unexpected-attribute",
+                     "an RSS 1.1 image needs rdf:parseType=\"Resource\"", line_of(el))
+        seen: set[str] = set()
+        for child in elements(el):
+            cns, cname = split(child.tag)
+            if cns not in (RSS11_NS, ""):
+                self._property(child)
+                continue
+            if cns == "" or cname not in _RSS11_CHILDREN[name]:
+                sink.add("rss.unknown-element", f"undefined {name} element: {cname}",
+                         line_of(child))
+                continue
+            if cname in seen:
+                sink.add("rss.duplicate-element", f"{name} contains more than one {cname}",
+                         line_of(child))
+                continue
+            seen.add(cname)
+            if cname == "image":
+                self.rss11(child, "image")
+            elif cname == "items":
+                self._rss11_items(child)
+            else:
+                self._text_element(child, f"{name} {cname}")
+                if cname in _URL_CHILDREN and (why := url_problem(child.text or "")):
+                    sink.add("rss.bad-url", f"{name} {cname} must be a full URL, got "
+                                            f"{child.text!r}: {why}", line_of(child))
+        for required in _RSS11_REQUIRED[name]:
+            if required not in seen:
+                code = {"title": "rss.channel.missing-title",
+                        "link": "rss.channel.missing-link",
+                        "description": "rss.channel.missing-description"}.get(required) \
+                    if name == "Channel" else None
+                sink.add(code or "rss.rdf.missing-element",
+                         f"missing {name} element: {required}", line_of(el))
+
+    def _rss11_items(self, items: etree._Element) -> None:
+        self._attributes(items, "items", frozenset((_PARSE_TYPE,)))
+        if items.get(_PARSE_TYPE) != "Collection":
+            self.sink.add("rss.rdf.unexpected-attribute",
+                          "RSS 1.1 items needs rdf:parseType=\"Collection\"", line_of(items))
+        for child in elements(items):
+            if child.tag == "{" + RSS11_NS + "}item":
+                self.rss11(child, "item")
+            else:
+                self.sink.add("rss.unknown-element",
+                              f"undefined items element: {_qname(child)}", line_of(child))
+
+    def _foreign_attributes(self, el: etree._Element) -> None:
+        for key in el.attrib:
+            attr = key.decode() if isinstance(key, bytes) else key
+            if attr.startswith("{" + self.ns + "}"):
+                self.sink.add("rss.rdf.unexpected-attribute",
+                              f"RSS attribute {split(attr)[1]!r} on extension element "
+                              f"{_qname(el)}", line_of(el))
+
+    def _property(self, el: etree._Element) -> None:
+        self._foreign_attributes(el)
         if el.get(_PARSE_TYPE) == "Literal" or not len(el):
             return
+        kids = list(elements(el))
         stray = (el.text or "").strip() or any((k.tail or "").strip() for k in el)
-        if stray and any(isinstance(k.tag, str) for k in el):
+        if stray and kids:
             self.sink.add("rss.rdf.mixed-content",
-                          f"{el.prefix + ':' if el.prefix else ''}{split(el.tag)[1]} mixes "
-                          "text and elements (RDF allows that only with "
+                          f"{_qname(el)} mixes text and elements (RDF allows that only with "
                           "rdf:parseType=\"Literal\")", line_of(el))
             return
-        for child in elements(el):
-            self._no_mixed_content(child)
+        for kid in kids:
+            self._node(kid)
+
+    def _node(self, el: etree._Element) -> None:
+        self._foreign_attributes(el)
+        if el.get(_RESOURCE) is not None:
+            self.sink.add("rss.rdf.invalid",
+                          f"{_qname(el)} stands where RDF expects a resource (a node), which "
+                          "cannot carry rdf:resource", line_of(el))
+            return
+        if (el.text or "").strip() and len(el):
+            self.sink.add("rss.rdf.mixed-content",
+                          f"{_qname(el)} mixes text and elements", line_of(el))
+            return
+        for kid in elements(el):
+            self._property(kid)
 
     def _pairs(self, channel: etree._Element, tops: dict[str, list[etree._Element]]) -> None:
         """channel image/textinput/items point at the top-level resources."""
