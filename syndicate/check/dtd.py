@@ -24,6 +24,10 @@ def check_doctype(root: etree._Element, sink: Sink) -> None:
     if system is None:
         return
     rss091 = info.public_id == _DTD_091 and system in (_NETSCAPE_DTD, _RSSBOARD_DTD)
+    if info.public_id == _DTD_091 and root.get("version") != "0.91":
+        sink.add("rss.bad-doctype",
+                 f"the RSS 0.91 DOCTYPE on an rss element of version "
+                 f"{root.get('version')!r}: drop it (W3C InvalidDoctype)", 1)
     if rss091 and system == _NETSCAPE_DTD:
         sink.add("rss.deprecated-dtd",
                  f"the Netscape RSS 0.91 DTD at {_NETSCAPE_DTD} no longer exists; cite "

@@ -228,6 +228,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.character-data": (W, ("RSS 2.0 plain text holds '<' before a letter or '/', or "
                               "'&#', not written as hexadecimal character references (RSS "
                               "Profile; W3C CharacterData).")),
+    "rss.bad-doctype": (E, "The RSS 0.91 DOCTYPE on a feed that is not RSS 0.91."),
+    "rss.unexpected-text": (E, ("Text directly inside rss, channel, item, image, textInput, "
+                               "skipHours or skipDays, which hold elements only.")),
     "rss.deprecated-dtd": (E, ("The DOCTYPE cites Netscape's RSS 0.91 DTD, which no longer "
                               "exists (cite the RSS Advisory Board's copy).")),
     "rss.undefined-entity": (E, ("An entity reference no known DTD declares (the RSS 0.91 DTD "

@@ -28,6 +28,7 @@ from syndicate.check.tree import (
 )
 from syndicate.check.values import (
     DateVerdict,
+    canonical_uri,
     implausible,
     is_http_url,
     is_iso639,
@@ -120,6 +121,13 @@ _ATOM_IN: dict[str, frozenset[str]] = {
 
 def _group(el: etree._Element, sink: Sink, parent: str, known: frozenset[str],
            *, allow_items: bool = False) -> dict[str, list[etree._Element]]:
+    # Elements that hold elements only: text there is an error (W3C UnexpectedText).
+    stray = (el.text or "").strip() or next(
+        ((k.tail or "").strip() for k in el if (k.tail or "").strip()), "")
+    if stray:
+        sink.add("rss.unexpected-text",
+                 f"unexpected text {stray[:40]!r} in {parent} (it holds elements only)",
+                 line_of(el))
     groups: dict[str, list[etree._Element]] = defaultdict(list)
     for child in elements(el):
         ns, name = split(child.tag)
@@ -522,12 +530,16 @@ class _Channel:
         elif permalink == "false" and len(value) < 9 and value.isdigit():
             sink.add("rss.guid.not-unique-enough",
                      f"the guid {value!r} is not sufficiently unique", line_of(el))
-        if value in guids:
+        # http URIs equal under RFC 3986 normalisation (host case, default port, empty
+        # path, escapes) are one guid, as the W3C validator compares them.
+        key = canonical_uri(value) if value[:5].lower().startswith(("http:", "https")) \
+            else value
+        if key in guids:
             sink.add("rss.item.duplicate-guid",
-                     f"guid {value!r} is also used by the item at line {guids[value]}",
+                     f"guid {value!r} is also used by the item at line {guids[key]}",
                      line_of(el))
         else:
-            guids[value] = line_of(el) or 0
+            guids[key] = line_of(el) or 0
 
     def _enclosure(self, el: etree._Element) -> None:
         sink = self.sink
