@@ -1,12 +1,18 @@
-"""Benchmark ``syndicate check``: files per second and peak memory on 1,000 feeds.
+"""Benchmark ``syndicate check``: whole-command time on many feeds, against baselines.
 
-    .venv/bin/python benchmarks/bench_check.py              # 1,000 feeds, 20 items each
-    .venv/bin/python benchmarks/bench_check.py --n 5000 --items 50
+    .venv/bin/python benchmarks/bench_check.py                  # both issue-13 scenarios
+    .venv/bin/python benchmarks/bench_check.py --scenario small --runs 7
+    .venv/bin/python benchmarks/bench_check.py --baseline /work/baseline   # another checkout
+    .venv/bin/python benchmarks/bench_check.py --inprocess --n 5000 --items 50
 
-Generates a deterministic mix of Atom, RSS, JSON Feed and OPML documents (about one in
-ten with a deliberate error) in a temporary folder, then checks the folder the way the
-CLI does (discovery, reading, checking, JSON report) in this process, one core.
-Numbers are printed, never asserted: the machine may be shared.
+Scenarios (issue 13): "small" is 1,300 feeds of about 1 KB, "big" 1,000 feeds of 50
+items; a deterministic mix of Atom, RSS, JSON Feed and OPML, one in ten with a deliberate
+error. Each run is one ``python -m syndicate check FOLDER --format json`` call, timed from
+outside (start-up included), repeated; the minimum and median are printed with the peak
+RSS of the command. In the same run the benchmark times two baselines on the same files:
+a bare lxml parse of every file in one process (the floor for any lxml-based checker) and,
+with ``--baseline DIR``, the ``syndicate check`` of another checkout (e.g. the commit the
+work started from). Numbers are printed, never asserted: the machine may be shared.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import io
 import json
 import os
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -87,18 +95,76 @@ def generate(folder: Path, n: int, items: int) -> int:
     return total
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=1000, help="feeds to generate")
-    parser.add_argument("--items", type=int, default=20, help="items per feed")
-    args = parser.parse_args()
+_BARE_PARSE = """
+import os, sys
+from lxml import etree
+parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+for dirpath, _, names in os.walk(sys.argv[1]):
+    for name in names:
+        with open(os.path.join(dirpath, name), "rb") as fh:
+            data = fh.read()
+        if data[:1] in (b"{", b"["):
+            import json
+            json.loads(data)
+        else:
+            etree.fromstring(data, parser)
+"""
+_OTHER_CHECKOUT = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from syndicate.cli import main
+sys.exit(main(["check", "--format", "json", sys.argv[2]]))
+"""
+
+SCENARIOS = {"small": (1300, 5), "big": (1000, 50)}
+
+
+def _time(cmd: list[str], runs: int) -> tuple[float, float, float, float]:
+    """Over ``runs`` runs of ``cmd``: min and median wall seconds, min CPU seconds (user +
+    system, pool workers included: less disturbed by other load than wall time), and the
+    peak RSS (MB) of any command run so far."""
+    times, cpus = [], []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return min(times), statistics.median(times), min(cpus), peak
+
+
+def _scenario(name: str, n: int, items: int, runs: int, baseline: str | None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
         folder = Path(tmp)
-        size = generate(folder, args.n, args.items)
+        size = generate(folder, n, items)
+        py = sys.executable
+        rows = [("syndicate check (this checkout)",
+                 [py, "-m", "syndicate", "check", "--format", "json", str(folder)])]
+        if baseline:
+            rows.append((f"syndicate check ({baseline})",
+                         [py, "-c", _OTHER_CHECKOUT, baseline, str(folder)]))
+        rows.append(("bare lxml/json parse, one process", [py, "-c", _BARE_PARSE, str(folder)]))
+        print(f"{name}: {n} feeds, {items} items each, {size / n / 1024:.1f} KB average, "
+              f"{runs} runs each; load average {os.getloadavg()[0]:.2f}")
+        mine = None
+        for label, cmd in rows:
+            best, median, cpu, peak = _time(cmd, runs)
+            mine = mine or best
+            print(f"  {label:<36} wall min {best:6.3f} s, median {median:6.3f} s "
+                  f"(x{best / mine:.2f} of this checkout); CPU min {cpu:6.3f} s; "
+                  f"peak RSS so far {peak:.0f} MB")
+
+
+def _inprocess(n: int, items: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+        folder = Path(tmp)
+        size = generate(folder, n, items)
         out = io.StringIO()
         start = time.perf_counter()
-        verdict = run_check([str(folder)], output_format="json", strict=False,
-                            base_url=None, out=out)
+        code = run_check([str(folder)], output_format="json", strict=False, base_url=None,
+                         out=out)
         elapsed = time.perf_counter() - start
         # A second pass under tracemalloc (which slows Python down) for the heap peak.
         tracemalloc.start()
@@ -108,14 +174,33 @@ def main() -> None:
         tracemalloc.stop()
     summary = json.loads(out.getvalue())["summary"]
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"checked {summary['files']} files ({size / 1e6:.1f} MB, {args.items} items each) "
+    print(f"checked {summary['files']} files ({size / 1e6:.1f} MB, {items} items each) "
           f"in {elapsed:.2f} s: {summary['files'] / elapsed:,.0f} files/s, "
           f"{size / 1e6 / elapsed:.1f} MB/s")
-    print(f"findings: {summary['errors']} errors, {summary['warnings']} warnings; "
-          f"verdict {verdict.value}")
-    print(f"peak memory: {traced_peak / 1e6:.1f} MB Python heap (tracemalloc), "
-          f"{rss_kib / 1024:.0f} MB max RSS of the process")
+    print(f"findings: {summary['errors']} errors, {summary['warnings']} warnings; exit {code}")
+    print(f"peak memory: {traced_peak / 1e6:.1f} MB Python heap (tracemalloc, this process "
+          f"only: pool workers are not counted), {rss_kib / 1024:.0f} MB max RSS")
     print(f"load average: {os.getloadavg()[0]:.2f} (the machine may be shared)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenario", choices=(*SCENARIOS, "both"), default="both")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per command")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="another checkout whose `syndicate check` to time alongside")
+    parser.add_argument("--inprocess", action="store_true",
+                        help="instead: one in-process run_check (with --n/--items) and its "
+                             "Python heap peak")
+    parser.add_argument("--n", type=int, default=1000, help="feeds (--inprocess)")
+    parser.add_argument("--items", type=int, default=20, help="items per feed (--inprocess)")
+    args = parser.parse_args()
+    if args.inprocess:
+        _inprocess(args.n, args.items)
+        return
+    for name, (n, items) in SCENARIOS.items():
+        if args.scenario in (name, "both"):
+            _scenario(name, n, items, args.runs, args.baseline)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ from urllib.parse import urlsplit
 
 from syndicate import __version__
 from syndicate.clock import wall_now
-from syndicate.config import Config, check_folders, load_config
 from syndicate.display import shown
 from syndicate.errors import (
     ConfigError,
@@ -42,16 +41,19 @@ from syndicate.errors import (
     StorageError,
     UsageError,
 )
-from syndicate.publish import check_output_folder
 
 if TYPE_CHECKING:
     from syndicate.check import Verdict
+    from syndicate.config import Config
     from syndicate.result import BuildResult
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_BUSY = 3
+
+# `syndicate check` imports nothing of the builder (config, publishing, feedgen, yaml,
+# dateutil): see _load.
 
 # More worker processes than this only costs memory; a typo such as --jobs 1000 is
 # refused rather than forking a thousand interpreters.
@@ -196,6 +198,12 @@ def _setup_logging(args: argparse.Namespace) -> None:
 
 
 def _load(args: argparse.Namespace) -> Config:
+    # Imported here, not at the top: `syndicate check` must start fast (it may run once
+    # per file in a CI loop), so the builder's modules load only for the commands that
+    # read config.toml.
+    from syndicate.config import check_folders, load_config
+    from syndicate.publish import check_output_folder
+
     config = load_config(args.config)
     if getattr(args, "source", None) is not None:
         config = dataclasses.replace(

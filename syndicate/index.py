@@ -83,8 +83,7 @@ SCHEMA = 6
 # record codec's derived columns...): stored records were made by the old rules and
 # would otherwise be reused until syndicate's own version changes.
 # 1: dedupe_key normalises IDN hosts and unreserved percent-escapes; non-UTF-8 names.
-# 2: HTML element markup removed from plain-text fields (syndicate.plaintext).
-READER_RULES = 2
+READER_RULES = 2  # 2: HTML element markup removed from plain-text fields
 # How long to wait for a reader (``syndicate explain``) to let go before writing; past
 # it the index counts as locked and is rebuilt.
 BUSY_TIMEOUT_SECONDS = 5.0

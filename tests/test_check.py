@@ -22,7 +22,7 @@ from syndicate.cli import main
 
 ROOT = Path(__file__).parents[1]
 CASES = Path(__file__).parent / "cases"
-CODE_LITERAL = re.compile(r"\"((?:file|format|xml|atom|rss|json|jsonfeed|opml|media)\.[a-z0-9.-]+)\"")
+CODE_LITERAL = re.compile(r"\"((?:file|format|xml|atom|rss|json|jsonfeed|opml|media|ext)\.[a-z0-9.-]+)\"")
 
 ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
@@ -518,3 +518,77 @@ def test_utf16_entity_bomb_is_rejected() -> None:
                                     '<?xml version="1.0" encoding="UTF-16"?>')
     result = check_bytes(b"\xff\xfe" + data.encode("utf-16-le"))
     assert [f.code for f in result.findings] == ["xml.doctype-entity"]
+
+
+def test_an_html_page_is_named_html_not_reported_as_broken_xml(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 10: `syndicate check feeds/index.html` (a page like the one build writes:
+    # void <meta>/<link> elements, so not well-formed XML)
+    page = tmp_path / "index.html"
+    page.write_bytes(b"\xef\xbb\xbf\n<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
+                     b"<link rel=alternate type=application/atom+xml href=all.atom>"
+                     b"<title>Feeds</title></head><body><p>Feeds</body></html>\n")
+    assert main(["check", "--format", "json", str(page)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [e["code"] for e in report["files"][0]["errors"]] == ["format.html"]
+    assert report["files"][0]["format"] == "unknown"
+
+
+def test_check_command_imports_nothing_from_the_builder(tmp_path: Path) -> None:
+    # Start-up cost of `syndicate check` (issue 13 speed): the builder's modules and its
+    # third-party libraries stay unimported; lxml and the standard library suffice.
+    import subprocess
+
+    feed = tmp_path / "f.atom"
+    feed.write_bytes(ATOM)
+    probe = ("import io, sys\nfrom syndicate.cli import main\nsys.stdout = io.StringIO()\n"
+             "code = main(['check', sys.argv[1]])\nsys.stdout = sys.__stdout__\n"
+             "print(code, ' '.join(sorted(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", probe, str(feed)], capture_output=True,
+                          text=True, check=True)
+    code, modules = done.stdout.split(" ", 1)
+    loaded = set(modules.split())
+    assert code == "0"
+    builder = {"syndicate.config", "syndicate.publish", "syndicate.build", "syndicate.render",
+               "feedgen", "yaml", "dateutil", "tomllib"}
+    assert loaded & builder == set()
+    assert not any(m.startswith(("feedgen.", "yaml.", "dateutil.")) for m in loaded)
+
+
+def test_fast_json_parse_reads_the_same_values_as_the_line_keeping_parse() -> None:
+    # check_bytes parses JSON with the C decoder first and re-parses with line numbers
+    # only when there is something to report: both must see the same document.
+    from syndicate.check.jsontext import loads_fast, loads_with_lines
+
+    compared = 0
+    for case in sorted((CASES / "jsonfeed").glob("*.json")) + sorted(
+            (CASES / "json").glob("*.json")):
+        try:
+            slow = loads_with_lines(case.read_bytes().decode("utf-8"))
+        except (ValueError, RecursionError, UnicodeDecodeError):
+            continue
+        assert loads_fast(case.read_bytes().decode("utf-8")) == slow, case
+        compared += 1
+    assert compared >= 20
+
+
+def test_a_large_folder_checked_by_the_worker_pool_reports_as_one_process_would(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Runs of POOL_MIN_FILES files or more are spread over worker processes: the report
+    # must be the same, in the same order, as a one-process run.
+    from syndicate.check import run as check_run
+
+    count = check_run.POOL_MIN_FILES + 60
+    for i in range(count):
+        sub = tmp_path / f"d{i % 7}"
+        sub.mkdir(exist_ok=True)
+        body = ATOM if i % 3 else BROKEN_RSS
+        (sub / f"f{i:03d}.{'atom' if i % 3 else 'rss'}").write_bytes(body)
+    (tmp_path / "d0" / "missing-link.json").write_bytes(b"{")
+    _, pooled = _run([str(tmp_path)], fmt="json")
+    monkeypatch.setattr(check_run, "POOL_MIN_FILES", 10**9)
+    _, serial = _run([str(tmp_path)], fmt="json")
+    assert pooled == serial
+    files = json.loads(pooled)["files"]
+    assert len(files) == count + 1
+    assert [f["path"] for f in files] == sorted(f["path"] for f in files)

@@ -8,8 +8,9 @@ from collections import defaultdict
 from lxml import etree
 
 from syndicate.check.findings import Finding
+from syndicate.check.markup import element_hex_escaped, html_in_text
+from syndicate.check.modules import check_modules
 from syndicate.check.tree import (
-    XML_NS,
     Sink,
     elements,
     line_of,
@@ -29,6 +30,7 @@ from syndicate.check.values import (
     rfc3339_moment,
     rfc3339_problem,
 )
+from syndicate.check.xmlattr import check_xml_attributes
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM03_NS = "http://purl.org/atom/ns#"
@@ -64,6 +66,8 @@ timemap type ugc up version-history via webmention working-copy working-copy-of
 """.split())  # noqa: SIM905  (a word list reads better)
 _IANA_REL = "http://www.iana.org/assignments/relation/"
 _ENTRY = "{" + ATOM_NS + "}entry"
+_ATOM_PREFIX = "{" + ATOM_NS + "}"
+_ATOM_PREFIX_LEN = len(_ATOM_PREFIX)
 _FEED_HISTORY_RELS = frozenset(("current", "first", "last", "next", "next-archive",
                                 "prev-archive", "previous", "prev"))  # RFC 5005 paging
 _FEED_TYPES = frozenset(("application/atom+xml", "application/rss+xml",
@@ -72,11 +76,13 @@ _ISEGMENT_NZ_NC = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY
                             "-._~!$&'()*+,;=@%")
 
 
-def check_atom(root: etree._Element, location: str | None) -> list[Finding]:
+def check_atom(root: etree._Element, location: str | None, *,
+               hex_lines: frozenset[int] | None = None) -> list[Finding]:
     """Check an Atom Feed or Entry Document rooted at ``root``.
 
     ``location`` is where the document is served (from --base-url); it resolves relative
-    references and is compared with the self link.
+    references and is compared with the self link. ``hex_lines`` are the source lines
+    holding ``&#x`` (see markup.hex_escaped_lines).
     """
     sink = Sink()
     ns, name = split(root.tag)
@@ -85,17 +91,20 @@ def check_atom(root: etree._Element, location: str | None) -> list[Finding]:
                  f"the Atom 0.3 namespace {ATOM03_NS} is obsolete; use {ATOM_NS} (RFC 4287)",
                  line_of(root))
         return sink.findings
-    checker = _Atom(sink, location)
+    checker = _Atom(sink, location, hex_lines)
     if name == "feed":
         checker.feed(root)
     else:
         checker.entry(root, feed_has_author=False, standalone=True)
+    check_xml_attributes(root, sink, lang_code="atom.bad-lang")
+    check_modules(root, sink, rss1=False)
     return sink.findings
 
 
 def _rel(link: etree._Element) -> str:
     """The link's relation, defaulting to alternate, with the IANA IRI form shortened."""
-    rel = link.get("rel") or "alternate"
+    # White space around the value is tolerated, as by the W3C validator.
+    rel = (link.get("rel") or "").strip() or "alternate"
     return rel.removeprefix(_IANA_REL)
 
 
@@ -129,12 +138,16 @@ def _no_space_iri(raw: str) -> str | None:
 def _shape(el: etree._Element, name: str, sink: Sink) -> None:
     """What the schema says about an Atom element's own markup: its unqualified
     attributes, and whether it may hold text or child elements."""
-    allowed = _ATTRIBUTES.get(name, frozenset())
-    for key in el.attrib:
-        attr = key.decode() if isinstance(key, bytes) else key
-        if not attr.startswith("{") and attr not in allowed:
-            sink.add("atom.unexpected-attribute",
-                     f"unexpected {attr!r} attribute on atom:{name}", line_of(el))
+    keys = el.keys()  # a plain list: cheaper than the attrib proxy on this hot path
+    if keys:
+        allowed = _ATTRIBUTES.get(name, frozenset())
+        for key in keys:
+            attr = key.decode() if isinstance(key, bytes) else key
+            if not attr.startswith("{") and attr not in allowed:
+                sink.add("atom.unexpected-attribute",
+                         f"unexpected {attr!r} attribute on atom:{name}", line_of(el))
+    if not len(el) and name not in _CONTAINERS:
+        return  # a leaf: no child to find, no tail text to look at
     if name in _TEXT_ONLY:
         for child in elements(el):
             sink.add("atom.unexpected-child",
@@ -163,9 +176,10 @@ def _group(el: etree._Element, sink: Sink, parent: str,
     _shape(el, parent, sink)
     groups: dict[str, list[etree._Element]] = defaultdict(list)
     for child in elements(el):
-        ns, name = split(child.tag)
-        if ns != ATOM_NS:
+        tag = child.tag
+        if not tag.startswith(_ATOM_PREFIX):
             continue  # foreign markup (RFC 4287 section 6) is allowed anywhere
+        name = tag[_ATOM_PREFIX_LEN:]
         if name not in known:
             sink.add("atom.unknown-element", f"undefined {parent} element: atom:{name}",
                      line_of(child))
@@ -177,15 +191,16 @@ def _group(el: etree._Element, sink: Sink, parent: str,
 
 
 class _Atom:
-    def __init__(self, sink: Sink, location: str | None) -> None:
+    def __init__(self, sink: Sink, location: str | None,
+                 hex_lines: frozenset[int] | None) -> None:
         self.sink = sink
         self.location = location
+        self.hex_lines = hex_lines
 
     # --- documents
 
     def feed(self, feed: etree._Element) -> None:
         sink = self.sink
-        self._lang(feed)
         g = _group(feed, sink, "feed", _FEED_KNOWN)
         self._metadata_order(feed)
         self._required(feed, g, "feed", ("id", "title", "updated"))
@@ -194,22 +209,40 @@ class _Atom:
         self._alternates(g.get("link", ()), "atom.feed.duplicate-alternate", "feed")
         self._self_link(feed, g.get("link", ()))
         has_author = bool(g.get("author"))
-        entries = g.get("entry", [])
-        if not has_author and not entries:
-            sink.add("atom.feed.missing-author",
-                     "missing feed element: author (required when entries do not all have one)",
-                     line_of(feed))
+        # A feed with no entries needs no author (RFC 4287 4.1.1 asks for one only so
+        # that every entry has one; the W3C validator agrees).
         seen: dict[tuple[str, str], int] = {}
+        instants: dict[str, int] = {}
+        ids: set[str] = set()
+        entries = g.get("entry", [])
         for entry in entries:
             key = self.entry(entry, feed_has_author=has_author, standalone=False)
+            first_id = entry.findtext(_ATOM_PREFIX + "id")
+            if first_id is not None:
+                ids.add(first_id)
             if key is None:
                 continue
             if key in seen:
                 sink.add("atom.entry.duplicate-id",
                          f"two entries with the same id {key[0]!r} and the same updated "
                          f"{key[1]!r} (first at line {seen[key]})", line_of(entry))
+                continue
+            seen[key] = line_of(entry) or 0
+            if key[1] in instants:
+                # W3C DuplicateUpdated: readers that sort or de-duplicate by updated time
+                # cannot tell these entries apart.
+                sink.add("atom.entry.duplicate-updated",
+                         f"two entries share the updated instant {key[1]!r} (the other at "
+                         f"line {instants[key[1]]})", line_of(entry))
             else:
-                seen[key] = line_of(entry) or 0
+                instants[key[1]] = line_of(entry) or 0
+        if len(entries) > 1 and len(ids) == 1 and all(
+                e.find(_ATOM_PREFIX + "id") is not None for e in entries):
+            # W3C DuplicateIds: one id for every entry is a feed that reuses a constant
+            # (readers keep only one of them), not an entry shown at two moments.
+            sink.add("atom.feed.all-same-id",
+                     f"all {len(entries)} entries have the same id {next(iter(ids))!r}",
+                     line_of(entries[1]))
 
     def _metadata_order(self, feed: etree._Element) -> None:
         """Feed metadata comes before the entries: RFC 4287's schema puts atomEntry* after
@@ -227,7 +260,6 @@ class _Atom:
               standalone: bool) -> tuple[str, str] | None:
         """Check one entry; returns its (id, updated) for duplicate detection."""
         sink = self.sink
-        self._lang(entry)
         g = _group(entry, sink, "entry", _ENTRY_KNOWN)
         missing = {"id": "atom.entry.missing-id", "title": "atom.entry.missing-title",
                    "updated": "atom.entry.missing-updated"}
@@ -279,6 +311,7 @@ class _Atom:
                          f"missing source element: {name}", line_of(source))
         self._once(g, "source", _FEED_ONCE, "atom.source.duplicate-element")
         self._metadata(g)
+        self._alternates(g.get("link", ()), "atom.feed.duplicate-alternate", "source")
         return bool(g.get("author"))
 
     # --- shared pieces
@@ -302,8 +335,6 @@ class _Atom:
         """Checks of the elements feed, entry and source share."""
         for name, els in g.items():
             for el in els:
-                if name != "entry":
-                    self._lang(el)
                 if name in _TEXT_CONSTRUCTS:
                     self._text(el, name)
                 elif name == "id":
@@ -329,12 +360,6 @@ class _Atom:
                 elif name in ("icon", "logo") and (why := _no_space_iri(el.text or "")):
                     self.sink.add("atom.iri.invalid",
                                   f"{name} must be an IRI reference: {why}", line_of(el))
-
-    def _lang(self, el: etree._Element) -> None:
-        lang = el.get(XML_NS + "lang")
-        if lang and not is_language_tag(lang):
-            self.sink.add("atom.bad-lang", f"xml:lang {lang!r} is not a language tag",
-                          line_of(el))
 
     def _id(self, el: etree._Element) -> None:
         value = el.text or ""
@@ -364,11 +389,25 @@ class _Atom:
                           f"implausible date {value!r} in {split(el.tag)[1]}: {doubt}",
                           line_of(el))
 
+    def _plain(self, el: etree._Element, name: str) -> None:
+        """A type="text" construct: warn when its text looks like HTML (W3C
+        ContainsUndeclaredHTML); readers would show the tags."""
+        value = el.text or ""
+        escaped = element_hex_escaped(self.hex_lines, line_of(el), value) \
+            if self.hex_lines else False
+        markup = html_in_text(value, hex_escaped=escaped)
+        if markup is not None:
+            self.sink.add("atom.text.contains-html",
+                          f"{name} is type=\"text\" but holds HTML ({markup.sample!r}): "
+                          "declare type=\"html\" or remove the markup", line_of(el))
+
     def _text(self, el: etree._Element, name: str) -> None:
         kind = el.get("type")
         if kind in (None, "text", "html"):
             self._no_children(el, f"{name} (type {kind or 'text'})")
             self._blank(el, name)
+            if kind != "html":
+                self._plain(el, name)
         elif kind == "xhtml":
             self._xhtml_div(el, name)
         else:
@@ -394,6 +433,14 @@ class _Atom:
             self.sink.add("atom.text.missing-xhtml-div",
                           f"{name} of type xhtml must contain exactly one xhtml:div element "
                           "and nothing else", line_of(el))
+            return
+        for inner in kids[0].iter():
+            if isinstance(inner.tag, str) and inner.tag[0] != "{":
+                self.sink.add("atom.xhtml.no-namespace",
+                              f"{name}: element {inner.tag!r} inside the xhtml:div has no "
+                              "namespace (it must be XHTML or a namespaced extension)",
+                              line_of(inner))
+                return
 
     def content(self, el: etree._Element) -> bool:
         """Check atom:content; returns True when the entry must then carry a summary."""
@@ -419,6 +466,8 @@ class _Atom:
         if kind in (None, "text", "html"):
             self._no_children(el, f"content (type {kind or 'text'})")
             self._blank(el, "content")
+            if kind != "html":
+                self._plain(el, "content")
             return False
         if kind == "xhtml":
             self._xhtml_div(el, "content")
@@ -431,9 +480,16 @@ class _Atom:
             return False
         if media.startswith("text/"):
             self._no_children(el, f"content (type {kind})")
+            if not media.endswith("/html"):
+                self._plain(el, "content")
             return False
         if media.endswith(("/xml", "+xml", "/xml-external-parsed-entity",
                            "/xml-dtd")):
+            if len(el) and ((el.text or "").strip()
+                            or any((k.tail or "").strip() for k in el)):
+                sink.add("atom.content.mixed",
+                         f"content of type {kind!r} holds text beside its XML elements "
+                         "(W3C UnexpectedText)", line_of(el))
             return False
         # Neither text nor XML: RFC 4287 4.1.3.3 says the content is base64.
         if len(el):
@@ -456,7 +512,14 @@ class _Atom:
         elif why := iri_problem(href) if href else None:
             sink.add("atom.link.bad-href", f"link href must be an IRI reference: {why}",
                      line_of(el))
+        elif (el.get("rel") or "").strip() == "license" and \
+                (why := iri_problem(href, absolute=True)):
+            # RFC 4946: a license is named by an IRI that stands on its own.
+            sink.add("atom.link.bad-href", f"license link href must be a full IRI: {why}",
+                     line_of(el))
         rel = el.get("rel")
+        if rel is not None:
+            rel = rel.strip()  # surrounding white space tolerated (W3C validator)
         if rel is not None and rel.startswith(_IANA_REL):
             rel = rel[len(_IANA_REL):]  # RFC 4287 4.2.7.2: the same relation as the short name
         if rel is not None:
@@ -562,6 +625,6 @@ class _Atom:
             self.sink.add("atom.category.missing-term", "category must have a term attribute",
                           line_of(el))
         scheme = el.get("scheme")
-        if scheme is not None and (why := iri_problem(scheme)):
+        if scheme is not None and (why := iri_problem(scheme, absolute=True)):
             self.sink.add("atom.category.bad-scheme", f"category scheme must be an IRI: {why}",
                           line_of(el))

@@ -8,11 +8,13 @@ import re
 from syndicate.check.atom import ATOM03_NS, ATOM_NS, check_atom
 from syndicate.check.findings import CheckResult, Finding, Format, finding
 from syndicate.check.jsonfeed import check_jsonfeed, looks_like_jsonfeed
-from syndicate.check.jsontext import LinedDict, loads_with_lines
+from syndicate.check.jsontext import LinedDict, loads_fast, loads_with_lines
+from syndicate.check.markup import hex_escaped_lines
 from syndicate.check.media import check_media
 from syndicate.check.opml import check_opml
-from syndicate.check.rss import RDF_NS, RSS1_NS, USERLAND_NS, check_rss
-from syndicate.check.tree import elements, line_of, split
+from syndicate.check.rdf import RDF_NS, RSS11_NS, check_rdf, check_rss11, is_rss1
+from syndicate.check.rss import USERLAND_NS, check_rss
+from syndicate.check.tree import line_of, split
 from syndicate.check.xml import bad_characters, parse_xml
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -42,30 +44,50 @@ def check_bytes(data: bytes, *, path: str = "-", base_url: str | None = None) ->
     return CheckResult(path, fmt, tuple(findings))
 
 
+# An HTML page (a site's index.html given by mistake): its DOCTYPE or root element, after
+# any BOM, white space and comments. Said plainly instead of the XML error it would
+# otherwise produce (void elements such as <meta> are not well-formed XML).
+_HTML_START = re.compile(rb"(?:\s|<!--.*?-->)*<(?:!doctype\s+html|html[\s>])",
+                         re.IGNORECASE | re.DOTALL)
+
+
+def _html_page(line: int | None = 1) -> Finding:
+    return finding("format.html", "HTML, not a feed: this is a web page; check the feed "
+                   "files it links to (.atom, .rss, .json)", line)
+
+
 def _check_xml(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]]:
+    body = data[3:] if data.startswith(_BOM8) else data
+    if _HTML_START.match(body, 0, 4096) is not None:
+        return "unknown", [_html_page()]
     parsed = parse_xml(data)
     findings = list(parsed.findings)
     root = parsed.root
     if root is None:
         return _sniff_format(data), findings
-    findings.extend(bad_characters(root))
+    findings.extend(bad_characters(root, data))
     ns, name = split(root.tag)
     if ns in (ATOM_NS, ATOM03_NS) and name in ("feed", "entry"):
-        findings.extend(check_atom(root, base_url))
+        findings.extend(check_atom(root, base_url, hex_lines=hex_escaped_lines(data)))
         findings.extend(check_media(root))
         return "atom", findings
     if name == "rss" and ns in ("", USERLAND_NS):
-        findings.extend(check_rss(root, base_url))
+        findings.extend(check_rss(root, base_url, hex_lines=hex_escaped_lines(data)))
         findings.extend(check_media(root))
         return "rss", findings
-    if (ns, name) == (RDF_NS, "RDF") and any(split(c.tag)[0] == RSS1_NS
-                                             for c in elements(root)):
-        findings.extend(check_rss(root, base_url))
+    if (ns, name) == (RSS11_NS, "Channel"):  # RSS 1.1
+        findings.extend(check_rss11(root))
+        findings.extend(check_media(root))
+        return "rss", findings
+    if (ns, name) == (RDF_NS, "RDF") and is_rss1(root):  # RSS 1.0 or RSS 0.90
+        findings.extend(check_rdf(root))
         findings.extend(check_media(root))
         return "rss", findings
     if name == "opml" and ns == "":
         findings.extend(check_opml(root))
         return "opml", findings
+    if name.lower() == "html":  # XHTML or HTML that happens to be well-formed
+        return "unknown", [*findings, _html_page(line_of(root))]
     findings.append(finding("format.unknown",
                             f"root element {root.tag!r} is not an Atom feed or entry, RSS "
                             "rss or rdf:RDF, or OPML opml element", line_of(root)))
@@ -137,8 +159,13 @@ def _check_json(data: bytes, base_url: str | None,
                                 f"byte 0x{body[exc.start]:02x} is not valid UTF-8 (JSON "
                                 "must be UTF-8)", line))
         return _sniff_json(body.decode("latin-1")), findings
+    fast = True
     try:
-        doc = loads_with_lines(text)
+        try:
+            doc = loads_fast(text)  # the C decoder; most feeds have nothing to report
+        except (ValueError, RecursionError):
+            fast = False  # the line-keeping parse says where and why, as before
+            doc = loads_with_lines(text)
     except json.JSONDecodeError as exc:
         findings.append(finding("json.not-well-formed", exc.msg, exc.lineno))
         return _sniff_json(text), findings
@@ -154,5 +181,8 @@ def _check_json(data: bytes, base_url: str | None,
         findings.append(finding("format.unknown",
                                 "JSON, but not a JSON Feed (no jsonfeed.org version)", 1))
         return "unknown", findings
-    findings.extend(check_jsonfeed(doc, base_url))
+    found = check_jsonfeed(doc, base_url)
+    if found and fast:  # findings need their lines: parse again, keeping them
+        found = check_jsonfeed(loads_with_lines(text), base_url)
+    findings.extend(found)
     return "jsonfeed", findings

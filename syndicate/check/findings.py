@@ -22,6 +22,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "file.unreadable": (E, "The file or standard input could not be read."),
     "file.too-large": (E, "The document is larger than the size cap (10 MB); it is not read."),
     "format.unknown": (E, "The content is not Atom, RSS, JSON Feed or OPML."),
+    "format.html": (E, ("The content is an HTML page (a DOCTYPE html or html root element), "
+                       "not a feed.")),
     # --- XML
     "xml.not-well-formed": (E, "The document is not well-formed XML."),
     "xml.too-deep": (E, "Elements are nested deeper than the parser allows (256 levels)."),
@@ -32,6 +34,8 @@ CODES: dict[str, tuple[Severity, str]] = {
                                  "order mark.")),
     "xml.bad-characters": (W, ("Text or an attribute holds a C1 control character (U+0080.."
                               "U+009F) or U+FFFD: text mis-decoded somewhere upstream.")),
+    "xml.bad-base": (E, ("An xml:base value is not an IRI reference (forbidden characters, "
+                        "or white space around it).")),
     "xml.undeclared-encoding": (E, "No encoding is declared and the bytes are not UTF-8."),
     # --- Atom (RFC 4287)
     "atom.obsolete-namespace": (E, "The feed uses the pre-RFC Atom 0.3 namespace."),
@@ -40,8 +44,6 @@ CODES: dict[str, tuple[Severity, str]] = {
     "atom.feed.missing-id": (E, "atom:feed has no atom:id (exactly one is required)."),
     "atom.feed.missing-title": (E, "atom:feed has no atom:title (exactly one is required)."),
     "atom.feed.missing-updated": (E, "atom:feed has no atom:updated (exactly one is required)."),
-    "atom.feed.missing-author": (E, ("Neither atom:feed nor its (absent) entries carry an "
-                                    "atom:author.")),
     "atom.feed.duplicate-element": (E, ("atom:feed contains more than one of an element allowed "
                                        "once (id, title, updated, subtitle, rights, generator, "
                                        "icon, logo).")),
@@ -96,7 +98,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "atom.content.bad-base64": (E, ("Content of a non-text, non-XML media type is not valid "
                                    "base64.")),
     "atom.link.missing-href": (E, "atom:link has no href attribute."),
-    "atom.link.bad-href": (E, "atom:link's href is not an IRI reference."),
+    "atom.link.bad-href": (E, ("atom:link's href is not an IRI reference (or, for a license "
+                              "link, not an absolute IRI).")),
     "atom.link.bad-rel": (E, ("atom:link's rel is neither a link relation name nor an absolute "
                              "IRI.")),
     "atom.link.unregistered-rel": (W, ("atom:link's rel is a name not in the IANA link relation "
@@ -117,12 +120,12 @@ CODES: dict[str, tuple[Severity, str]] = {
     "atom.person.empty-name": (W, "A person's atom:name is blank."),
     "atom.person.bad-email": (E, "A person's atom:email is not an e-mail address."),
     "atom.category.missing-term": (E, "atom:category has no term attribute."),
-    "atom.category.bad-scheme": (E, "atom:category's scheme is not an IRI."),
+    "atom.category.bad-scheme": (E, "atom:category's scheme is not an absolute IRI."),
     "atom.generator.bad-uri": (E, "atom:generator's uri is not an IRI reference."),
     "atom.generator.empty": (W, "atom:generator is blank: it should name the software."),
     "atom.iri.invalid": (E, ("atom:icon or atom:logo is not an IRI reference (or has white "
                             "space around it).")),
-    "atom.bad-lang": (E, "An xml:lang value is not a language tag."),
+    "atom.bad-lang": (E, "An xml:lang value is not an ISO 639 language code."),
     "atom.unexpected-attribute": (E, ("An Atom element carries an unqualified attribute RFC "
                                      "4287 does not define for it (extensions must be "
                                      "namespaced).")),
@@ -133,8 +136,6 @@ CODES: dict[str, tuple[Severity, str]] = {
     # --- RSS 2.0
     "rss.bad-version": (E, ("The rss element's version is missing or not 2.0 (0.91/0.92 are "
                            "accepted).")),
-    "rss.rdf-limited": (W, "RSS 1.0 (RDF) is checked for its required elements only."),
-    "rss.rdf.item.missing-element": (E, "An RSS 1.0 item lacks title or link."),
     "rss.missing-channel": (E, "The rss element has no channel."),
     "rss.duplicate-channel": (E, "The rss element has more than one channel."),
     "rss.unknown-element": (E, ("An element without a namespace that RSS 2.0 does not define "
@@ -148,7 +149,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.email-missing-name": (W, ("An e-mail value should be followed by the person's name in "
                                   "parentheses (RSS Best Practices).")),
     "rss.email-format": (W, "A contact in the 'Name <e-mail>' shape; RSS uses 'e-mail (Name)'."),
-    "rss.bad-language": (E, "channel language is not a language code."),
+    "rss.bad-language": (E, ("channel language, or an xml:lang in an RSS feed, is not an ISO "
+                            "639 language code.")),
     "rss.channel.bad-date": (E, "channel pubDate or lastBuildDate is not an RFC 822 date-time."),
     "rss.item.bad-pubdate": (E, "item pubDate is not an RFC 822 date-time."),
     "rss.date.wrong-weekday": (E, "An RFC 822 date names the wrong day of the week."),
@@ -207,6 +209,68 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.enclosure.bad-length": (E, "enclosure length is not a non-negative integer."),
     "rss.enclosure.bad-type": (E, "enclosure type is not a MIME media type."),
     "rss.source.missing-url": (E, "source has no url attribute."),
+    # --- W3C Feed Validator parity (issue 13 rule families; issue 14 markup and dates)
+    "atom.feed.all-same-id": (E, ("Every entry (two or more) carries the same id: they all claim "
+                                 "to be one entry.")),
+    "atom.entry.duplicate-updated": (W, ("Two entries share one updated instant (W3C "
+                                        "DuplicateUpdated).")),
+    "atom.text.contains-html": (W, ("A type=\"text\" construct or text content holds text "
+                                   "that looks like HTML (W3C ContainsUndeclaredHTML).")),
+    "atom.xhtml.no-namespace": (E, "An element inside an xhtml:div has no namespace."),
+    "atom.content.mixed": (E, ("XML-typed content (such as image/svg+xml) mixes text with "
+                              "its elements.")),
+    "rss.unexpected-attribute": (E, ("An RSS element carries an unqualified attribute RSS does "
+                                    "not define for it (such as a wrongly cased "
+                                    "isPermaLink).")),
+    "rss.atom.misplaced": (E, "An Atom element stands where RSS does not allow one."),
+    "rss.contains-html": (W, ("A plain-text RSS field (title, description of the channel, "
+                             "category, author, ...) holds HTML (W3C ContainsHTML).")),
+    "rss.character-data": (W, ("RSS 2.0 plain text holds '<' before a letter or '/', or "
+                              "'&#', not written as hexadecimal character references (RSS "
+                              "Profile; W3C CharacterData).")),
+    "rss.bad-doctype": (E, "The RSS 0.91 DOCTYPE on a feed that is not RSS 0.91."),
+    "rss.unexpected-text": (E, ("Text directly inside rss, channel, item, image, textInput, "
+                               "skipHours or skipDays, which hold elements only.")),
+    "rss.deprecated-dtd": (E, ("The DOCTYPE cites Netscape's RSS 0.91 DTD, which no longer "
+                              "exists (cite the RSS Advisory Board's copy).")),
+    "rss.undefined-entity": (E, ("An entity reference no known DTD declares (the RSS 0.91 DTD "
+                                "declares the HTML ones).")),
+    "rss.skip.missing-child": (E, "skipHours has no hour, or skipDays no day."),
+    "rss.skiphours.midnight-24": (W, "skipHours lists hour 24: use 0 for midnight."),
+    "rss.textinput.bad-name": (E, ("textInput name is not a form-control name (it must start "
+                                  "with a letter).")),
+    "rss.rdf.missing-element": (E, ("An RSS 1.0 item, image or textinput (or channel items) "
+                                   "lacks a required element.")),
+    "rss.rdf.missing-about": (E, ("An RSS 1.0 channel, item, image or textinput has no "
+                                 "rdf:about.")),
+    "rss.rdf.missing-resource": (E, ("An RSS 1.0 channel image or textinput, or an rdf:li, "
+                                    "has no rdf:resource.")),
+    "rss.rdf.bad-resource": (E, "An rdf:about value is not a URI reference."),
+    "rss.rdf.duplicate-about": (E, "Two RSS 1.0 resources share one rdf:about."),
+    "rss.rdf.missing-seq": (E, "RSS 1.0 channel items holds no rdf:Seq."),
+    "rss.rdf.unexpected-attribute": (E, ("An RSS 1.0 element carries an attribute (rdf:parseType, "
+                                        "...) it may not have.")),
+    "rss.rdf.mixed-content": (E, ("RSS 1.0 markup mixes text with elements (RDF allows that "
+                                 "only with rdf:parseType=\"Literal\").")),
+    "rss.rdf.invalid": (E, ("RSS 1.x extension markup is not RDF/XML (a node element carrying "
+                           "rdf:resource).")),
+    "rss.rdf.unpaired": (W, ("An RSS 1.0 channel image, textinput or item list and the "
+                            "top-level resources do not name each other.")),
+    # --- extension modules (Dublin Core, Geo, Slash, TrackBack) in any feed format
+    "ext.dc.bad-date": (E, "dc:date is not a W3CDTF date (a time needs a time zone)."),
+    "ext.date.implausible": (W, "A valid dc:date is before 1990 or in the future."),
+    "ext.dc.bad-language": (E, "dc:language is not an ISO 639 language code (blank included)."),
+    "ext.geo.bad-latitude": (E, ("geo:lat, icbm:latitude or geourl:latitude is not a number from "
+                               "-90 to 90.")),
+    "ext.geo.bad-longitude": (E, ("geo:long, icbm:longitude or geourl:longitude is not a number "
+                                 "from -180 to 180.")),
+    "ext.slash.bad-hit-parade": (E, "slash:hit_parade is not comma-separated integers."),
+    "ext.slash.bad-comments": (E, "slash:comments is not a non-negative integer."),
+    "ext.trackback.bad-uri": (E, "trackback:ping or trackback:about is not a full URI."),
+    "ext.trackback.missing-resource": (E, ("trackback:ping or trackback:about in RSS 1.0 has no "
+                                          "rdf:resource.")),
+    "ext.trackback.misplaced": (E, ("trackback:ping or trackback:about outside an item or "
+                                   "entry.")),
     # --- Media RSS (in Atom and RSS)
     "media.wrong-namespace": (E, 'The Media RSS namespace is written without its trailing slash (http://search.yahoo.com/mrss); readers ignore those elements.'),
     "media.missing-url": (E, 'media:thumbnail or media:player has no url attribute.'),

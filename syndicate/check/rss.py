@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from email.utils import parseaddr
 
 from lxml import etree
 
+from syndicate.check.contact import check_contact
+from syndicate.check.dtd import check_doctype
 from syndicate.check.findings import Finding
+from syndicate.check.markup import element_hex_escaped, html_in_text
+from syndicate.check.modules import check_modules
 from syndicate.check.tree import (
     Sink,
     elements,
@@ -25,16 +28,17 @@ from syndicate.check.tree import (
 )
 from syndicate.check.values import (
     DateVerdict,
+    canonical_uri,
     implausible,
-    is_email,
     is_http_url,
-    is_language_tag,
+    is_iso639,
     is_mime_type,
     non_negative_int,
     rfc822_check,
     rfc822_moment,
     url_problem,
 )
+from syndicate.check.xmlattr import check_xml_attributes
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -51,15 +55,26 @@ _ITEM_KNOWN = frozenset(_ITEM_ONCE) | {"category", "enclosure"}
 _IMAGE_KNOWN = frozenset(("url", "title", "link", "width", "height", "description"))
 _TEXTINPUT_KNOWN = frozenset(("title", "description", "name", "link"))
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_CONTACT = re.compile(r"\s*([^\s()<>]+)\s*(?:\((.*)\))?\s*\Z", re.DOTALL)
+# The unqualified attributes RSS defines per element; any other is an error (the W3C
+# validator's UnexpectedAttribute), e.g. a guid's "ispermalink" in the wrong case.
+_RSS_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "rss": frozenset(("version",)), "guid": frozenset(("isPermaLink",)),
+    "category": frozenset(("domain",)), "source": frozenset(("url",)),
+    "enclosure": frozenset(("url", "length", "type")),
+    "cloud": frozenset(("domain", "port", "path", "registerProcedure", "protocol")),
+}
+# A textInput name is an HTML form-control name: it starts with a letter (the W3C
+# validator's InvalidFormComponentName, which checks the first character only).
+_FORM_NAME = re.compile(r"[a-zA-Z]")
 
 
-def check_rss(root: etree._Element, location: str | None) -> list[Finding]:
-    """Check an RSS document (rss root, or rdf:RDF for RSS 1.0)."""
+def check_rss(root: etree._Element, location: str | None, *,
+              hex_lines: frozenset[int] | None = None) -> list[Finding]:
+    """Check an RSS 0.91/0.92/2.0 document rooted at the rss element.
+
+    ``hex_lines`` are the source lines holding ``&#x`` (see markup.hex_escaped_lines).
+    """
     sink = Sink()
-    if split(root.tag) == (RDF_NS, "RDF"):
-        _rss1(root, sink)
-        return sink.findings
     version = root.get("version")
     if version not in ("2.0", "0.91", "0.92"):
         sink.add("rss.bad-version",
@@ -75,22 +90,59 @@ def check_rss(root: etree._Element, location: str | None) -> list[Finding]:
     for item in g.get("item", ()):
         sink.add("rss.unknown-element", "undefined rss element: item (items belong inside "
                                         "channel)", line_of(item))
+    _attributes(sink, root, "rss")
+    check_doctype(root, sink)
     if channels:
-        _Channel(sink, location, wants_self=version == "2.0").check(channels[0])
+        _Channel(sink, location, version=version or "", hex_lines=hex_lines).check(
+            channels[0])
+    check_modules(root, sink, rss1=False)
+    check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings
+
+
+def _attributes(sink: Sink, el: etree._Element, name: str) -> None:
+    allowed = _RSS_ATTRIBUTES.get(name, frozenset())
+    for key in el.attrib:
+        attr = key.decode() if isinstance(key, bytes) else key
+        if not attr.startswith("{") and attr not in allowed:
+            sink.add("rss.unexpected-attribute", f"unexpected {attr!r} attribute on {name}",
+                     line_of(el))
+
+
+# The Atom elements an RSS channel or item may carry (the W3C validator's do_atom_*);
+# any other Atom element there is misplaced (its UndefinedElement).
+_ATOM_IN: dict[str, frozenset[str]] = {
+    "channel": frozenset(("author", "category", "contributor", "generator", "id", "icon",
+                          "link", "logo", "title", "subtitle", "rights", "updated")),
+    "item": frozenset(("id", "link", "title", "summary", "author", "contributor",
+                       "content", "published", "updated")),
+}
 
 
 def _group(el: etree._Element, sink: Sink, parent: str, known: frozenset[str],
            *, allow_items: bool = False) -> dict[str, list[etree._Element]]:
+    # Elements that hold elements only: text there is an error (W3C UnexpectedText).
+    stray = (el.text or "").strip() or next(
+        ((k.tail or "").strip() for k in el if (k.tail or "").strip()), "")
+    if stray:
+        sink.add("rss.unexpected-text",
+                 f"unexpected text {stray[:40]!r} in {parent} (it holds elements only)",
+                 line_of(el))
     groups: dict[str, list[etree._Element]] = defaultdict(list)
     for child in elements(el):
         ns, name = split(child.tag)
         if ns not in ("", USERLAND_NS):
-            if ns == ATOM_NS and name == "link":
-                groups["atom:link"].append(child)
+            if ns == ATOM_NS:
+                if name == "link":
+                    groups["atom:link"].append(child)
+                if name not in _ATOM_IN.get(parent, frozenset()):
+                    sink.add("rss.atom.misplaced",
+                             f"atom:{name} is not defined in an RSS {parent}", line_of(child))
             continue
         if name in known or (allow_items and name == "item"):
             groups[name].append(child)
+            if child.attrib:
+                _attributes(sink, child, name)
         else:
             sink.add("rss.unknown-element", f"undefined {parent} element: {name}",
                      line_of(child))
@@ -159,27 +211,6 @@ def _date(sink: Sink, el: etree._Element, code: str, what: str) -> None:
                  line_of(el))
 
 
-def _contact(sink: Sink, el: etree._Element, what: str) -> None:
-    """RSS contacts: 'jane@example.com (Jane Doe)'; other shapes as the W3C validator."""
-    value = (el.text or "").strip().removeprefix("mailto:")
-    m = _CONTACT.match(value)
-    if m is not None and is_email(m.group(1)):
-        if m.group(2) is None:
-            sink.add("rss.email-missing-name",
-                     f"{what} should be an e-mail address followed by the name in "
-                     "parentheses, e.g. 'jane@example.com (Jane Doe)'", line_of(el))
-        return
-    _name, address = parseaddr(value)
-    if "@" in value and not value.endswith(")") and is_email(address):
-        sink.add("rss.email-format",
-                 f"{what} should be written 'jane@example.com (Jane Doe)', not {value!r}",
-                 line_of(el))
-        return
-    sink.add("rss.bad-email",
-             f"{what} must be an e-mail address, optionally followed by a name in "
-             f"parentheses, got {el.text!r}", line_of(el))
-
-
 _IMAGE_EXTENSION = re.compile(r"\w+\Z")
 
 
@@ -203,10 +234,32 @@ def _blank(sink: Sink, g: dict[str, list[etree._Element]], parent: str,
 
 
 class _Channel:
-    def __init__(self, sink: Sink, location: str | None, *, wants_self: bool) -> None:
+    def __init__(self, sink: Sink, location: str | None, *, version: str,
+                 hex_lines: frozenset[int] | None) -> None:
         self.sink = sink
         self.location = location
-        self.wants_self = wants_self  # the Best Practices self link is an RSS 2.0 matter
+        self.wants_self = version == "2.0"  # the Best Practices self link: RSS 2.0 only
+        self.rss2 = version.startswith("2.")  # the RSS Profile's character-data advice
+        self.plain_description = version == "0.91"  # 0.91 descriptions are plain text
+        self.hex_lines = hex_lines
+
+    def _plain(self, el: etree._Element, what: str) -> None:
+        """A field readers show as plain text: warn when it looks like markup."""
+        value = el.text or ""
+        escaped = element_hex_escaped(self.hex_lines, line_of(el), value) \
+            if self.hex_lines else False
+        markup = html_in_text(value, hex_escaped=escaped, rss2=self.rss2)
+        if markup is None:
+            return
+        if markup.kind == "html":
+            self.sink.add("rss.contains-html",
+                          f"{what} should be plain text; it holds HTML ({markup.sample!r})",
+                          line_of(el))
+        else:
+            self.sink.add("rss.character-data",
+                          f"{what} holds {markup.sample!r}: encode '&' and '<' in plain text "
+                          "as hexadecimal character references (&#x26; &#x3C;)",
+                          line_of(el))
 
     def check(self, channel: etree._Element) -> None:
         sink = self.sink
@@ -223,13 +276,16 @@ class _Channel:
         for el in g.get("docs", ()):
             _url(sink, el, "docs")
         for el in g.get("language", ()):
-            if not is_language_tag(_value(el)):
+            if not is_iso639(_value(el)):
                 sink.add("rss.bad-language",
-                         f"language {el.text!r} must be a language code such as en-us",
-                         line_of(el))
+                         f"language {el.text!r} must be an ISO 639 language code such as "
+                         "en-us", line_of(el))
+        for name in ("title", "description", "copyright"):
+            for el in g.get(name, ()):
+                self._plain(el, f"channel {name}")
         for name in ("managingEditor", "webMaster"):
             for el in g.get(name, ()):
-                _contact(sink, el, name)
+                check_contact(sink, el, name)
         for name in ("pubDate", "lastBuildDate"):
             for el in g.get(name, ()):
                 _date(sink, el, "rss.channel.bad-date", name)
@@ -356,12 +412,21 @@ class _Channel:
         _once(sink, g, "textInput", ("title", "description", "name", "link"))
         for link in g.get("link", ()):
             _url(sink, link, "textInput link")
+        for field in g.get("name", ()):
+            if not _FORM_NAME.match(_value(field)):
+                sink.add("rss.textinput.bad-name",
+                         f"textInput name must be a form-control name starting with a "
+                         f"letter, got {field.text!r}", line_of(field))
 
     def _skip(self, el: etree._Element, child: str, most: int, too_many: str) -> None:
         sink = self.sink
         g = _group(el, sink, "skipHours" if child == "hour" else "skipDays",
                    frozenset((child,)))
         values = g.get(child, [])
+        if not values:
+            sink.add("rss.skip.missing-child",
+                     f"{split(el.tag)[1]} must contain at least one {child} element",
+                     line_of(el))
         if len(values) > most:
             sink.add(too_many, f"{split(el.tag)[1]} can not contain more than {most} {child} "
                                "elements", line_of(el))
@@ -370,7 +435,13 @@ class _Channel:
             text = _value(v)
             if child == "hour":
                 n = non_negative_int(text)
-                if n is None or n > 23:
+                if n == 24:
+                    # An obsolete spelling of midnight: a warning (UseZeroForMidnight),
+                    # and a duplicate when 0 is listed too.
+                    sink.add("rss.skiphours.midnight-24",
+                             "use 0 for midnight, not 24", line_of(v))
+                    n = 0
+                elif n is None or n > 23:
                     sink.add("rss.skiphours.bad-hour",
                              f"hour must be an integer between 0 and 23, got {v.text!r}",
                              line_of(v))
@@ -399,7 +470,14 @@ class _Channel:
         for el in g.get("comments", ()):
             _url(sink, el, "comments")
         for el in g.get("author", ()):
-            _contact(sink, el, "author")
+            check_contact(sink, el, "author")
+        plain = ("title", "category", "author", "source") + (
+            ("description",) if self.plain_description else ())
+        for name in plain:
+            for el in g.get(name, ()):
+                self._plain(el, f"item {name}")
+        for el in item.iterchildren(_DC + "creator"):
+            self._plain(el, "item dc:creator")
         for el in g.get("pubDate", ()):
             _date(sink, el, "rss.item.bad-pubdate", "pubDate")
         for el in g.get("source", ()):
@@ -424,7 +502,7 @@ class _Channel:
                 break
             if child.tag == "description":
                 break
-        if "guid" not in g:
+        if "guid" not in g and self.rss2:  # a guid is an RSS 2.x element (W3C MissingGuid)
             sink.add("rss.item.missing-guid", "item should contain a guid element",
                      line_of(item))
         for el in g.get("guid", [])[:1]:
@@ -439,7 +517,10 @@ class _Channel:
                      f"isPermaLink attribute of guid must be 'true' or 'false', got "
                      f"{permalink!r}", line_of(el))
         if not value:
-            sink.add("rss.guid.empty", "guid must not be empty", line_of(el))
+            if permalink == "false":  # not a URL, so only blank (W3C NotBlank)
+                sink.add("rss.blank-element", "item guid should not be blank", line_of(el))
+            else:
+                sink.add("rss.guid.empty", "guid must not be empty", line_of(el))
             return
         if permalink in (None, "true"):
             if url_problem(value) is not None or value.lower().startswith(("tag:", "urn:")):
@@ -449,12 +530,16 @@ class _Channel:
         elif permalink == "false" and len(value) < 9 and value.isdigit():
             sink.add("rss.guid.not-unique-enough",
                      f"the guid {value!r} is not sufficiently unique", line_of(el))
-        if value in guids:
+        # http URIs equal under RFC 3986 normalisation (host case, default port, empty
+        # path, escapes) are one guid, as the W3C validator compares them.
+        key = canonical_uri(value) if value[:5].lower().startswith(("http:", "https")) \
+            else value
+        if key in guids:
             sink.add("rss.item.duplicate-guid",
-                     f"guid {value!r} is also used by the item at line {guids[value]}",
+                     f"guid {value!r} is also used by the item at line {guids[key]}",
                      line_of(el))
         else:
-            guids[value] = line_of(el) or 0
+            guids[key] = line_of(el) or 0
 
     def _enclosure(self, el: etree._Element) -> None:
         sink = self.sink
@@ -476,30 +561,3 @@ class _Channel:
             sink.add("rss.enclosure.bad-type",
                      f"type attribute of enclosure must be a valid MIME type, got {kind!r}",
                      line_of(el))
-
-
-def _rss1(root: etree._Element, sink: Sink) -> None:
-    """RSS 1.0: the required channel and item elements only (reported once as limited)."""
-    sink.add("rss.rdf-limited",
-             "RSS 1.0 (RDF) is checked for its required elements only", line_of(root))
-    channel_tag = "{" + RSS1_NS + "}channel"
-    item_tag = "{" + RSS1_NS + "}item"
-    channels = [el for el in elements(root) if el.tag == channel_tag]
-    if not channels:
-        sink.add("rss.missing-channel", "missing rdf:RDF element: channel", line_of(root))
-    for extra in channels[1:]:
-        sink.add("rss.duplicate-channel", "rdf:RDF contains more than one channel",
-                 line_of(extra))
-    for channel in channels[:1]:
-        names = {split(c.tag)[1] for c in elements(channel) if split(c.tag)[0] == RSS1_NS}
-        for name, code in (("title", "rss.channel.missing-title"),
-                           ("link", "rss.channel.missing-link"),
-                           ("description", "rss.channel.missing-description")):
-            if name not in names:
-                sink.add(code, f"missing channel element: {name}", line_of(channel))
-    for item in (el for el in elements(root) if el.tag == item_tag):
-        names = {split(c.tag)[1] for c in elements(item) if split(c.tag)[0] == RSS1_NS}
-        for name in ("title", "link"):
-            if name not in names:
-                sink.add("rss.rdf.item.missing-element", f"missing item element: {name}",
-                         line_of(item))

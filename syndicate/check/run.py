@@ -10,7 +10,7 @@ import stat
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 from urllib.parse import quote
 
 from syndicate.check.core import MAX_BYTES, check_bytes
@@ -70,19 +70,62 @@ def _walk(folder: Path, problems: list[OSError]) -> Iterator[Path]:
                 yield file
 
 
-def check_file(file: Path, shown: str, location: str | None) -> CheckResult:
-    """Check one file; it is stat'ed first so an oversized file is never read."""
+def check_file(file: Path | str, shown: str, location: str | None) -> CheckResult:
+    """Check one file; its size is read first so an oversized file is never read."""
     try:
-        size = file.stat().st_size
-        if size > MAX_BYTES:
-            return _too_large(shown, size)
-        with file.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         return _unreadable(shown, exc.strerror or str(exc))
-    if len(data) > MAX_BYTES:  # the file grew after stat
+    try:
+        size = os.fstat(fd).st_size
+        if size > MAX_BYTES:
+            return _too_large(shown, size)
+        # One read for the common case; more only if the file grew after fstat.
+        chunks = [os.read(fd, size + 1)]
+        total = len(chunks[0])
+        while chunks[-1] and total <= MAX_BYTES:
+            chunks.append(os.read(fd, MAX_BYTES + 1 - total))
+            total += len(chunks[-1])
+        data = b"".join(chunks)
+    except OSError as exc:
+        return _unreadable(shown, exc.strerror or str(exc))
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:  # the file grew after fstat
         return _too_large(shown, len(data))
     return check_bytes(data, path=shown, base_url=location)
+
+
+class _FileJob(NamedTuple):
+    """A file to check, in report order."""
+
+    file: str
+    shown: str
+    location: str | None
+
+
+def _check_job(job: _FileJob) -> CheckResult:
+    return check_file(job.file, job.shown, job.location)
+
+
+# Below this many files a worker pool costs more than it saves (its start-up is tens of
+# milliseconds); above it, every core checks files (results keep the report order).
+POOL_MIN_FILES = 200
+_CHUNK = 64
+
+
+def _check_all(jobs: list[_FileJob | CheckResult]) -> list[CheckResult]:
+    files = [j for j in jobs if isinstance(j, _FileJob)]
+    workers = min(os.cpu_count() or 1, len(files) // _CHUNK)
+    if len(files) < POOL_MIN_FILES or workers < 2 or sys.platform != "linux":
+        checked: Iterator[CheckResult] = map(_check_job, files)
+        return [next(checked) if isinstance(j, _FileJob) else j for j in jobs]
+    import multiprocessing  # only for big runs: its import alone costs start-up time
+
+    # fork: the workers inherit the imported checker instead of importing it again.
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        done = iter(pool.imap(_check_job, files, chunksize=_CHUNK))
+        return [next(done) if isinstance(j, _FileJob) else j for j in jobs]
 
 
 def _stdin(location: str | None) -> CheckResult:
@@ -97,7 +140,7 @@ def _stdin(location: str | None) -> CheckResult:
 
 def collect(paths: Sequence[str], base_url: str | None) -> tuple[list[CheckResult], bool]:
     """Check every document named by ``paths``; the flag says some input was unusable."""
-    results: list[CheckResult] = []
+    results: list[_FileJob | CheckResult] = []
     unusable = False
     for arg in paths:
         if arg == "-":
@@ -110,7 +153,8 @@ def collect(paths: Sequence[str], base_url: str | None) -> tuple[list[CheckResul
             for file in _walk(p, problems):
                 found = True
                 rel = file.relative_to(p).as_posix()
-                results.append(check_file(file, file.as_posix(), _location(base_url, rel)))
+                results.append(_FileJob(str(file), file.as_posix(),
+                                        _location(base_url, rel)))
             for exc in problems:
                 shown = Path(exc.filename).as_posix() if exc.filename else arg
                 results.append(_unreadable(shown, exc.strerror or str(exc)))
@@ -121,13 +165,14 @@ def collect(paths: Sequence[str], base_url: str | None) -> tuple[list[CheckResul
             location = base_url
             if base_url is not None and base_url.endswith("/"):
                 location = base_url + quote(p.name)
-            results.append(check_file(p, arg, location))
+            results.append(_FileJob(arg, arg, location))
         else:
             results.append(_unreadable(arg, "no such file or folder"))
-    for r in results:
+    checked = _check_all(results)
+    for r in checked:
         if any(f.code == "file.unreadable" for f in r.findings):
             unusable = True
-    return results, unusable
+    return checked, unusable
 
 
 def run_check(paths: Sequence[str], *, output_format: str, strict: bool,

@@ -33,9 +33,7 @@ def line_of(el: etree._Element) -> int | None:
 
 def elements(el: etree._Element) -> Iterator[etree._Element]:
     """Child elements, skipping comments, processing instructions and entity nodes."""
-    for child in el:
-        if isinstance(child.tag, str):
-            yield child
+    return el.iterchildren(etree.Element)  # filtered in C: the hottest loop of a check
 
 
 def split(tag: str) -> tuple[str, str]:

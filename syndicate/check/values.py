@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import calendar
 import datetime
-import email.utils
 import re
 from enum import Enum
 
@@ -18,10 +17,15 @@ _RFC3339 = re.compile(
     re.ASCII)
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _bad_ymd(year: int, month: int, day: int) -> str | None:
     if not 1 <= month <= 12:
         return f"month {month:02d} does not exist"
-    last = calendar.monthrange(year, month)[1]
+    last = _MONTH_DAYS[month - 1]
+    if month == 2 and calendar.isleap(year):
+        last = 29
     if not 1 <= day <= last:
         return f"day {day:02d} does not exist in {year:04d}-{month:02d}"
     return None
@@ -38,7 +42,7 @@ def rfc3339_problem(value: str, *, strict_case: bool = True) -> str | None:
         return "not in the form YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM)"
     if strict_case and ("t" in value or value.endswith("z")):
         return "the T and Z must be uppercase"
-    year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
+    year, month, day, hour, minute, second = map(int, m.groups()[:6])
     reason = _bad_ymd(year, month, day)
     if reason:
         return reason
@@ -140,11 +144,37 @@ def rfc3339_moment(value: str) -> datetime.datetime | None:
         return None
 
 
+_ZONES = {"UT": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
+          "MST": -7, "MDT": -6, "PST": -8, "PDT": -7}
+
+
 def rfc822_moment(value: str) -> datetime.datetime | None:
-    """The instant of a valid RFC 822 date-time, or None."""
+    """The instant of a valid RFC 822 date-time, or None (military zones other than Z
+    count as UTC, as in the standard library's parser; a leap second has no instant)."""
+    bare = value
+    while True:
+        stripped = _COMMENT.sub(" ", bare)
+        if stripped == bare:
+            break
+        bare = stripped
+    m = _RFC822.match(bare)
+    if m is None:
+        return None
+    _dow, day_s, mon, year_s, hh, mm, ss, zone = m.groups()
+    year = int(year_s)
+    if len(year_s) == 2:
+        year += 2000 if year < 50 else 1900
+    zone = zone.upper()
+    if zone[0] in "+-":
+        offset = int(zone[1:3]) * 60 + int(zone[3:])
+        offset = -offset if zone[0] == "-" else offset
+    else:
+        offset = _ZONES.get(zone, 0) * 60
     try:
-        return email.utils.parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
+        return datetime.datetime(
+            year, _MONTHS.index(mon.capitalize()) + 1, int(day_s), int(hh), int(mm),
+            int(ss or 0), tzinfo=datetime.timezone(datetime.timedelta(minutes=offset)))
+    except ValueError:
         return None
 
 
@@ -157,8 +187,26 @@ _HIER_HOST = re.compile(r"//([^/?#]*)")
 _HOST = re.compile(r"(?:[^@]*@)?(\[[0-9A-Fa-f:.]+\]|[^\[\]:@]*)(?::(\d*))?\Z", re.ASCII)
 
 
+# The shape of most values met: an http(s) URL in plain ASCII with no percent sign. A match needs none of the checks below (it passes them all), so it is answered
+# first; anything else takes the full path.
+_PLAIN_URL = re.compile(
+    r"(?:https?://[A-Za-z0-9.\-]+(?::[0-9]+)?(?:/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*)?"
+    r"(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*)?(?:#[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*)?)\Z")
+# tag: (RFC 4151) and urn: (RFC 2141, urn:uuid: RFC 4122) values have a syntax of their
+# own, which the W3C validator checks wherever it checks a URI (InvalidTAG, InvalidURN,
+# InvalidUUID); these are its patterns.
+_TAG = re.compile(r"tag:([a-z0-9\-._]+?@)?[a-z0-9.\-]+?,\d{4}(-\d{2}(-\d{2})?)?:"
+                  r"[0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,]*(#[0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,]*)?\Z")
+_URN = re.compile(r"[Uu][Rr][Nn]:[a-zA-Z0-9][a-zA-Z0-9-]{1,31}:"
+                  r"([a-zA-Z0-9()+,.:=@;$_!*'\-]|%[0-9A-Fa-f]{2})+\Z")
+_UUID = re.compile(r"[Uu][Rr][Nn]:[Uu][Uu][Ii][Dd]:[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-"
+                   r"[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}\Z")
+
+
 def iri_problem(value: str, *, absolute: bool = False, ascii_only: bool = False) -> str | None:
     """Why ``value`` is not an IRI reference (or absolute IRI / ASCII URI), or None."""
+    if _PLAIN_URL.match(value) is not None:
+        return None
     if value == "":
         return "empty"
     m = _FORBIDDEN.search(value)
@@ -181,6 +229,14 @@ def iri_problem(value: str, *, absolute: bool = False, ascii_only: bool = False)
         name = scheme.group(0)[:-1].lower()
         if name in ("http", "https") and not rest.startswith("//"):
             return f"{name} URL without '//host'"
+        if name == "tag" and _TAG.match(value) is None:
+            return "not a tag URI (RFC 4151: tag:authority,YYYY[-MM[-DD]]:specific)"
+        if name == "urn":
+            if value[4:9].lower() == "uuid:":
+                if _UUID.match(value) is None:
+                    return "not a UUID URN (RFC 4122: urn:uuid:8-4-4-4-12 hex digits)"
+            elif _URN.match(value) is None:
+                return "not a URN (RFC 2141: urn:NID:NSS)"
     host = _HIER_HOST.match(rest)
     if host is not None:
         hm = _HOST.match(host.group(1))
@@ -266,3 +322,26 @@ def non_negative_int(value: str) -> int | None:
     """The integer in ``value`` (digits only, surrounding whitespace tolerated) or None."""
     v = value.strip()
     return int(v) if _NON_NEG.match(v) else None
+
+
+# --- ISO 639 (RSS language, dc:language) ---------------------------------------------
+
+# ISO 639-1 two-letter codes (with x/xx for private use), as the W3C validator lists
+# them; three-letter (ISO 639-2) primary subtags are accepted as a family.
+_ISO639_1 = frozenset("""
+aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu
+cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho
+hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv
+kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mo mr ms mt my na nb nd ne ng nl nn no
+nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg sh si sk sl sm sn
+so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa
+wo xh yi yo za zh zu x xx
+""".split())  # noqa: SIM905  (a word list reads better)
+_ISO639_2 = re.compile(r"[a-z]{3}\Z")
+
+
+def is_iso639(value: str) -> bool:
+    """Whether ``value``'s primary subtag (before the first '-') is an ISO 639 code, as
+    RSS ``language`` and ``dc:language`` require (blank is not a code)."""
+    primary = value.split("-", 1)[0].lower()
+    return primary in _ISO639_1 or _ISO639_2.match(primary) is not None

@@ -174,8 +174,21 @@ def parse_xml(data: bytes) -> Parsed:
 _BAD_CHARACTERS = re.compile("[\x80-\x9f\ufffd]")
 
 
-def bad_characters(root: etree._Element) -> list[Finding]:
-    """One warning per element whose text or attribute values hold C1 controls or U+FFFD."""
+# Quick look at the raw bytes: none of these means no C1 control or U+FFFD anywhere, so
+# the element walk below can be skipped (UTF-8 C1 is C2 80..C2 9F, U+FFFD is EF BF BD;
+# a character reference spells either; single-byte and wide encodings are always walked).
+_MAYBE_BAD = re.compile(rb"\xc2[\x80-\x9f]|\xef\xbf\xbd|&#")
+
+
+def bad_characters(root: etree._Element, data: bytes | None = None) -> list[Finding]:
+    """One warning per element whose text or attribute values hold C1 controls or U+FFFD.
+
+    ``data``, the document's bytes, lets a UTF-8 document without any telltale byte
+    sequence skip the walk.
+    """
+    if data is not None and _MAYBE_BAD.search(data) is None and \
+            (root.getroottree().docinfo.encoding or "").upper() in ("UTF-8", "UTF8"):
+        return []
     found: list[Finding] = []
     for el in root.iter():
         if not isinstance(el.tag, str):
