@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 
@@ -9,6 +10,7 @@ from syndicate.check.atom import ATOM03_NS, ATOM_NS, check_atom
 from syndicate.check.findings import CheckResult, Finding, Format, finding
 from syndicate.check.jsonfeed import check_jsonfeed, looks_like_jsonfeed
 from syndicate.check.jsontext import LinedDict, loads_with_lines
+from syndicate.check.lints import json_lints, size_lint, xml_lints
 from syndicate.check.media import check_media
 from syndicate.check.opml import check_opml
 from syndicate.check.rss import RDF_NS, RSS1_NS, USERLAND_NS, check_rss
@@ -21,8 +23,10 @@ _BOM8 = b"\xef\xbb\xbf"
 _CONSTANT = re.compile(r"(?<![\w\"])(?:NaN|-?Infinity)(?![\w\"])")
 
 
-def check_bytes(data: bytes, *, path: str = "-", base_url: str | None = None) -> CheckResult:
-    """Check one document given as bytes. ``base_url`` is where it is served (if known).
+def check_bytes(data: bytes, *, path: str = "-", base_url: str | None = None,
+                now: datetime.datetime | None = None) -> CheckResult:
+    """Check one document given as bytes. ``base_url`` is where it is served (if known);
+    ``now`` is the checking clock for future-date lints (read here when not given).
 
     Never raises for anything about the content; oversized input is refused unread.
     """
@@ -34,9 +38,11 @@ def check_bytes(data: bytes, *, path: str = "-", base_url: str | None = None) ->
     start = data[3:] if data.startswith(_BOM8) else data
     first = start.lstrip(_WHITESPACE)[:1]
     if first in (b"{", b"[") or wide is not None:
-        fmt, findings = _check_json(data, base_url, wide)
+        fmt, findings = _check_json(data, base_url, wide,
+                                    now or datetime.datetime.now(datetime.UTC))
     else:
         fmt, findings = _check_xml(data, base_url)
+    findings.extend(size_lint(len(data), fmt))
     # Report in document order (stable, so findings on one line keep the rules' order).
     findings.sort(key=lambda f: f.line or 0)
     return CheckResult(path, fmt, tuple(findings))
@@ -53,15 +59,18 @@ def _check_xml(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]
     if ns in (ATOM_NS, ATOM03_NS) and name in ("feed", "entry"):
         findings.extend(check_atom(root, base_url))
         findings.extend(check_media(root))
+        findings.extend(xml_lints(root))
         return "atom", findings
     if name == "rss" and ns in ("", USERLAND_NS):
         findings.extend(check_rss(root, base_url))
         findings.extend(check_media(root))
+        findings.extend(xml_lints(root))
         return "rss", findings
     if (ns, name) == (RDF_NS, "RDF") and any(split(c.tag)[0] == RSS1_NS
                                              for c in elements(root)):
         findings.extend(check_rss(root, base_url))
         findings.extend(check_media(root))
+        findings.extend(xml_lints(root))
         return "rss", findings
     if name == "opml" and ns == "":
         findings.extend(check_opml(root))
@@ -113,8 +122,8 @@ def _wide_json_codec(data: bytes) -> str | None:
     return codec if text[:1] in ("{", "[") else None
 
 
-def _check_json(data: bytes, base_url: str | None,
-                wide: str | None) -> tuple[Format, list[Finding]]:
+def _check_json(data: bytes, base_url: str | None, wide: str | None,
+                now: datetime.datetime) -> tuple[Format, list[Finding]]:
     findings: list[Finding] = []
     body = data
     if wide is not None:
@@ -155,4 +164,5 @@ def _check_json(data: bytes, base_url: str | None,
                                 "JSON, but not a JSON Feed (no jsonfeed.org version)", 1))
         return "unknown", findings
     findings.extend(check_jsonfeed(doc, base_url))
+    findings.extend(json_lints(doc, now))
     return "jsonfeed", findings
