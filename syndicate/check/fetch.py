@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import email.message
 import ipaddress
-import socket
 import ssl
 import time
 import urllib.error
@@ -121,10 +120,13 @@ def _read(resp: IO[bytes], limit: int, deadline: float, what: str) -> bytes:
     """At most ``limit`` bytes (one more is read to tell "exactly at the cap" apart)."""
     chunks: list[bytes] = []
     size = 0
+    # read1: what has arrived, not a full buffer -- read() would wait for 64 KB while a
+    # trickling server feeds it a byte at a time, and the deadline would never be seen.
+    read = getattr(resp, "read1", resp.read)
     while size <= limit:
         if time.monotonic() > deadline:
             raise FetchProblem("http.fetch-failed", f"{what} took longer than the timeout")
-        chunk = resp.read(min(_CHUNK, limit + 1 - size))
+        chunk = read(min(_CHUNK, limit + 1 - size))
         if not chunk:
             break
         chunks.append(chunk)
@@ -180,13 +182,13 @@ def _once(url: str, headers: dict[str, str], timeout: float,
         reason = exc.reason
         if isinstance(reason, ssl.SSLCertVerificationError):
             why = f"TLS certificate not trusted ({reason.verify_message})"
-        elif isinstance(reason, (TimeoutError, socket.timeout)):
+        elif isinstance(reason, TimeoutError):
             why = "no answer within the timeout"
         else:
             why = str(reason.strerror if isinstance(reason, OSError) and reason.strerror
                       else reason)
         raise FetchProblem("http.fetch-failed", f"cannot fetch {shown(url)}: {why}") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise FetchProblem("http.fetch-failed",
                            f"cannot fetch {shown(url)}: no answer within the timeout") from None
     except (OSError, HTTPException, ValueError) as exc:
@@ -202,7 +204,7 @@ def _once(url: str, headers: dict[str, str], timeout: float,
                                f"{max_bytes}-byte cap; not read")
         try:
             body = _read(resp, max_bytes, deadline, shown(url))
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise FetchProblem("http.fetch-failed",
                                f"{shown(url)}: the body did not arrive within the timeout"
                                ) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import os
 import stat
@@ -12,8 +13,11 @@ from typing import TextIO
 from urllib.parse import quote
 
 from syndicate.check.core import MAX_BYTES, check_bytes
+from syndicate.check.fetch import DEFAULT_TIMEOUT, is_url
 from syndicate.check.findings import CheckResult, finding
 from syndicate.check.output import render_json, render_junit, render_text
+from syndicate.check.previous import check_with_previous
+from syndicate.check.served import check_url
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +64,8 @@ def _walk(folder: Path, problems: list[OSError]) -> Iterator[Path]:
                 yield file
 
 
-def check_file(file: Path, shown: str, location: str | None) -> CheckResult:
+def check_file(file: Path, shown: str, location: str | None,
+               now: datetime.datetime | None = None) -> CheckResult:
     """Check one file; it is stat'ed first so an oversized file is never read."""
     try:
         size = file.stat().st_size
@@ -72,26 +77,30 @@ def check_file(file: Path, shown: str, location: str | None) -> CheckResult:
         return _unreadable(shown, exc.strerror or str(exc))
     if len(data) > MAX_BYTES:  # the file grew after stat
         return _too_large(shown, len(data))
-    return check_bytes(data, path=shown, base_url=location)
+    return check_bytes(data, path=shown, base_url=location, now=now)
 
 
-def _stdin(location: str | None) -> CheckResult:
+def _stdin(location: str | None, now: datetime.datetime | None = None) -> CheckResult:
     try:
         data = sys.stdin.buffer.read(MAX_BYTES + 1)
     except OSError as exc:
         return _unreadable("-", exc.strerror or str(exc))
     if len(data) > MAX_BYTES:
         return _too_large("-", len(data))
-    return check_bytes(data, path="-", base_url=location)
+    return check_bytes(data, path="-", base_url=location, now=now)
 
 
-def collect(paths: Sequence[str], base_url: str | None) -> tuple[list[CheckResult], bool]:
+def collect(paths: Sequence[str], base_url: str | None, *, timeout: float = DEFAULT_TIMEOUT,
+            now: datetime.datetime | None = None) -> tuple[list[CheckResult], bool]:
     """Check every document named by ``paths``; the flag says some input was unusable."""
     results: list[CheckResult] = []
     unusable = False
     for arg in paths:
+        if is_url(arg):  # Gate 2: fetched, and the HTTP layer checked too (served.py)
+            results.append(check_url(arg, timeout=timeout, now=now))
+            continue
         if arg == "-":
-            results.append(_stdin(base_url))
+            results.append(_stdin(base_url, now))
             continue
         p = Path(arg)
         if p.is_dir():
@@ -100,7 +109,8 @@ def collect(paths: Sequence[str], base_url: str | None) -> tuple[list[CheckResul
             for file in _walk(p, problems):
                 found = True
                 rel = file.relative_to(p).as_posix()
-                results.append(check_file(file, file.as_posix(), _location(base_url, rel)))
+                results.append(check_file(file, file.as_posix(), _location(base_url, rel),
+                                          now))
             for exc in problems:
                 shown = Path(exc.filename).as_posix() if exc.filename else arg
                 results.append(_unreadable(shown, exc.strerror or str(exc)))
@@ -111,26 +121,43 @@ def collect(paths: Sequence[str], base_url: str | None) -> tuple[list[CheckResul
             location = base_url
             if base_url is not None and base_url.endswith("/"):
                 location = base_url + quote(p.name)
-            results.append(check_file(p, arg, location))
+            results.append(check_file(p, arg, location, now))
         else:
             results.append(_unreadable(arg, "no such file or folder"))
-    for r in results:
-        if any(f.code == "file.unreadable" for f in r.findings):
-            unusable = True
-    return results, unusable
+    return results, unusable or _unusable(results)
+
+
+def _unusable(results: Sequence[CheckResult]) -> bool:
+    return any(f.code in _UNUSABLE for r in results for f in r.findings)
+
+
+# A document that could not be had at all: the run is a usage/I-O failure (exit 2).
+_UNUSABLE = frozenset(("file.unreadable", "http.fetch-failed"))
 
 
 def run_check(paths: Sequence[str], *, output_format: str, strict: bool,
-              base_url: str | None, out: TextIO) -> int:
-    """Check ``paths`` and write the report to ``out``.
+              base_url: str | None, out: TextIO, previous: str | None = None,
+              timeout: float = DEFAULT_TIMEOUT) -> int:
+    """Check ``paths`` and write the report to ``out``. With ``previous`` (Gate 1),
+    ``paths`` is the one new version and the findings include what changed since.
 
-    Exit code: 2 when an input could not be read (or a folder held no feeds), else 1 when
-    there are errors (or warnings under ``strict``), else 0.
+    Exit code: 2 when an input could not be read or fetched (or a folder held no feeds),
+    else 1 when there are errors (or warnings under ``strict``), else 0.
     """
     if output_format not in ("text", "json", "junit"):
         log.error("syndicate check: unknown output format %r", output_format)
         return EXIT_USAGE
-    results, unusable = collect(paths, base_url)
+    now = datetime.datetime.now(datetime.UTC)  # the checking clock, read once per run
+    if previous is not None:
+        if len(paths) != 1 or (previous == "-" and paths[0] == "-"):
+            log.error("syndicate check: --previous OLD compares with exactly one NEW file or "
+                      "URL (and at most one of them can be -)")
+            return EXIT_USAGE
+        results = [check_with_previous(previous, paths[0], base_url=base_url,
+                                       timeout=timeout, now=now)]
+        unusable = _unusable(results)
+    else:
+        results, unusable = collect(paths, base_url, timeout=timeout, now=now)
     if output_format == "json":
         out.write(render_json(results))
     elif output_format == "junit":

@@ -36,21 +36,28 @@ def check_url(url: str, *, timeout: float = DEFAULT_TIMEOUT,
               now: datetime.datetime | None = None) -> CheckResult:
     """Fetch ``url`` and check the document and how it is served. Never raises for
     anything the server does; network failures are ``http.fetch-failed`` findings."""
+    return fetch_and_check(url, timeout=timeout, now=now)[0]
+
+
+def fetch_and_check(url: str, *, timeout: float = DEFAULT_TIMEOUT,
+                    now: datetime.datetime | None = None) -> tuple[CheckResult, bytes | None]:
+    """:func:`check_url`, also returning the fetched document (None when there is none)."""
     path = shown(url)
     try:
         answer = fetch(url, timeout=timeout, max_bytes=MAX_BYTES)
     except FetchProblem as problem:
-        return CheckResult(path, "unknown", (finding(problem.code, problem.message, None),))
+        return CheckResult(path, "unknown",
+                           (finding(problem.code, problem.message, None),)), None
     if answer.status != 200:
         return CheckResult(path, "unknown", (finding(
             "http.bad-status",
             f"{answer.url} answered {answer.status}"
             + (f" after {answer.redirects} redirects" if answer.redirects else "")
-            + "; a feed must answer 200", None),))
+            + "; a feed must answer 200", None),)), None
     result = check_bytes(answer.body, path=path, base_url=answer.url, now=now)
     http = http_findings(answer, result.format)
     http.extend(_conditional(url, answer, timeout))
-    return CheckResult(path, result.format, result.findings + tuple(http))
+    return CheckResult(path, result.format, result.findings + tuple(http)), answer.body
 
 
 def _media_type(message: email.message.Message) -> tuple[str | None, str | None]:
