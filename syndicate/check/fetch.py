@@ -25,8 +25,12 @@ from http.client import HTTPException, HTTPResponse
 from typing import IO
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
+from syndicate.check.urls import DEFAULT_TIMEOUT, shown
+
+__all__ = ["DEFAULT_TIMEOUT", "MAX_REDIRECTS", "Answer", "FetchProblem", "fetch", "gunzip",
+           "shown"]
+
 MAX_REDIRECTS = 5
-DEFAULT_TIMEOUT = 10.0
 _CHUNK = 64 * 1024
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 USER_AGENT = "syndicate-check (feed validator; +https://github.com/)"
@@ -55,22 +59,6 @@ class Answer:
     content_encoding: str | None
     """The Content-Encoding the server applied (lowercased), None when absent."""
     redirects: int
-
-
-def shown(url: str) -> str:
-    """``url`` without user:password, fit for any output."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "(malformed URL)"
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-
-
-def is_url(arg: str) -> bool:
-    return arg.lower().startswith(("http://", "https://"))
 
 
 def _is_loopback(host: str) -> bool:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from syndicate.check.compare import compare_feeds
 from syndicate.check.core import MAX_BYTES, check_bytes
-from syndicate.check.fetch import DEFAULT_TIMEOUT, FetchProblem, fetch, is_url, shown
+from syndicate.check.fetch import DEFAULT_TIMEOUT, FetchProblem, fetch, shown
 from syndicate.check.findings import CheckResult, finding
 from syndicate.check.served import fetch_and_check
+from syndicate.check.urls import is_url
 
 
 def _problem(path: str, code: str, why: str) -> CheckResult:

@@ -13,11 +13,9 @@ from typing import TextIO
 from urllib.parse import quote
 
 from syndicate.check.core import MAX_BYTES, check_bytes
-from syndicate.check.fetch import DEFAULT_TIMEOUT, is_url
 from syndicate.check.findings import CheckResult, finding
 from syndicate.check.output import render_json, render_junit, render_text
-from syndicate.check.previous import check_with_previous
-from syndicate.check.served import check_url
+from syndicate.check.urls import DEFAULT_TIMEOUT, is_url
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +95,8 @@ def collect(paths: Sequence[str], base_url: str | None, *, timeout: float = DEFA
     unusable = False
     for arg in paths:
         if is_url(arg):  # Gate 2: fetched, and the HTTP layer checked too (served.py)
+            from syndicate.check.served import check_url  # HTTP machinery only when used
+
             results.append(check_url(arg, timeout=timeout, now=now))
             continue
         if arg == "-":
@@ -153,6 +153,8 @@ def run_check(paths: Sequence[str], *, output_format: str, strict: bool,
             log.error("syndicate check: --previous OLD compares with exactly one NEW file or "
                       "URL (and at most one of them can be -)")
             return EXIT_USAGE
+        from syndicate.check.previous import check_with_previous
+
         results = [check_with_previous(previous, paths[0], base_url=base_url,
                                        timeout=timeout, now=now)]
         unusable = _unusable(results)
