@@ -204,6 +204,9 @@ class Broken(BaseHTTPRequestHandler):
                 self._send(200, feed, {"Content-Type": "application/atom+xml; charset=utf-8"})
             else:
                 self._send(401, b"who are you?", {"WWW-Authenticate": 'Basic realm="x"'})
+        elif path.startswith("/bad-location/"):
+            self._redirect({"port": "http://127.0.0.1:99999/x", "ipv6": "http://[::1/x",
+                            "scheme": "file:///etc/passwd"}[path.rsplit("/", 1)[1]])
         elif path == "/to-other-origin":
             self._redirect(OTHER["url"] + "/private")
         else:
@@ -309,6 +312,12 @@ def test_a_trickling_server_is_cut_off_by_the_overall_deadline(broken: str) -> N
     result = check_url(broken + "/trickle", timeout=1.0)
     assert codes(result) == ["http.fetch-failed"]
     assert "longer than the timeout" in result.findings[0].message
+
+
+@pytest.mark.parametrize("kind", ["port", "ipv6", "scheme"])
+def test_redirects_to_malformed_or_non_http_urls_are_refused(broken: str, kind: str) -> None:
+    result = check_url(f"{broken}/bad-location/{kind}")
+    assert codes(result) == ["http.fetch-failed"]
 
 
 def test_not_found_is_a_bad_status(broken: str) -> None:

@@ -160,8 +160,8 @@ def _once(url: str, headers: dict[str, str], timeout: float,
     """One request, no redirect followed; the raw (still encoded) body."""
     deadline = time.monotonic() + timeout
     host = urlsplit(url).hostname or ""
-    request = urllib.request.Request(url, headers=headers, method="GET")
     try:
+        request = urllib.request.Request(url, headers=headers, method="GET")
         resp: HTTPResponse | urllib.error.HTTPError = _opener(host).open(request,
                                                                            timeout=timeout)
     except urllib.error.HTTPError as exc:
@@ -214,16 +214,28 @@ def fetch(url: str, *, extra_headers: dict[str, str] | None = None,
     for hop in range(MAX_REDIRECTS + 1):
         headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": "gzip",
                    **(extra_headers or {})}
-        here = urlsplit(current)
-        if auth is not None and (here.scheme, here.hostname, here.port) == origin:
+        try:
+            here = urlsplit(current)
+            where = (here.scheme, here.hostname, here.port)
+        except ValueError:  # a redirect to a malformed URL (bad port, broken IPv6 literal)
+            raise FetchProblem("http.fetch-failed",
+                               f"a redirect leads to a malformed URL: {shown(current)!r}"
+                               ) from None
+        if auth is not None and where == origin:
             headers["Authorization"] = auth  # never to another origin a redirect names
         status, message, raw = _once(current, headers, timeout, max_bytes)
         location = message.get("Location")
         if status in _REDIRECTS and location:
-            target = urljoin(current, location.strip())
-            if urlsplit(target).scheme not in ("http", "https"):
+            try:
+                target = urljoin(current, location.strip())
+                scheme = urlsplit(target).scheme
+            except ValueError:
+                scheme = ""
+                target = location.strip()
+            if scheme not in ("http", "https"):
                 raise FetchProblem("http.fetch-failed",
-                                   f"{shown(current)} redirects to a non-HTTP URL")
+                                   f"{shown(current)} redirects to {shown(target)!r}, not an "
+                                   "http(s) URL")
             if target in visited:
                 chain = " -> ".join(shown(u) for u in [*visited, target])
                 raise FetchProblem("http.redirect-loop", f"redirect loop: {chain}")

@@ -37,7 +37,9 @@ def read_document(arg: str, *, timeout: float) -> bytes | CheckResult:
         else:
             file = Path(arg)
             if not file.is_file():
-                return _problem(arg, "file.unreadable", "no such file")
+                return _problem(arg, "file.unreadable",
+                                "not a file (--previous compares one feed file or URL "
+                                "with another)" if file.exists() else "no such file")
             with file.open("rb") as fh:
                 data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
