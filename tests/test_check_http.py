@@ -355,6 +355,10 @@ def test_unreachable_url_exits_2_like_an_unreadable_file(
     assert "http.fetch-failed" in capsys.readouterr().out
 
 
+def test_a_zero_timeout_is_a_usage_error() -> None:
+    assert main(["check", "--timeout", "0", "http://127.0.0.1:9/x.atom"]) == 2
+
+
 def test_shown_strips_userinfo_only() -> None:
     assert shown("https://u:p@example.org:8443/f?x=1") == "https://example.org:8443/f?x=1"
     assert shown("https://example.org/a@b") == "https://example.org/a@b"

@@ -147,6 +147,9 @@ def run_check(paths: Sequence[str], *, output_format: str, strict: bool,
     if output_format not in ("text", "json", "junit"):
         log.error("syndicate check: unknown output format %r", output_format)
         return EXIT_USAGE
+    if not timeout > 0:  # 0 would make every socket non-blocking: an obscure failure
+        log.error("syndicate check: --timeout must be more than 0 seconds")
+        return EXIT_USAGE
     now = datetime.datetime.now(datetime.UTC)  # the checking clock, read once per run
     if previous is not None:
         if len(paths) != 1 or (previous == "-" and paths[0] == "-"):
