@@ -17,7 +17,7 @@ from lxml import etree
 
 from syndicate.check.findings import Finding, Format, finding
 from syndicate.check.jsontext import LinedDict, LinedList
-from syndicate.check.tree import XML_NS, elements, line_of, split, text
+from syndicate.check.tree import XML_NS, line_of, split, text
 from syndicate.check.values import FUTURE_SLACK, rfc3339_moment
 
 FEEDBURNER_BYTES = 512 * 1024
@@ -33,7 +33,8 @@ RSS1_NS = "http://purl.org/rss/1.0/"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
 _IMG = re.compile(r"<img\b", re.IGNORECASE)
-_ATOM_IRI_TEXT = frozenset(("icon", "logo", "uri"))
+_A = "{" + ATOM_NS + "}"
+_USERLAND = "{http://backend.userland.com/rss2}"
 
 
 def size_lint(size: int, fmt: Format) -> list[Finding]:
@@ -59,42 +60,51 @@ def _summary(code: str, lines: Sequence[int | None], total: int, what: str) -> l
 def _items(root: etree._Element) -> list[etree._Element]:
     ns, name = split(root.tag)
     if ns == ATOM_NS:
-        return [el for el in elements(root) if el.tag == f"{{{ATOM_NS}}}entry"] \
-            if name == "feed" else [root]
+        return list(root.iterchildren(_A + "entry")) if name == "feed" else [root]
     if (ns, name) == (RDF_NS, "RDF"):
-        return [el for el in elements(root) if el.tag == f"{{{RSS1_NS}}}item"]
-    channel = next((el for el in elements(root) if split(el.tag)[1] == "channel"), None)
+        return list(root.iterchildren(f"{{{RSS1_NS}}}item"))
+    channel = next(root.iterchildren("channel", _USERLAND + "channel"), None)
     if channel is None:
         return []
-    return [el for el in elements(channel) if split(el.tag)[1] == "item"
-            and split(el.tag)[0] in ("", "http://backend.userland.com/rss2")]
+    return list(channel.iterchildren("item", _USERLAND + "item"))
 
 
-def _media_image(item: etree._Element) -> bool:
-    for el in item.iter(f"{{{MEDIA_NS}}}thumbnail", f"{{{MEDIA_NS}}}content"):
-        if split(el.tag)[1] == "thumbnail" or el.get("medium") == "image" \
-                or (el.get("type") or "").lower().startswith("image/"):
-            return True
-    return False
+_M = "{" + MEDIA_NS + "}"
+_MEDIA_TAGS = frozenset((_M + "thumbnail", _M + "content"))
+_ENCLOSURE_TAGS = frozenset((_A + "link", "enclosure", _USERLAND + "enclosure"))
+_BODY_TAGS = frozenset((_A + "content", _A + "summary", "description",
+                        _USERLAND + "description", f"{{{RSS1_NS}}}description",
+                        _CONTENT_ENCODED))
 
 
-def _body_or_enclosure_image(item: etree._Element) -> bool:
-    for el in elements(item):
-        ns, name = split(el.tag)
-        if ns == ATOM_NS and name == "link" and (el.get("rel") or "").strip() == "enclosure" \
-                and (el.get("type") or "").lower().startswith("image/"):
-            return True
-        if ns == "" and name == "enclosure" and \
-                (el.get("type") or "").lower().startswith("image/"):
-            return True
-        if (ns == ATOM_NS and name in ("content", "summary")) or (
-                ns in ("", RSS1_NS) and name == "description") or el.tag == _CONTENT_ENCODED:
-            if el.get("type") == "xhtml":
-                if any(True for _ in el.iter(f"{{{XHTML_NS}}}img")):
-                    return True
-            elif _IMG.search(text(el)):
-                return True
-    return False
+def _media_image(el: etree._Element) -> bool:
+    return el.tag == _M + "thumbnail" or el.get("medium") == "image" \
+        or (el.get("type") or "").lower().startswith("image/")
+
+
+def _shown_image(el: etree._Element) -> bool:
+    """An image enclosure, or an HTML/XHTML body holding an <img>."""
+    tag = el.tag
+    if tag in _ENCLOSURE_TAGS:
+        return (tag != _A + "link" or (el.get("rel") or "").strip() == "enclosure") \
+            and (el.get("type") or "").lower().startswith("image/")
+    if el.get("type") == "xhtml":
+        return next(el.iter(f"{{{XHTML_NS}}}img"), None) is not None
+    return _IMG.search(text(el)) is not None
+
+
+def _images_only_in_media(item: etree._Element) -> bool:
+    """One pass over the item's children (media:content may sit in a media:group)."""
+    media = False
+    for el in item:
+        tag = el.tag
+        if tag in _MEDIA_TAGS:
+            media = media or _media_image(el)
+        elif tag == _M + "group":
+            media = media or any(c.tag in _MEDIA_TAGS and _media_image(c) for c in el)
+        elif (tag in _ENCLOSURE_TAGS or tag in _BODY_TAGS) and _shown_image(el):
+            return False
+    return media
 
 
 def _absolute_base(el: etree._Element) -> bool:
@@ -110,16 +120,14 @@ def _absolute_base(el: etree._Element) -> bool:
 def _atom_references(root: etree._Element) -> Iterator[tuple[etree._Element, str]]:
     """The IRI references an Atom document carries (the self link is judged elsewhere:
     atom.link.relative-self)."""
-    for el in root.iter(f"{{{ATOM_NS}}}*"):
-        name = split(el.tag)[1]
-        if name == "link" and (el.get("rel") or "").strip() != "self":
-            value = el.get("href")
+    for el in root.iter(_A + "link", _A + "content", _A + "icon", _A + "logo", _A + "uri"):
+        name = el.tag[len(_A):]
+        if name == "link":
+            value = el.get("href") if (el.get("rel") or "").strip() != "self" else None
         elif name == "content":
             value = el.get("src")
-        elif name in _ATOM_IRI_TEXT:
-            value = el.text
         else:
-            continue
+            value = el.text
         if value is not None and value.strip():
             yield el, value.strip()
 
@@ -139,8 +147,7 @@ def xml_lints(root: etree._Element) -> list[Finding]:
         found.append(finding("lint.too-many-items",
                              f"{len(items)} items; Inoreader refuses feeds with more than "
                              f"{MAX_ITEMS}", line_of(root)))
-    media_only = [line_of(item) for item in items
-                  if _media_image(item) and not _body_or_enclosure_image(item)]
+    media_only = [line_of(item) for item in items if _images_only_in_media(item)]
     found += _summary("lint.images-only-in-media", media_only, len(items),
                       "items have images only in media:thumbnail/media:content: NetNewsWire, "
                       "Fluent Reader and Mailchimp read the HTML body (or enclosures) and show "
