@@ -163,12 +163,18 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Validate feeds against RFC 4287, RSS 2.0, JSON Feed 1.1 "
                                    "and OPML 2.0. The format is detected from the content.")
     c.add_argument("paths", nargs="+", metavar="PATH",
-                   help="a file, a folder (searched recursively) or - for standard input")
+                   help="a file, a folder (searched recursively), an http(s) URL (fetched: "
+                        "the HTTP layer is checked too) or - for standard input")
     c.add_argument("--format", choices=("text", "json", "junit"), default="text",
                    help="output format (default: text)")
     c.add_argument("--strict", action="store_true", help="warnings also make the exit code 1")
     c.add_argument("--base-url", type=_served_at, metavar="URL",
                    help="where PATH is served: self links are compared against it")
+    c.add_argument("--previous", metavar="OLD",
+                   help="the previous version (file, URL or -) of the one feed PATH: also "
+                        "report what changed that makes readers misbehave")
+    c.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
+                   help="per-request time limit for URLs (default: 10)")
 
     e = sub.add_parser("explain", help="say why files are or are not in the feeds",
                        description="Without writing anything, say for each FILE whether it is "
@@ -251,7 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from syndicate.check import run_check
 
             verdict = run_check(args.paths, output_format=args.format, strict=args.strict,
-                                base_url=args.base_url, out=sys.stdout)
+                                base_url=args.base_url, out=sys.stdout,
+                                previous=args.previous, timeout=args.timeout)
             return check_exit_code(verdict)
         if args.command == "build":
             # The one reading of the calendar clock for a build.

@@ -22,7 +22,11 @@ from syndicate.cli import main
 
 ROOT = Path(__file__).parents[1]
 CASES = Path(__file__).parent / "cases"
-CODE_LITERAL = re.compile(r"\"((?:file|format|xml|atom|rss|json|jsonfeed|opml|media|ext)\.[a-z0-9.-]+)\"")
+CODE_LITERAL = re.compile(
+    r"\"((?:file|format|xml|atom|rss|json|jsonfeed|opml|media|ext|history|http|lint)\.[a-z0-9.-]+)\"")
+# Gate codes are about two versions (history.*) or a server (http.*), not one file's
+# content: tests/test_check_compare.py and tests/test_check_http.py assert each of them.
+GATE_TESTS = ("test_check_compare.py", "test_check_http.py")
 
 ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
@@ -75,7 +79,15 @@ def test_every_code_has_a_case_file_that_expects_it() -> None:
             assert m is not None, case
             expected |= {e.strip().split("@")[0] for e in m.group(1).decode().split(",")}
     # These two are about the file, not its content: tested below instead.
-    assert set(CODES) - expected == {"file.unreadable", "file.too-large"}
+    gates = {c for c in CODES if c.startswith(("history.", "http."))}
+    assert set(CODES) - expected - gates == {"file.unreadable", "file.too-large"}
+
+
+def test_every_gate_code_is_asserted_by_a_gate_test() -> None:
+    asserted: set[str] = set()
+    for name in GATE_TESTS:
+        asserted |= set(CODE_LITERAL.findall((ROOT / "tests" / name).read_text("utf-8")))
+    assert {c for c in CODES if c.startswith(("history.", "http."))} <= asserted
 
 
 # --- hostile input --------------------------------------------------------------------
@@ -406,9 +418,12 @@ def test_wordpress_style_rss_passes_with_no_findings() -> None:
     assert (result.format, result.findings) == ("rss", ())
 
 
-def test_github_style_atom_passes_with_no_findings() -> None:
+def test_github_style_atom_passes_with_only_the_media_image_lint() -> None:
+    # Spec-valid; its avatar is only in media:thumbnail, so readers that show the HTML
+    # body only (NetNewsWire, Fluent Reader) show no picture: the reader lint says so.
     result = check_bytes(GITHUB_ATOM, base_url="https://github.com/lxml/lxml/releases.atom")
-    assert (result.format, result.findings) == ("atom", ())
+    assert result.format == "atom"
+    assert [(f.code, f.line) for f in result.findings] == [("lint.images-only-in-media", 8)]
 
 
 def test_feedgen_feeds_pass_with_no_findings() -> None:

@@ -507,4 +507,7 @@ def test_every_document_we_build_passes_our_checker(
         for rel, data in documents:
             # The location as given by a user: the configured (IRI) base URL.
             result = check_bytes(data, path=rel, base_url=cfg.site.base_url + rel)
-            assert result.findings == (), (name, rel, result.findings)
+            # Until item bodies carry the image, only the media-image reader lint is
+            # expected (docs/checks.md, lint.images-only-in-media).
+            assert [f for f in result.findings
+                    if f.code != "lint.images-only-in-media"] == [], (name, rel, result.findings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 
@@ -9,6 +10,7 @@ from syndicate.check.atom import ATOM03_NS, ATOM_NS, check_atom
 from syndicate.check.findings import CheckResult, Finding, Format, finding
 from syndicate.check.jsonfeed import check_jsonfeed, looks_like_jsonfeed
 from syndicate.check.jsontext import LinedDict, loads_fast, loads_with_lines
+from syndicate.check.lints import json_lints, size_lint, xml_lints
 from syndicate.check.markup import hex_escaped_lines
 from syndicate.check.media import check_media
 from syndicate.check.opml import check_opml
@@ -23,8 +25,10 @@ _BOM8 = b"\xef\xbb\xbf"
 _CONSTANT = re.compile(r"(?<![\w\"])(?:NaN|-?Infinity)(?![\w\"])")
 
 
-def check_bytes(data: bytes, *, path: str = "-", base_url: str | None = None) -> CheckResult:
-    """Check one document given as bytes. ``base_url`` is where it is served (if known).
+def check_bytes(data: bytes, *, path: str = "-", base_url: str | None = None,
+                now: datetime.datetime | None = None) -> CheckResult:
+    """Check one document given as bytes. ``base_url`` is where it is served (if known);
+    ``now`` is the checking clock for future-date lints (read here when not given).
 
     Never raises for anything about the content; oversized input is refused unread.
     """
@@ -36,9 +40,11 @@ def check_bytes(data: bytes, *, path: str = "-", base_url: str | None = None) ->
     start = data[3:] if data.startswith(_BOM8) else data
     first = start.lstrip(_WHITESPACE)[:1]
     if first in (b"{", b"[") or wide is not None:
-        fmt, findings = _check_json(data, base_url, wide)
+        fmt, findings = _check_json(data, base_url, wide,
+                                    now or datetime.datetime.now(datetime.UTC))
     else:
         fmt, findings = _check_xml(data, base_url)
+    findings.extend(size_lint(len(data), fmt))
     # Report in document order (stable, so findings on one line keep the rules' order).
     findings.sort(key=lambda f: f.line or 0)
     return CheckResult(path, fmt, tuple(findings))
@@ -70,10 +76,12 @@ def _check_xml(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]
     if ns in (ATOM_NS, ATOM03_NS) and name in ("feed", "entry"):
         findings.extend(check_atom(root, base_url, hex_lines=hex_escaped_lines(data)))
         findings.extend(check_media(root))
+        findings.extend(xml_lints(root))
         return "atom", findings
     if name == "rss" and ns in ("", USERLAND_NS):
         findings.extend(check_rss(root, base_url, hex_lines=hex_escaped_lines(data)))
         findings.extend(check_media(root))
+        findings.extend(xml_lints(root))
         return "rss", findings
     if (ns, name) == (RSS11_NS, "Channel"):  # RSS 1.1
         findings.extend(check_rss11(root))
@@ -82,6 +90,7 @@ def _check_xml(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]
     if (ns, name) == (RDF_NS, "RDF") and is_rss1(root):  # RSS 1.0 or RSS 0.90
         findings.extend(check_rdf(root))
         findings.extend(check_media(root))
+        findings.extend(xml_lints(root))
         return "rss", findings
     if name == "opml" and ns == "":
         findings.extend(check_opml(root))
@@ -135,8 +144,8 @@ def _wide_json_codec(data: bytes) -> str | None:
     return codec if text[:1] in ("{", "[") else None
 
 
-def _check_json(data: bytes, base_url: str | None,
-                wide: str | None) -> tuple[Format, list[Finding]]:
+def _check_json(data: bytes, base_url: str | None, wide: str | None,
+                now: datetime.datetime) -> tuple[Format, list[Finding]]:
     findings: list[Finding] = []
     body = data
     if wide is not None:
@@ -181,8 +190,9 @@ def _check_json(data: bytes, base_url: str | None,
         findings.append(finding("format.unknown",
                                 "JSON, but not a JSON Feed (no jsonfeed.org version)", 1))
         return "unknown", findings
-    found = check_jsonfeed(doc, base_url)
+    found = check_jsonfeed(doc, base_url) + json_lints(doc, now)
     if found and fast:  # findings need their lines: parse again, keeping them
-        found = check_jsonfeed(loads_with_lines(text), base_url)
+        doc = loads_with_lines(text)
+        found = check_jsonfeed(doc, base_url) + json_lints(doc, now)
     findings.extend(found)
     return "jsonfeed", findings

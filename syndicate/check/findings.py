@@ -24,6 +24,59 @@ CODES: dict[str, tuple[Severity, str]] = {
     "format.unknown": (E, "The content is not Atom, RSS, JSON Feed or OPML."),
     "format.html": (E, ("The content is an HTML page (a DOCTYPE html or html root element), "
                        "not a feed.")),
+    # --- gates and reader lints (check/compare.py, check/fetch.py, check/lints.py);
+    # kept in one block of their own, documented in docs/checks.md "Gates" and "Lints".
+    # Gate 1, `check --previous OLD NEW`: what changed between two versions of a feed.
+    "history.not-comparable": (E, ("The previous or the new version is not a feed the "
+                                   "comparison can read, so nothing was compared.")),
+    "history.format-changed": (E, ("The feed changed format (Atom, RSS, JSON Feed) between "
+                                   "the two versions.")),
+    "history.feed-id-changed": (E, "The Atom feed id changed (RFC 4287: it MUST NOT change)."),
+    "history.self-changed": (W, ("The self link (JSON Feed: feed_url) points somewhere "
+                                 "else than in the previous version.")),
+    "history.id-changed": (E, ("An item kept its link but got a new id: readers show it "
+                               "twice.")),
+    "history.published-moved-back": (W, "An item's published date is earlier than before."),
+    "history.published-moved-forward": (W, ("An item's published date is later than before "
+                                            "(republished).")),
+    "history.published-in-future": (E, ("An item's published date moved to later than the "
+                                        "new version's own updated/lastBuildDate/pubDate.")),
+    "history.item-vanished": (W, ("An item newer than the oldest kept item is gone, with no "
+                                  "RFC 6721 at:deleted-entry tombstone.")),
+    # Gate 2, `check URL`: the HTTP layer of a deployed feed.
+    "http.fetch-failed": (E, ("The URL could not be fetched (connection, TLS certificate, "
+                              "timeout, malformed URL or response).")),
+    "http.bad-status": (E, "The final response status is not 200."),
+    "http.too-many-redirects": (E, "More than 5 redirects."),
+    "http.redirect-loop": (E, "A redirect leads back to a URL already visited."),
+    "http.too-large": (E, ("The body (or its gzip-decoded form) is larger than the size cap "
+                           "(10 MB); it is refused.")),
+    "http.bad-encoding": (E, ("The body's Content-Encoding is not one that was asked for, or "
+                              "the gzip stream is broken.")),
+    "http.content-type-mismatch": (W, ("The Content-Type does not name the detected format "
+                                       "(or a generic XML/JSON type).")),
+    "http.missing-charset": (W, "The Content-Type has no charset parameter."),
+    "http.charset-mismatch": (E, ("The Content-Type charset differs from the document's own "
+                                  "encoding (readers follow the HTTP header).")),
+    "http.missing-validators": (W, "The response carries neither ETag nor Last-Modified."),
+    "http.conditional-ignored": (W, ("A conditional request with the response's own "
+                                     "validators was not answered with 304 Not Modified.")),
+    "http.no-gzip": (W, ("The request accepted gzip but a body of 1 KB or more came "
+                         "uncompressed.")),
+    # Reader lints: legal, but some real readers misbehave.
+    "lint.feed-too-large": (W, ("The feed is over 512 KB (FeedBurner's limit; other readers "
+                                "cap at 5 to 15 MiB).")),
+    "lint.too-many-items": (W, "The feed has more than 3,000 items (Inoreader refuses it)."),
+    "lint.images-only-in-media": (W, ("Items carry images only in media:* (JSON Feed: image, "
+                                      "banner_image), not in the HTML body or an "
+                                      "enclosure.")),
+    "lint.relative-url": (W, ("A relative URL in Atom or JSON Feed with no absolute xml:base "
+                              "to resolve it against.")),
+    "lint.relative-url-xml-base": (W, ("A relative URL resolved only by xml:base, which "
+                                       "several readers ignore.")),
+    "lint.future-date": (W, ("A JSON Feed item date is in the future (Atom and RSS: "
+                             "atom.date.implausible, rss.date.implausible).")),
+    # --- end of the gates and reader lints block
     # --- XML
     "xml.not-well-formed": (E, "The document is not well-formed XML."),
     "xml.too-deep": (E, "Elements are nested deeper than the parser allows (256 levels)."),

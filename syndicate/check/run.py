@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
 import logging
 import os
@@ -16,6 +17,7 @@ from urllib.parse import quote
 from syndicate.check.core import MAX_BYTES, check_bytes
 from syndicate.check.findings import CheckResult, finding
 from syndicate.check.output import render_json, render_junit, render_text
+from syndicate.check.urls import DEFAULT_TIMEOUT, is_url
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,8 @@ def _walk(folder: Path, problems: list[OSError]) -> Iterator[Path]:
                 yield file
 
 
-def check_file(file: Path | str, shown: str, location: str | None) -> CheckResult:
+def check_file(file: Path | str, shown: str, location: str | None,
+               now: datetime.datetime | None = None) -> CheckResult:
     """Check one file; its size is read first so an oversized file is never read."""
     try:
         fd = os.open(file, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
@@ -93,7 +96,7 @@ def check_file(file: Path | str, shown: str, location: str | None) -> CheckResul
         os.close(fd)
     if len(data) > MAX_BYTES:  # the file grew after fstat
         return _too_large(shown, len(data))
-    return check_bytes(data, path=shown, base_url=location)
+    return check_bytes(data, path=shown, base_url=location, now=now)
 
 
 class _FileJob(NamedTuple):
@@ -102,10 +105,11 @@ class _FileJob(NamedTuple):
     file: str
     shown: str
     location: str | None
+    now: datetime.datetime | None  # the checking clock, for the future-date rules
 
 
 def _check_job(job: _FileJob) -> CheckResult:
-    return check_file(job.file, job.shown, job.location)
+    return check_file(job.file, job.shown, job.location, job.now)
 
 
 # Below this many files a worker pool costs more than it saves (its start-up is tens of
@@ -128,23 +132,29 @@ def _check_all(jobs: list[_FileJob | CheckResult]) -> list[CheckResult]:
         return [next(done) if isinstance(j, _FileJob) else j for j in jobs]
 
 
-def _stdin(location: str | None) -> CheckResult:
+def _stdin(location: str | None, now: datetime.datetime | None = None) -> CheckResult:
     try:
         data = sys.stdin.buffer.read(MAX_BYTES + 1)
     except OSError as exc:
         return _unreadable("-", exc.strerror or str(exc))
     if len(data) > MAX_BYTES:
         return _too_large("-", len(data))
-    return check_bytes(data, path="-", base_url=location)
+    return check_bytes(data, path="-", base_url=location, now=now)
 
 
-def collect(paths: Sequence[str], base_url: str | None) -> tuple[list[CheckResult], bool]:
+def collect(paths: Sequence[str], base_url: str | None, *, timeout: float = DEFAULT_TIMEOUT,
+            now: datetime.datetime | None = None) -> tuple[list[CheckResult], bool]:
     """Check every document named by ``paths``; the flag says some input was unusable."""
     results: list[_FileJob | CheckResult] = []
     unusable = False
     for arg in paths:
+        if is_url(arg):  # Gate 2: fetched, and the HTTP layer checked too (served.py)
+            from syndicate.check.served import check_url  # HTTP machinery only when used
+
+            results.append(check_url(arg, timeout=timeout, now=now))
+            continue
         if arg == "-":
-            results.append(_stdin(base_url))
+            results.append(_stdin(base_url, now))
             continue
         p = Path(arg)
         if p.is_dir():
@@ -154,7 +164,7 @@ def collect(paths: Sequence[str], base_url: str | None) -> tuple[list[CheckResul
                 found = True
                 rel = file.relative_to(p).as_posix()
                 results.append(_FileJob(str(file), file.as_posix(),
-                                        _location(base_url, rel)))
+                                        _location(base_url, rel), now))
             for exc in problems:
                 shown = Path(exc.filename).as_posix() if exc.filename else arg
                 results.append(_unreadable(shown, exc.strerror or str(exc)))
@@ -165,27 +175,50 @@ def collect(paths: Sequence[str], base_url: str | None) -> tuple[list[CheckResul
             location = base_url
             if base_url is not None and base_url.endswith("/"):
                 location = base_url + quote(p.name)
-            results.append(_FileJob(arg, arg, location))
+            results.append(_FileJob(arg, arg, location, now))
         else:
             results.append(_unreadable(arg, "no such file or folder"))
     checked = _check_all(results)
-    for r in checked:
-        if any(f.code == "file.unreadable" for f in r.findings):
-            unusable = True
-    return checked, unusable
+    return checked, unusable or _unusable(checked)
+
+
+def _unusable(results: Sequence[CheckResult]) -> bool:
+    return any(f.code in _UNUSABLE for r in results for f in r.findings)
+
+
+# A document that could not be had at all: the run is a usage/I-O failure (exit 2).
+_UNUSABLE = frozenset(("file.unreadable", "http.fetch-failed"))
 
 
 def run_check(paths: Sequence[str], *, output_format: str, strict: bool,
-              base_url: str | None, out: TextIO) -> Verdict:
-    """Check ``paths`` and write the report to ``out``.
+              base_url: str | None, out: TextIO, previous: str | None = None,
+              timeout: float = DEFAULT_TIMEOUT) -> Verdict:
+    """Check ``paths`` and write the report to ``out``. With ``previous`` (Gate 1),
+    ``paths`` is the one new version and the findings include what changed since.
 
-    UNUSABLE when an input could not be read (or a folder held no feeds), else PROBLEMS
-    when there are errors (or warnings under ``strict``), else OK.
+    UNUSABLE when an input could not be read or fetched (or a folder held no feeds, or
+    the options cannot work), else PROBLEMS when there are errors (or warnings under
+    ``strict``), else OK.
     """
     if output_format not in ("text", "json", "junit"):
         log.error("syndicate check: unknown output format %r", output_format)
         return Verdict.UNUSABLE
-    results, unusable = collect(paths, base_url)
+    if not timeout > 0:  # 0 would make every socket non-blocking: an obscure failure
+        log.error("syndicate check: --timeout must be more than 0 seconds")
+        return Verdict.UNUSABLE
+    now = datetime.datetime.now(datetime.UTC)  # the checking clock, read once per run
+    if previous is not None:
+        if len(paths) != 1 or (previous == "-" and paths[0] == "-"):
+            log.error("syndicate check: --previous OLD compares with exactly one NEW file or "
+                      "URL (and at most one of them can be -)")
+            return Verdict.UNUSABLE
+        from syndicate.check.previous import check_with_previous
+
+        results = [check_with_previous(previous, paths[0], base_url=base_url,
+                                       timeout=timeout, now=now)]
+        unusable = _unusable(results)
+    else:
+        results, unusable = collect(paths, base_url, timeout=timeout, now=now)
     if output_format == "json":
         out.write(render_json(results))
     elif output_format == "junit":
