@@ -13,7 +13,14 @@ Mapping, the same for every feed that carries an article:
   ``dc:creator`` (RSS ``author`` must be an e-mail address);
 - categories = topics: term and label = the topic's display name, scheme = the topic
   feeds' folder URL (RSS: text + ``domain``);
+- body = :func:`~syndicate.render.body.item_html` (image, excerpt, source, topics,
+  related coverage): Atom ``content type="html"``; RSS ``content:encoded``, after a
+  ``description`` that every item then has (the title stands in for a missing excerpt:
+  the W3C validator wants a description before content:encoded);
 - Media RSS images and video player; Atom ``link rel="related"`` for related coverage.
+
+No RSS ``enclosure`` for the lead image: its ``length`` (bytes) and ``type`` would have
+to be invented, since records give neither (README, "Entries").
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from syndicate.config import Config
 from syndicate.model import Article
 from syndicate.plan import FeedPlan, topic_scheme
+from syndicate.render.body import item_html
 from syndicate.render.common import (
     GENERATOR,
     GENERATOR_VERSION,
@@ -54,8 +62,9 @@ def render_atom(plan: FeedPlan, config: Config) -> bytes:
         fg.logo(url(site.logo))
     for article in plan.items:
         entry = _entry(fg, article, config)
-        # Without an excerpt the title stands in: an entry with neither content nor
-        # summary leaves readers (and validators) with nothing to show.
+        entry.content(item_html(article), type="html")
+        # Without an excerpt the title stands in: readers that show summaries (and
+        # list views) need a plain text, not the HTML body.
         entry.summary(clean(article.excerpt) or entry.title(), type="text")
         if article.provider is not None:
             entry.author(name=provider_name(article.provider), uri=provider_uri(article.provider))
@@ -109,10 +118,13 @@ def render_rss(plan: FeedPlan, config: Config) -> bytes:
         fg.logo(url(config.site.logo))
     for article in plan.items:
         entry = _entry(fg, article, config)
-        entry.title(rss_title(entry.title()))
-        excerpt = clean(article.excerpt)
-        if excerpt:
-            entry.description(html.escape(excerpt, quote=False))
+        title = entry.title()
+        entry.title(rss_title(title))
+        # description is HTML by convention: the plain excerpt (or the title), escaped
+        # once; content:encoded carries the full body. feedgen writes description
+        # first, as the W3C validator asks (NeedDescriptionBeforeContent).
+        entry.description(html.escape(clean(article.excerpt) or title, quote=False))
+        entry.content(item_html(article), type="html")
     return _hex_references(bytes(fg.rss_str(pretty=True, encoding="UTF-8",
                                              xml_declaration=True)))
 
