@@ -62,7 +62,6 @@ def render_atom(plan: FeedPlan, config: Config) -> bytes:
         fg.logo(url(site.logo))
     for article in plan.items:
         entry = _entry(fg, article, config)
-        entry.content(item_html(article), type="html")
         # Without an excerpt the title stands in: readers that show summaries (and
         # list views) need a plain text, not the HTML body.
         entry.summary(clean(article.excerpt) or entry.title(), type="text")
@@ -97,6 +96,9 @@ def _gif_jpeg_or_png(logo: str) -> bool:
     return not re.fullmatch(r"\w+", ext) or ext in ("gif", "jpg", "jpeg", "png")
 
 
+_CDATA = re.compile(rb"(<!\[CDATA\[.*?\]\]>)", re.DOTALL)
+
+
 def _hex_references(document: bytes) -> bytes:
     """``&`` and ``<`` in character data as hexadecimal character references.
 
@@ -105,8 +107,13 @@ def _hex_references(document: bytes) -> bytes:
     test to Atom ``type="text"`` constructs (ContainsUndeclaredHTML), so Atom gets it too.
     lxml writes these two characters only as ``&amp;`` / ``&lt;``, in text and attribute
     values alike, so the substitution is exact and leaves the document's meaning alone.
+    CDATA sections (the HTML item bodies) are left as they are: there ``&amp;`` is HTML
+    the section carries literally, not an XML reference.
     """
-    return document.replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
+    parts = _CDATA.split(document)
+    for i in range(0, len(parts), 2):  # the odd parts are the CDATA sections
+        parts[i] = parts[i].replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
+    return b"".join(parts)
 
 
 def render_rss(plan: FeedPlan, config: Config) -> bytes:
@@ -121,10 +128,9 @@ def render_rss(plan: FeedPlan, config: Config) -> bytes:
         title = entry.title()
         entry.title(rss_title(title))
         # description is HTML by convention: the plain excerpt (or the title), escaped
-        # once; content:encoded carries the full body. feedgen writes description
-        # first, as the W3C validator asks (NeedDescriptionBeforeContent).
+        # once; content:encoded carries the full body, after it, as the W3C validator
+        # asks (NeedDescriptionBeforeContent).
         entry.description(html.escape(clean(article.excerpt) or title, quote=False))
-        entry.content(item_html(article), type="html")
     return _hex_references(bytes(fg.rss_str(pretty=True, encoding="UTF-8",
                                              xml_declaration=True)))
 
@@ -171,5 +177,6 @@ def _entry(fg: FeedGenerator, article: Article, config: Config) -> FeedEntry:
         player=article.embed_url,
         related=article.related,
         creator=provider_name(article.provider) if article.provider is not None else None,
+        body=item_html(article),
     )
     return entry
