@@ -486,18 +486,21 @@ def test_rss_titles_are_plain_unless_they_look_like_markup() -> None:
     assert rss_title("we&#8217;re") == "we&amp;#8217;re"
 
 
-def _outside_cdata(data: bytes) -> bytes:
-    """The document without its CDATA sections (the HTML item bodies, which carry
-    HTML's own ``&amp;``/``&lt;`` literally)."""
-    return re.sub(rb"<!\[CDATA\[.*?\]\]>", b"", data, flags=re.DOTALL)
+def _character_data(data: bytes) -> bytes:
+    """The document's text outside tags and CDATA sections: CDATA (the HTML item bodies)
+    carries HTML's own ``&amp;``/``&lt;`` literally, and attribute values keep ``&amp;``
+    (parsers that skip references in attributes exist; the profile is about text)."""
+    return re.sub(rb"<[^<>]*>", b"", re.sub(rb"<!\[CDATA\[.*?\]\]>", b"", data,
+                                              flags=re.DOTALL))
 
 
 def test_rss_ampersands_and_angle_brackets_are_hex_references() -> None:
     # RSS Best Practices Profile: '&' and '<' in plain text as &#x26; and &#x3C;.
     a = article(1, title="AT&T <3", excerpt="x < y & z", topics=("R&D",))
     data = render_rss(all_plan([a]), config())
-    assert b"&amp;" not in _outside_cdata(data) and b"&lt;" not in _outside_cdata(data)
+    assert b"&amp;" not in _character_data(data) and b"&lt;" not in _character_data(data)
     assert b"<title>AT&#x26;T &#x3C;3</title>" in data
+    assert b">R&#x26;D</category>" in data
     entry = feedparser.parse(data).entries[0]
     assert (entry.title, entry.title_detail.type) == ("AT&T <3", "text/plain")
     assert [t.term for t in entry.tags] == ["R&D"]
@@ -508,8 +511,9 @@ def test_atom_ampersands_and_angle_brackets_are_hex_references() -> None:
     # the line: a literal "&amp;" in a title is then plainly text, not an entity.
     a = article(1, title="Tom &amp; Jerry <3", excerpt="we&#8217;re", topics=("R&D",))
     data = render_atom(all_plan([a]), config())
-    assert b"&amp;" not in _outside_cdata(data) and b"&lt;" not in _outside_cdata(data)
+    assert b"&amp;" not in _character_data(data) and b"&lt;" not in _character_data(data)
     assert b"<title>Tom &#x26;amp; Jerry &#x3C;3</title>" in data
+    assert b' term="R&amp;D"' in data
     entry = feedparser.parse(data).entries[0]
     assert (entry.title, entry.title_detail.type) == ("Tom &amp; Jerry <3", "text/plain")
     assert entry.summary == "we&#8217;re"

@@ -97,6 +97,17 @@ def _gif_jpeg_or_png(logo: str) -> bool:
 
 
 _CDATA = re.compile(rb"(<!\[CDATA\[.*?\]\]>)", re.DOTALL)
+_AMP_OR_LT = re.compile(rb"&(?:amp|lt);")
+_HEX = {b"&amp;": b"&#x26;", b"&lt;": b"&#x3C;"}
+
+
+def _hex_in_text(ref: re.Match[bytes]) -> bytes:
+    # In a tag when the last '<' before it is after the last '>' (lxml writes '<' and
+    # '>' inside attribute values as references, so raw ones are always markup).
+    document, at = ref.string, ref.start()
+    if document.rfind(b"<", 0, at) > document.rfind(b">", 0, at):
+        return ref.group()
+    return _HEX[ref.group()]
 
 
 def _hex_references(document: bytes) -> bytes:
@@ -105,14 +116,18 @@ def _hex_references(document: bytes) -> bytes:
     The RSS Best Practices Profile asks for ``&#x26;`` / ``&#x3C;`` in plain text so that
     it cannot be mistaken for entity-encoded HTML; the W3C validator applies the same
     test to Atom ``type="text"`` constructs (ContainsUndeclaredHTML), so Atom gets it too.
-    lxml writes these two characters only as ``&amp;`` / ``&lt;``, in text and attribute
-    values alike, so the substitution is exact and leaves the document's meaning alone.
-    CDATA sections (the HTML item bodies) are left as they are: there ``&amp;`` is HTML
-    the section carries literally, not an XML reference.
+    lxml writes these two characters only as ``&amp;`` / ``&lt;``, so the substitution is
+    exact and leaves the document's meaning alone.
+
+    Only character data: attribute values (URLs with query strings, category terms) keep
+    ``&amp;``, since some parsers do not decode character references in attributes
+    (feedparser-rs 0.7, fast-xml-parser), and the profile's concern is text. CDATA
+    sections (the HTML item bodies) are left as they are: there ``&amp;`` is HTML the
+    section carries literally, not an XML reference.
     """
     parts = _CDATA.split(document)
     for i in range(0, len(parts), 2):  # the odd parts are the CDATA sections
-        parts[i] = parts[i].replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
+        parts[i] = _AMP_OR_LT.sub(_hex_in_text, parts[i])
     return b"".join(parts)
 
 

@@ -193,9 +193,11 @@ def new_feed(*, updated: datetime, generator: str, version: str | None) -> FeedG
     """A FeedGenerator with our extensions and nothing defaulted from the clock or
     from feedgen (bugs 2 and 3)."""
     fg = FeedGenerator()
+    # Extensions write in this order. dc:creator goes before the media elements:
+    # feedparser-rs 0.7 loses a dc:creator that follows a media:player.
+    fg.register_extension(_RSS, RssChannelExtension, RssItemExtension, atom=False)
     fg.register_extension(_MEDIA, MediaFeedExtension, MediaEntryExtension)
     fg.register_extension(_RELATED, BaseExtension, RelatedEntryExtension, rss=False)
-    fg.register_extension(_RSS, RssChannelExtension, RssItemExtension, atom=False)
     fg.register_extension(_BODY, BaseExtension, BodyEntryExtension)
     fg.updated(updated)  # also RSS lastBuildDate
     fg.generator(generator, version=version)  # no uri: name and version only
