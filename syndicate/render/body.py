@@ -46,10 +46,13 @@ def web_link(text: str) -> str | None:
     return link if sep and rest and scheme.lower() in ("http", "https") else None
 
 
-@lru_cache(maxsize=1 << 14)
+# A feed's three formats are rendered one after the other, so a small cache already
+# builds each body once per feed; a large one would keep thousands of articles alive
+# in every render worker.
+@lru_cache(maxsize=1024)
 def item_html(article: Article) -> str:
     """The item body for ``article``: a pure function of the article (cached per
-    process: an article is written into up to a dozen feeds and formats)."""
+    process: an article is written into several feeds, in three formats each)."""
     title = clean(article.title).strip()
     link = web_link(article.link)
     parts: list[str] = []
