@@ -96,7 +96,6 @@ def _gif_jpeg_or_png(logo: str) -> bool:
     return not re.fullmatch(r"\w+", ext) or ext in ("gif", "jpg", "jpeg", "png")
 
 
-_CDATA = re.compile(rb"(<!\[CDATA\[.*?\]\]>)", re.DOTALL)
 _AMP_OR_LT = re.compile(rb"&(?:amp|lt);")
 _HEX = {b"&amp;": b"&#x26;", b"&lt;": b"&#x3C;"}
 
@@ -125,9 +124,13 @@ def _hex_references(document: bytes) -> bytes:
     sections (the HTML item bodies) are left as they are: there ``&amp;`` is HTML the
     section carries literally, not an XML reference.
     """
-    parts = _CDATA.split(document)
-    for i in range(0, len(parts), 2):  # the odd parts are the CDATA sections
-        parts[i] = _AMP_OR_LT.sub(_hex_in_text, parts[i])
+    parts: list[bytes] = []
+    pos = 0
+    while (start := document.find(b"<![CDATA[", pos)) >= 0:
+        end = document.index(b"]]>", start) + 3
+        parts += (_AMP_OR_LT.sub(_hex_in_text, document[pos:start]), document[start:end])
+        pos = end
+    parts.append(_AMP_OR_LT.sub(_hex_in_text, document[pos:]))
     return b"".join(parts)
 
 

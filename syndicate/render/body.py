@@ -38,6 +38,7 @@ def _e(text: str) -> str:
     return escape(text, quote=True)
 
 
+@lru_cache(maxsize=1 << 14)
 def web_link(text: str) -> str | None:
     """``text`` as an output URL when it is an absolute http(s) URL, else None: a
     ``javascript:``, ``data:`` or relative URL never becomes a link or an image."""
@@ -46,10 +47,10 @@ def web_link(text: str) -> str | None:
     return link if sep and rest and scheme.lower() in ("http", "https") else None
 
 
-# A feed's three formats are rendered one after the other, so a small cache already
-# builds each body once per feed; a large one would keep thousands of articles alive
-# in every render worker.
-@lru_cache(maxsize=1024)
+# A feed's three formats are rendered one after the other, and an article is in the
+# all-feed, its topic feeds and its provider feed: a few thousand bodies cover what one
+# render worker meets close together, without keeping every article alive in it.
+@lru_cache(maxsize=4096)
 def item_html(article: Article) -> str:
     """The item body for ``article``: a pure function of the article (cached per
     process: an article is written into several feeds, in three formats each)."""
