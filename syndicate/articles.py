@@ -402,8 +402,21 @@ def _related(value: object, warnings: list[str]) -> tuple[RelatedLink, ...]:
         except Invalid as exc:
             warnings.append(f"{exc.message}; dropped")
             continue
-        related.append(RelatedLink(url=url, title=_kept(title, f"{field}.title", warnings)))
+        related.append(RelatedLink(url=url, title=_kept(title, f"{field}.title", warnings),
+                                   provider=_related_provider(item.get("provider"), field,
+                                                              warnings)))
     return tuple(related)
+
+
+def _related_provider(value: object, field: str, warnings: list[str]) -> Provider | None:
+    """A related item's provider, read like the article's; a bad one costs the item
+    only its provider (the link and title are still worth showing)."""
+    if value is None:
+        return None
+    found: list[str] = []
+    provider = _provider(value, found)
+    warnings.extend(f"{field}.{message}" for message in found)
+    return provider
 
 
 def _related_url(item: dict[Any, Any], field: str) -> str:

@@ -268,9 +268,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "explain":
             return explain_command(config, args.files, sys.stdout)
         if args.command == "serve":
-            from syndicate.serve import run_serve
+            from syndicate.serve import Headers, run_serve
 
-            return run_serve(config.output.folder, bind=args.bind, port=args.port)
+            return run_serve(config.output.folder, bind=args.bind, port=args.port,
+                             headers=Headers.from_config(config))
     except ConfigError as exc:
         print(f"syndicate: config error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -115,7 +115,9 @@ def encode(record: Article | Rejection, *, size: int, mtime_ns: int, data: bytes
                                tuple(a.warnings), unpublished, topic_pairs, provider_key))
         body = marshal.dumps((a.title, a.excerpt,
                               tuple((i.url, i.width, i.height) for i in a.images),
-                              tuple((r.url, r.title) for r in a.related),
+                              tuple((r.url, r.title, None if r.provider is None
+                                     else (r.provider.name, r.provider.domain))
+                                    for r in a.related),
                               a.embed_url))
     digest = content_hash((light or b"") + body)
     racy = mtime_ns + RACY_WINDOW_NS > read_at_ns
@@ -151,7 +153,8 @@ def _article(path: str, light: bytes | tuple[Any, ...], body: bytes | None) -> A
         if body is not None:
             title, excerpt, raw_images, raw_related, embed_url = marshal.loads(body)
             images = tuple(Image(u, w, h) for u, w, h in raw_images)
-            related = tuple(RelatedLink(u, t) for u, t in raw_related)
+            related = tuple(RelatedLink(u, t, None if p is None else Provider(*p))
+                            for u, t, p in raw_related)
         return Article(path, link, title, excerpt, _dt(published), _dt(updated), type_,
                        quality, heat, is_published,
                        None if provider is None else Provider(*provider), topics, images,

@@ -81,9 +81,9 @@ SCHEMA = 6
 # The version of what a file parses to. BUMP IT whenever parsing or normalisation output
 # changes for the same bytes (frontmatter, articles, the dedupe key, light_fields, the
 # record codec's derived columns...): stored records were made by the old rules and
-# would otherwise be reused until syndicate's own version changes.
-# 1: dedupe_key normalises IDN hosts and unreserved percent-escapes; non-UTF-8 names.
-READER_RULES = 2  # 2: HTML element markup removed from plain-text fields
+# would otherwise be reused until syndicate's own version changes. 1: dedupe_key normalises IDN hosts and unreserved percent-escapes; non-UTF-8 names.
+# 2: HTML element markup removed from plain-text fields; related items keep their provider.
+READER_RULES = 2
 # How long to wait for a reader (``syndicate explain``) to let go before writing; past
 # it the index counts as locked and is rebuilt.
 BUSY_TIMEOUT_SECONDS = 5.0

@@ -33,10 +33,12 @@ class Provider:
 
 @dataclass(frozen=True, slots=True)
 class RelatedLink:
-    """Other coverage of the same story (``related`` in the source record)."""
+    """Other coverage of the same story (``related`` in the source record): its link,
+    its title and, when the record names a valid one, who published it."""
 
     url: str
     title: str
+    provider: Provider | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,10 @@
 It exists for previews and for the interop tests, so it does what a well-configured
 production web server does for feeds (see docs/serving.md): the right Content-Type per
 format, strong validators (ETag from the content, Last-Modified from the file), conditional
-GET answered with 304, gzip when the client asks for it, HEAD, and nothing outside the
-folder: no directory listings, no traversal, no hidden files, no symlinks leading out.
+GET answered with 304, gzip when the client asks for it, HEAD, ``Cache-Control`` with the
+feeds' ``ttl``, a ``Link`` header naming each feed's ``self`` URL (and its WebSub hubs),
+``X-Content-Type-Options: nosniff``, and nothing outside the folder: no directory
+listings, no traversal, no hidden files, no symlinks leading out.
 """
 
 from __future__ import annotations
@@ -27,10 +29,49 @@ from typing import BinaryIO
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from syndicate import __version__
+from syndicate.config import Config, FeedsConfig
+from syndicate.plan import EXTENSIONS
+from syndicate.render.common import url
 
 log = logging.getLogger("syndicate.serve")
 
-CACHE_CONTROL = "public, max-age=300"
+
+@dataclass(frozen=True, slots=True)
+class Headers:
+    """What the server says about every file beyond its bytes, from the config.
+
+    ``max_age`` (seconds) is the feeds' RSS ``ttl`` (minutes): a cache keeps a feed as
+    long as the feed itself tells readers to. ``base_url`` is ``site.base_url``: a feed
+    served at ``/path`` names ``base_url + path`` as its ``rel="self"``, and the ``Link``
+    header repeats exactly that, with the WebSub ``hubs`` (HTTP discovery, WebSub 4).
+    Without a ``base_url`` (a bare folder) no ``Link`` header is sent: a guessed self URL
+    that differs from the feed's own would mislead hubs and validators.
+    """
+
+    max_age: int = FeedsConfig().ttl * 60
+    base_url: str | None = None
+    hubs: tuple[str, ...] = ()
+
+    @classmethod
+    def from_config(cls, config: Config) -> Headers:
+        return cls(max_age=config.feeds.ttl * 60, base_url=config.site.base_url,
+                   hubs=config.websub.hubs)
+
+    @property
+    def cache_control(self) -> str:
+        return f"public, max-age={self.max_age}"
+
+    def link(self, rel_path: str) -> str | None:
+        """The ``Link`` value for the file at ``rel_path`` (POSIX, relative to the
+        folder), or None when it is not a feed or no base URL is known."""
+        if self.base_url is None or not rel_path.endswith(_FEED_SUFFIXES):
+            return None
+        links = [f'<{url(self.base_url + quote(rel_path))}>; rel="self"']
+        links += [f'<{url(hub)}>; rel="hub"' for hub in self.hubs]
+        return ", ".join(links)
+
+
+_FEED_SUFFIXES = tuple(EXTENSIONS.values())
 
 # Larger files are streamed, not read whole per request (and never gzipped): a stray
 # 1 GB file in the folder must not cost 1 GB of memory per concurrent client.
@@ -175,9 +216,10 @@ class FeedServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], root: Path,
-                 on_request: RequestHook | None = None) -> None:
+                 on_request: RequestHook | None = None, headers: Headers = Headers()) -> None:
         self.root = root
         self.on_request = on_request
+        self.headers = headers
         super().__init__(address, FeedRequestHandler)
 
 
@@ -197,6 +239,7 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
     _status: int = 0
     _encoding: str | None = None
     _etag: str | None = None
+    _link: str | None = None
 
     # -- methods -------------------------------------------------------------------------
 
@@ -284,6 +327,7 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         mtime = int(st.st_mtime)
         last_modified = email.utils.formatdate(mtime, usegmt=True)
         self._encoding, self._etag = rep.encoding, rep.etag
+        self._link = self.server.headers.link(found.relative_to(self.server.root).as_posix())
 
         inm = self.headers.get("If-None-Match")
         ims = self.headers.get("If-Modified-Since")
@@ -350,11 +394,15 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
 
     def _validator_headers(self, rep: _Representation, last_modified: str,
                            negotiable: bool) -> None:
+        """The headers a 200 and a 304 share (RFC 9110 15.4.5: a 304 carries what the
+        200 would have said about caching), so a revalidated copy stays complete."""
         self.send_header("ETag", rep.etag)
         self.send_header("Last-Modified", last_modified)
-        self.send_header("Cache-Control", CACHE_CONTROL)
+        self.send_header("Cache-Control", self.server.headers.cache_control)
         if negotiable:
             self.send_header("Vary", "Accept-Encoding")
+        if self._link:
+            self.send_header("Link", self._link)
 
     def _redirect(self, location: str, *, send_body: bool) -> None:
         body = f"301 moved to {location}\n".encode()
@@ -385,7 +433,7 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
             hook(Served(method=method, target=target, status=self._status,
                         content_encoding=self._encoding, etag=self._etag))
         # one handler serves every request of a keep-alive connection
-        self._status, self._encoding, self._etag = 0, None, None
+        self._status, self._encoding, self._etag, self._link = 0, None, None, None
         super().end_headers()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -405,25 +453,27 @@ def _printable(text: str) -> str:
 
 
 def make_server(folder: Path, bind: str = "127.0.0.1", port: int = 0, *,
-                on_request: RequestHook | None = None) -> ThreadingHTTPServer:
+                on_request: RequestHook | None = None,
+                headers: Headers = Headers()) -> ThreadingHTTPServer:
     """A bound, not yet running server for ``folder`` (``port=0``: any free port; read it
-    from ``server.server_address``). ``on_request`` sees every answered request."""
+    from ``server.server_address``). ``on_request`` sees every answered request;
+    ``headers`` (usually :meth:`Headers.from_config`) sets Cache-Control and Link."""
     root = folder.resolve(strict=True)
     cls = _FeedServer6 if ":" in bind else FeedServer
-    return cls((bind, port), root, on_request)
+    return cls((bind, port), root, on_request, headers)
 
 
 def _is_loopback(bind: str) -> bool:
     return bind in ("localhost", "::1") or bind.startswith("127.")
 
 
-def run_serve(folder: Path, *, bind: str, port: int) -> int:
+def run_serve(folder: Path, *, bind: str, port: int, headers: Headers = Headers()) -> int:
     """Serve ``folder`` until interrupted. Exit code 0, or 2 when it cannot start."""
     if not folder.is_dir():
         log.error("serve: %s: no such folder (run 'syndicate build' first)", folder)
         return 2
     try:
-        server = make_server(folder, bind, port)
+        server = make_server(folder, bind, port, headers=headers)
     except OSError as exc:
         log.error("serve: cannot listen on %s port %d: %s", bind, port, exc.strerror or exc)
         return 2

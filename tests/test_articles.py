@@ -862,6 +862,21 @@ def test_related_links_are_cleaned_and_bad_ones_dropped() -> None:
     )
 
 
+def test_related_items_keep_a_valid_provider_and_drop_a_bad_one_with_a_warning() -> None:
+    a = article(related="\n  - title: One\n    webUrl: https://example.org/1"
+                        "\n    provider: {name: 'Tech &amp; Herald', domain: TechHerald.example.}"
+                        "\n  - title: Two\n    webUrl: https://example.org/2"
+                        "\n    provider: {name: Nameless, domain: 'not a host'}"
+                        "\n  - title: Three\n    webUrl: https://example.org/3")
+    assert a.related == (
+        RelatedLink("https://example.org/1", "One", Provider("Tech & Herald", "techherald.example")),
+        RelatedLink("https://example.org/2", "Two"),
+        RelatedLink("https://example.org/3", "Three"))
+    assert len(a.warnings) == 1
+    assert a.warnings[0].startswith("related[1].provider.domain: ")
+    assert a.warnings[0].endswith("; no provider")
+
+
 def test_too_many_related_reject() -> None:
     item = "{title: t, webUrl: 'https://e.com/'}"
     r = rejected(related="[" + ", ".join([item] * 101) + "]")

@@ -13,6 +13,7 @@ import getpass
 import grp
 import gzip
 import http.client
+import json
 import os
 import shutil
 import socket
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from syndicate.config import StateConfig, load_config
 
@@ -227,6 +229,21 @@ def _served_files(root: Path) -> list[str]:
                   if p.is_file() and not p.is_symlink() and not p.name.startswith("."))
 
 
+# The shipped configs go with the shipped config.toml: its ttl and base_url.
+SHIPPED = load_config(REPO / "config.toml")
+CACHE_CONTROL = f"public, max-age={SHIPPED.feeds.ttl * 60}"
+
+
+def _self_url(path: Path) -> str:
+    """The rel="self" URL a built feed file names for itself."""
+    if path.suffix == ".json":
+        return str(json.loads(path.read_bytes())["feed_url"])
+    tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+    links = tree.xpath("//*[local-name()='link'][@rel='self']/@href")
+    assert len(links) == 1, path
+    return str(links[0])
+
+
 def test_every_built_file_has_its_content_type(server: Server) -> None:
     files = _served_files(server.root)
     suffixes = {Path(f).suffix for f in files}
@@ -236,8 +253,22 @@ def test_every_built_file_has_its_content_type(server: Server) -> None:
         assert status == 200, rel
         assert headers["Content-Type"] == EXPECTED_TYPES[Path(rel).suffix], rel
         assert body == (server.root / rel).read_bytes(), rel
-        assert headers["Cache-Control"] == "public, max-age=300", rel
+        assert headers["Cache-Control"] == CACHE_CONTROL, rel
         assert headers["X-Content-Type-Options"] == "nosniff", rel
+
+
+def test_every_feed_names_its_own_self_url_in_a_link_header(server: Server) -> None:
+    feeds = [rel for rel in _served_files(server.root)
+             if Path(rel).suffix in (".atom", ".rss", ".json")]
+    assert any(rel.startswith("topics/") for rel in feeds)
+    for rel in feeds:
+        status, headers, _ = server.get("/" + rel)
+        assert status == 200, rel
+        self_url = _self_url(server.root / rel)
+        assert self_url == SHIPPED.site.base_url + rel, rel
+        assert headers["Link"] == f'<{self_url}>; rel="self"', rel
+    for rel in ("index.html", "feeds.opml"):
+        assert server.get("/" + rel)[1]["Link"] is None, rel
 
 
 def test_etag_and_last_modified_give_304(server: Server) -> None:
@@ -247,7 +278,7 @@ def test_etag_and_last_modified_give_304(server: Server) -> None:
     status, headers, body = server.get("/all.atom", If_None_Match=etag)
     assert (status, body) == (304, b"")
     assert headers["ETag"] == etag
-    assert headers["Cache-Control"] == "public, max-age=300"
+    assert headers["Cache-Control"] == CACHE_CONTROL
     assert server.get("/all.atom", If_Modified_Since=last_modified)[0] == 304
     assert server.get("/all.atom", If_None_Match='"something-else"')[0] == 200
 

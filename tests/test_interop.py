@@ -49,7 +49,7 @@ from syndicate.plan import FeedPlan, plan_feeds
 from syndicate.render.common import clean, entry_id, provider_uri
 from syndicate.result import BuildOptions, BuildResult
 from syndicate.select import select
-from syndicate.serve import Served, make_server
+from syndicate.serve import Headers, Served, make_server
 from syndicate.source import discover, read_article
 
 REPO = Path(__file__).resolve().parents[1]
@@ -150,11 +150,13 @@ def _serve(source: Path, tmp: Path) -> Iterator[Site]:
     out.mkdir()
     served: list[Served] = []
     server = make_server(out, on_request=served.append)
+    base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    # the port is known only now; the feeds' self URLs are built from this base URL too
+    server.headers = Headers(base_url=base_url)  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
-        yield Site(tmp=tmp, source=source, out=out,
-                   base_url=f"http://127.0.0.1:{server.server_address[1]}/", served=served)
+        yield Site(tmp=tmp, source=source, out=out, base_url=base_url, served=served)
     finally:
         server.shutdown()
         server.server_close()
@@ -224,6 +226,8 @@ def test_feedparser_reads_every_served_feed_as_its_source_articles(any_site: Sit
         assert parsed.feed.title == clean(plan.title), rel
         self_links = [link.href for link in parsed.feed.links if link.rel == "self"]
         assert self_links == [site.url(rel)], rel
+        # the Link header names the same self URL (WebSub discovery over HTTP)
+        assert parsed.headers["link"] == f'<{site.url(rel)}>; rel="self"', rel
         assert len(parsed.entries) == len(plan.items), rel
         for index, (entry, article) in enumerate(zip(parsed.entries, plan.items, strict=True)):
             _check_feedparser_entry(entry, article, fmt, f"{rel} entry {index} ({article.path})")

@@ -14,6 +14,7 @@ import pytest
 from syndicate.config import Config, parse_config
 from syndicate.model import Article, Image, Provider, RelatedLink
 from syndicate.plan import FeedPlan, plan_feeds
+from syndicate.render.body import item_html
 from syndicate.render.common import entry_id
 from syndicate.render.jsonfeed import render_json
 from syndicate.select import select
@@ -56,7 +57,11 @@ def assert_json_feed_11(doc: dict[str, Any]) -> None:
         assert set(author) <= {"name", "url", "avatar"} and author
     for hub in doc.get("hubs", []):
         assert set(hub) == {"type", "url"}
-    assert "author" not in doc  # 1.1 deprecates the singular form
+    # 1.1 deprecates the singular form but keeps it valid; written only beside
+    # authors, as the same (first) author, for 1.0 clients such as feedparser
+    for obj in (doc, *doc["items"]):
+        if "author" in obj:
+            assert obj["authors"] and obj["author"] == obj["authors"][0]
     for item in doc["items"]:
         assert isinstance(item["id"], str) and item["id"].strip()
         assert isinstance(item.get("content_text") or item.get("content_html"), str)
@@ -85,17 +90,19 @@ def test_feed_follows_json_feed_11_and_mirrors_the_articles() -> None:
         "id": entry_id(a),
         "url": a.link,
         "title": a.title,
+        "content_html": item_html(a),
         "content_text": a.excerpt,
         "summary": a.excerpt,
         "image": a.images[0].url,
         "date_published": "2020-06-09T00:09:00+00:00",
         "date_modified": "2020-06-09T00:14:00+00:00",
         "authors": [{"name": "Mint", "url": "https://livemint.com/"}],
+        "author": {"name": "Mint", "url": "https://livemint.com/"},
         "tags": ["AI", "Computer Vision"],
     }
     # Without an excerpt the required content falls back to the title.
     assert second["content_text"] == "Story 2"
-    assert {"summary", "image", "authors", "tags"}.isdisjoint(second)
+    assert {"summary", "image", "authors", "author", "tags"}.isdisjoint(second)
 
 
 def test_output_is_utf8_indented_with_a_trailing_newline_and_stable() -> None:
@@ -107,7 +114,8 @@ def test_output_is_utf8_indented_with_a_trailing_newline_and_stable() -> None:
     assert b'\n  "title": ' in data
     assert render_json(plan, cfg) == data
     assert list(json.loads(data)) == ["version", "title", "home_page_url", "feed_url",
-                                      "description", "authors", "language", "items"]
+                                      "description", "authors", "author", "language",
+                                      "items"]
 
 
 def test_hubs_are_listed_when_configured() -> None:

@@ -20,6 +20,7 @@ import pytest
 
 from syndicate.serve import (
     BadTarget,
+    Headers,
     Served,
     accepts_gzip,
     etag_matches,
@@ -141,7 +142,7 @@ def test_strong_etag_is_stable_and_follows_the_content(site: Running) -> None:
 def test_last_modified_is_the_file_mtime_as_http_date(site: Running) -> None:
     resp = site.get("/all.atom")
     assert resp.header("Last-Modified") == "Sun, 13 Sep 2020 12:26:40 GMT"
-    assert resp.header("Cache-Control") == "public, max-age=300"
+    assert resp.header("Cache-Control") == "public, max-age=3600"  # the default ttl, 60 min
 
 
 @pytest.mark.parametrize("inm", [
@@ -158,7 +159,7 @@ def test_matching_if_none_match_gets_304_without_body(site: Running, inm: str) -
     assert resp.status == 304
     assert resp.body == b""
     assert resp.header("ETag") == etag
-    assert resp.header("Cache-Control") == "public, max-age=300"
+    assert resp.header("Cache-Control") == "public, max-age=3600"  # the default ttl, 60 min
     assert resp.header("Vary") == "Accept-Encoding"
 
 
@@ -404,7 +405,8 @@ def test_run_serve_reports_a_busy_port(tmp_path: Path, caplog: pytest.LogCapture
 def test_cli_serve_runs_until_interrupted(tmp_path: Path) -> None:
     _write(tmp_path / "out" / "all.atom", ATOM)
     (tmp_path / "config.toml").write_text(
-        '[site]\ntitle = "T"\nbase_url = "https://example.org/"\n[output]\nfolder = "out"\n')
+        '[site]\ntitle = "T"\nbase_url = "https://example.org/"\n[output]\nfolder = "out"\n'
+        '[feeds]\nttl = 15\n[websub]\nhubs = ["https://hub.example/"]\n')
     proc = subprocess.Popen(
         [sys.executable, "-m", "syndicate", "serve", "--config", str(tmp_path / "config.toml"),
          "--port", "0"],
@@ -419,6 +421,10 @@ def test_cli_serve_runs_until_interrupted(tmp_path: Path) -> None:
         conn.request("GET", "/all.atom")
         resp = conn.getresponse()
         assert resp.status == 200 and resp.read() == ATOM
+        # the headers come from the config it was started with
+        assert resp.headers["Cache-Control"] == "public, max-age=900"
+        assert resp.headers["Link"] == ('<https://example.org/all.atom>; rel="self", '
+                                        '<https://hub.example/>; rel="hub"')
         conn.close()
         proc.send_signal(signal.SIGINT)
         assert proc.wait(60) == 0  # a bound for a busy machine, not a speed claim
@@ -426,3 +432,66 @@ def test_cli_serve_runs_until_interrupted(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# -- Cache-Control and Link from the config -------------------------------------------------
+
+@pytest.fixture()
+def configured(tmp_path: Path) -> Iterator[Running]:
+    root = tmp_path / "feeds"
+    for rel in ("all.atom", "all.rss", "all.json", "topics/ai.atom", "feeds.opml",
+                "index.html"):
+        _write(root / rel, ATOM)
+    headers = Headers(max_age=1200, base_url="https://feeds.example.org/news/",
+                      hubs=("https://hub.example/", "https://hub2.example/p?x=1"))
+    server = make_server(root, headers=headers)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield Running(root, server.server_address[1], [])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.mark.parametrize("rel", ["all.atom", "all.rss", "all.json", "topics/ai.atom"])
+def test_a_feed_names_its_self_url_and_hubs_in_a_link_header(configured: Running,
+                                                              rel: str) -> None:
+    expected = (f'<https://feeds.example.org/news/{rel}>; rel="self", '
+                '<https://hub.example/>; rel="hub", <https://hub2.example/p?x=1>; rel="hub"')
+    resp = configured.get("/" + rel)
+    assert resp.status == 200
+    assert resp.header("Link") == expected
+    assert resp.header("Cache-Control") == "public, max-age=1200"
+    assert resp.header("X-Content-Type-Options") == "nosniff"
+    # a revalidation keeps them: a 304 carries what the 200 said about caching
+    etag = resp.header("ETag")
+    assert etag is not None
+    again = configured.get("/" + rel, If_None_Match=etag)
+    assert again.status == 304
+    assert again.header("Link") == expected
+    assert again.header("Cache-Control") == "public, max-age=1200"
+
+
+@pytest.mark.parametrize("target", ["/feeds.opml", "/index.html", "/"])
+def test_pages_that_are_not_feeds_have_no_link_header(configured: Running, target: str) -> None:
+    resp = configured.get(target)
+    assert resp.status == 200
+    assert resp.header("Link") is None
+    assert resp.header("Cache-Control") == "public, max-age=1200"
+
+
+def test_without_a_base_url_no_self_url_is_guessed(site: Running) -> None:
+    assert site.get("/all.atom").header("Link") is None
+
+
+def test_headers_from_config_use_the_ttl_in_minutes() -> None:
+    from syndicate.config import parse_config
+
+    cfg = parse_config({"site": {"title": "T", "base_url": "https://f.example/"},
+                        "feeds": {"ttl": 5}}, Path("/nonexistent/config.toml"))
+    headers = Headers.from_config(cfg)
+    assert headers.cache_control == "public, max-age=300"
+    assert headers.link("topics/ai.rss") == '<https://f.example/topics/ai.rss>; rel="self"'
+    assert headers.link("index.html") is None

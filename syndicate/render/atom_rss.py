@@ -13,7 +13,14 @@ Mapping, the same for every feed that carries an article:
   ``dc:creator`` (RSS ``author`` must be an e-mail address);
 - categories = topics: term and label = the topic's display name, scheme = the topic
   feeds' folder URL (RSS: text + ``domain``);
+- body = :func:`~syndicate.render.body.item_html` (image, excerpt, source, topics,
+  related coverage): Atom ``content type="html"``; RSS ``content:encoded``, after a
+  ``description`` that every item then has (the title stands in for a missing excerpt:
+  the W3C validator wants a description before content:encoded);
 - Media RSS images and video player; Atom ``link rel="related"`` for related coverage.
+
+No RSS ``enclosure`` for the lead image: its ``length`` (bytes) and ``type`` would have
+to be invented, since records give neither (README, "Entries").
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from syndicate.config import Config
 from syndicate.model import Article
 from syndicate.plaintext import ELEMENTS
 from syndicate.plan import FeedPlan, topic_scheme
+from syndicate.render.body import item_html
 from syndicate.render.common import (
     GENERATOR,
     GENERATOR_VERSION,
@@ -56,8 +64,8 @@ def render_atom(plan: FeedPlan, config: Config) -> bytes:
         fg.logo(url(site.logo))
     for article in plan.items:
         entry = _entry(fg, article, config)
-        # Without an excerpt the title stands in: an entry with neither content nor
-        # summary leaves readers (and validators) with nothing to show.
+        # Without an excerpt the title stands in: readers that show summaries (and
+        # list views) need a plain text, not the HTML body.
         entry.summary(clean(article.excerpt) or entry.title(), type="text")
         if article.provider is not None:
             entry.author(name=provider_name(article.provider), uri=provider_uri(article.provider))
@@ -102,16 +110,42 @@ def _gif_jpeg_or_png(logo: str) -> bool:
     return not re.fullmatch(r"\w+", ext) or ext in ("gif", "jpg", "jpeg", "png")
 
 
+_AMP_OR_LT = re.compile(rb"&(?:amp|lt);")
+_HEX = {b"&amp;": b"&#x26;", b"&lt;": b"&#x3C;"}
+
+
+def _hex_in_text(ref: re.Match[bytes]) -> bytes:
+    # In a tag when the last '<' before it is after the last '>' (lxml writes '<' and
+    # '>' inside attribute values as references, so raw ones are always markup).
+    document, at = ref.string, ref.start()
+    if document.rfind(b"<", 0, at) > document.rfind(b">", 0, at):
+        return ref.group()
+    return _HEX[ref.group()]
+
+
 def _hex_references(document: bytes) -> bytes:
     """``&`` and ``<`` in character data as hexadecimal character references.
 
     The RSS Best Practices Profile asks for ``&#x26;`` / ``&#x3C;`` in plain text so that
     it cannot be mistaken for entity-encoded HTML; the W3C validator applies the same
     test to Atom ``type="text"`` constructs (ContainsUndeclaredHTML), so Atom gets it too.
-    lxml writes these two characters only as ``&amp;`` / ``&lt;``, in text and attribute
-    values alike, so the substitution is exact and leaves the document's meaning alone.
+    lxml writes these two characters only as ``&amp;`` / ``&lt;``, so the substitution is
+    exact and leaves the document's meaning alone.
+
+    Only character data: attribute values (URLs with query strings, category terms) keep
+    ``&amp;``, since some parsers do not decode character references in attributes
+    (feedparser-rs 0.7, fast-xml-parser), and the profile's concern is text. CDATA
+    sections (the HTML item bodies) are left as they are: there ``&amp;`` is HTML the
+    section carries literally, not an XML reference.
     """
-    return document.replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
+    parts: list[bytes] = []
+    pos = 0
+    while (start := document.find(b"<![CDATA[", pos)) >= 0:
+        end = document.index(b"]]>", start) + 3
+        parts += (_AMP_OR_LT.sub(_hex_in_text, document[pos:start]), document[start:end])
+        pos = end
+    parts.append(_AMP_OR_LT.sub(_hex_in_text, document[pos:]))
+    return b"".join(parts)
 
 
 def render_rss(plan: FeedPlan, config: Config) -> bytes:
@@ -123,10 +157,12 @@ def render_rss(plan: FeedPlan, config: Config) -> bytes:
         fg.logo(url(config.site.logo))
     for article in plan.items:
         entry = _entry(fg, article, config)
-        entry.title(rss_title(entry.title()))
-        excerpt = clean(article.excerpt)
-        if excerpt:
-            entry.description(html.escape(excerpt, quote=False))
+        title = entry.title()
+        entry.title(rss_title(title))
+        # description is HTML by convention: the plain excerpt (or the title), escaped
+        # once; content:encoded carries the full body, after it, as the W3C validator
+        # asks (NeedDescriptionBeforeContent).
+        entry.description(html.escape(clean(article.excerpt) or title, quote=False))
     return _hex_references(bytes(fg.rss_str(pretty=True, encoding="UTF-8",
                                              xml_declaration=True)))
 
@@ -175,5 +211,6 @@ def _entry(fg: FeedGenerator, article: Article, config: Config) -> FeedEntry:
         player=article.embed_url,
         related=article.related,
         creator=provider_name(article.provider) if article.provider is not None else None,
+        body=item_html(article),
     )
     return entry

@@ -1,10 +1,16 @@
 """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/).
 
 The same article data as Atom and RSS: the same ``id`` string, ``url``, times (RFC
-3339), provider as author, topics as tags. ``content_text`` is required (a JSON Feed item
-needs ``content_html`` or ``content_text``); it holds the excerpt, or the title when the
-excerpt is empty. Keys are written in a fixed order, UTF-8, two-space indent, with a
-trailing newline.
+3339), provider as author, topics as tags. ``content_html`` is the item body every
+format carries (:mod:`syndicate.render.body`); ``content_text`` (which JSON Feed 1.1
+allows beside it) holds the excerpt, or the title when the excerpt is empty, for
+clients that show plain text only.
+
+Authors are written twice, as JSON Feed 1.1 ``authors`` (an array) and as the 1.0
+``author`` object beside it: 1.1 deprecates ``author`` but keeps it valid, and 1.0
+clients (feedparser among them) read only the singular form.
+
+Keys are written in a fixed order, UTF-8, two-space indent, with a trailing newline.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any
 from syndicate.config import Config
 from syndicate.model import Article
 from syndicate.plan import FeedPlan
+from syndicate.render.body import item_html
 from syndicate.render.common import (
     clean,
     entry_id,
@@ -42,7 +49,9 @@ def render_json(plan: FeedPlan, config: Config) -> bytes:
     if site.icon:
         # Atom <icon> and JSON Feed icon/favicon are all meant to be square.
         feed["icon"] = feed["favicon"] = url(site.icon)
-    feed["authors"] = [{"name": feed_author(config)}]
+    author = {"name": feed_author(config)}
+    feed["authors"] = [author]
+    feed["author"] = author
     feed["language"] = site.language
     if config.websub.hubs:
         feed["hubs"] = [{"type": "WebSub", "url": url(hub)} for hub in config.websub.hubs]
@@ -97,6 +106,7 @@ def _item(article: Article) -> dict[str, Any]:
         "id": entry_id(article),
         "url": url(article.link),
         "title": title,
+        "content_html": item_html(article),
         "content_text": excerpt or title or url(article.link),
     }
     if excerpt:
@@ -106,8 +116,10 @@ def _item(article: Article) -> dict[str, Any]:
     item["date_published"] = rfc3339(article.published)
     item["date_modified"] = rfc3339(article.updated)
     if article.provider is not None:
-        item["authors"] = [{"name": provider_name(article.provider),
-                            "url": provider_uri(article.provider)}]
+        author = {"name": provider_name(article.provider),
+                  "url": provider_uri(article.provider)}
+        item["authors"] = [author]
+        item["author"] = author
     tags = topic_names(article)
     if tags:
         item["tags"] = list(tags)
