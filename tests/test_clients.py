@@ -49,6 +49,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,6 @@ if importlib.util.find_spec("sgmllib") is None:  # see test_interop.py
 from corpus_generator import load_generator
 from reader import make_reader
 
-from syndicate.articles import iter_source_files, read_article
 from syndicate.build import BuildOptions, run_build
 from syndicate.config import Config, load_config
 from syndicate.model import Article
@@ -71,6 +71,7 @@ from syndicate.plan import plan_feeds
 from syndicate.render.common import clean, entry_id, provider_name, topic_names, url
 from syndicate.select import select
 from syndicate.serve import Headers, make_server
+from syndicate.source import discover, read_article
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "articles"
@@ -89,6 +90,9 @@ JS_CLIENTS: dict[str, frozenset[str]] = {
     "feed-extractor": frozenset(FORMATS),
     "feedsmith": frozenset(FORMATS),
 }
+
+# The builds' moment: after every record here (sample and generated), never the clock.
+NOW = datetime(2031, 1, 1, tzinfo=UTC)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,10 +149,10 @@ folder = {json.dumps(str(out))}
 folder = {json.dumps(str(tmp / "state"))}
 """, encoding="utf-8")
     config = load_config(tmp / "config.toml")
-    run_build(config, BuildOptions(jobs=1))
+    run_build(config, BuildOptions(now=NOW, jobs=1))
     articles = []
-    for file in iter_source_files(source, config.source.patterns):
-        record = read_article(file, file.relative_to(source).as_posix(),
+    for found in sorted(discover(config.source)):
+        record = read_article(source / found.rel, found.rel,
                               max_bytes=config.source.max_file_bytes)
         if isinstance(record, Article):
             articles.append(record)

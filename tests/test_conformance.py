@@ -394,8 +394,12 @@ def test_hostile_site_strings_read_back_exactly() -> None:
         atom = feedparser.parse(render_atom(plan, cfg)).feed
         rss = feedparser.parse(render_rss(plan, cfg)).feed
         title, subtitle = _expected(plan.title), _expected(plan.subtitle)
-        assert (atom.title, atom.title_detail.type) == (title, "text/plain")
-        assert atom.subtitle == subtitle and atom.rights == site.rights
+        # A title holding an HTML end tag is declared type="html", escaped (see
+        # render.feedgen_ext bug 9): either way, a reader shows the text.
+        assert _read_back(atom.title_detail, atom.title) == title
+        assert atom.title_detail.type == ("text/html" if "</b>" in title else "text/plain")
+        assert _read_back(atom.subtitle_detail, atom.subtitle) == subtitle
+        assert _read_back(atom.rights_detail, atom.rights) == site.rights
         assert _read_back(rss.title_detail, rss.title) == title
         assert _read_back(rss.subtitle_detail, rss.subtitle) == subtitle
         assert _read_back(rss.rights_detail, rss.rights) == site.rights

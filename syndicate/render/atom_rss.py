@@ -50,7 +50,13 @@ from syndicate.render.common import (
     url,
     utc,
 )
-from syndicate.render.feedgen_ext import add_entry, feed_links, new_feed, set_entry_extras
+from syndicate.render.feedgen_ext import (
+    add_entry,
+    feed_links,
+    holds_element_end_tag,
+    new_feed,
+    set_entry_extras,
+)
 
 
 def render_atom(plan: FeedPlan, config: Config) -> bytes:
@@ -99,7 +105,12 @@ def rss_title(text: str) -> str:
     ``List<T> </T>`` or ``<3`` included, is written as it is, which every reader shows
     as written. (The reader has already removed every tag of an HTML element.)
     """
-    return html.escape(text, quote=False) if _read_as_html(text) else text
+    if _read_as_html(text) or holds_element_end_tag(text):
+        # The second: what the W3C validator takes for HTML (ContainsHTML), even where
+        # a look-alike tag (<News>) keeps feedparser from guessing HTML; escaped, both
+        # read the text.
+        return html.escape(text, quote=False)
+    return text
 
 
 def _gif_jpeg_or_png(logo: str) -> bool:
@@ -118,9 +129,19 @@ def _hex_in_text(ref: re.Match[bytes]) -> bytes:
     # In a tag when the last '<' before it is after the last '>' (lxml writes '<' and
     # '>' inside attribute values as references, so raw ones are always markup).
     document, at = ref.string, ref.start()
-    if document.rfind(b"<", 0, at) > document.rfind(b">", 0, at):
-        return ref.group()
+    tag = document.rfind(b"<", 0, at)
+    if tag > document.rfind(b">", 0, at):
+        # In an attribute value: only Atom's human-readable ones (category label, link
+        # title) get the hex form, since the W3C validator judges those as text too
+        # (ContainsUndeclaredHTML); URLs and terms keep &amp; for parsers that do not
+        # decode references in attributes.
+        quote = document.rfind(b'="', tag, at)
+        name = document[document.rfind(b" ", tag, quote) + 1:quote]
+        return _HEX[ref.group()] if name in _TEXT_ATTRIBUTES else ref.group()
     return _HEX[ref.group()]
+
+
+_TEXT_ATTRIBUTES = frozenset((b"label", b"title"))
 
 
 def _hex_references(document: bytes) -> bytes:

@@ -32,6 +32,12 @@ feedgen builds Atom and RSS well, but:
    ``content type="html"``, RSS ``content:encoded`` (last in the item, after
    ``description``).
 
+9. **Atom text constructs are always written untyped** (plain text): feedgen has no
+   ``type`` for feed/entry ``title``, ``subtitle`` or ``rights``. Text that holds the end
+   tag of an HTML element (``</b>``, in an editor's site title, say) is what readers
+   and the W3C validator (ContainsUndeclaredHTML) take for markup; :class:`AtomTextExtension`
+   declares such a construct ``type="html"`` and escapes it, so every reader shows
+   exactly the text. Record text never needs it (the reader removed element markup).
 feedgen writes Atom elements without a namespace and declares the default namespace by
 hand on the root, so Atom elements we add to an Atom entry are plain ``link`` elements;
 in RSS they are ``{ATOM_NS}link``.
@@ -39,6 +45,8 @@ in RSS they are ``{ATOM_NS}link``.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
@@ -49,6 +57,7 @@ from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from lxml import etree
 
 from syndicate.model import Image, RelatedLink
+from syndicate.plaintext import ELEMENTS
 from syndicate.render.common import clean, url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -62,6 +71,7 @@ _MEDIA = "syndicate_media"
 _RELATED = "syndicate_related"
 _RSS = "syndicate_rss"
 _BODY = "syndicate_body"
+_TEXT = "syndicate_text"
 
 
 class MediaFeedExtension(BaseExtension):  # type: ignore[misc]
@@ -183,6 +193,38 @@ class BodyEntryExtension(BaseEntryExtension):  # type: ignore[misc]
         return item
 
 
+# The end tag of an HTML element: what makes readers and the W3C validator take plain
+# text for markup (ContainsUndeclaredHTML looks at end tags only; `&` and `<` in text are
+# written as hexadecimal references, which it does not take for HTML).
+_END_TAG = re.compile(r"</(\w+)\s*>")
+_TEXT_CONSTRUCTS = frozenset(("title", "subtitle", "rights", "summary"))
+
+
+def holds_element_end_tag(text: str) -> bool:
+    return any(name.lower() in ELEMENTS for name in _END_TAG.findall(text))
+
+
+def _declare_html(parent: etree._Element) -> etree._Element:
+    """Bug 9: each text construct child of ``parent`` that would read as HTML becomes
+    escaped ``type="html"`` (the feed's own, or one entry's)."""
+    for el in parent:
+        if (el.tag in _TEXT_CONSTRUCTS and el.get("type", "text") == "text"
+                and el.text and holds_element_end_tag(el.text)):
+            el.set("type", "html")
+            el.text = html.escape(el.text, quote=False)
+    return parent
+
+
+class AtomTextExtension(BaseExtension):  # type: ignore[misc]
+    def extend_atom(self, feed: etree._Element) -> etree._Element:
+        return _declare_html(feed)  # feedgen calls this before adding the entries
+
+
+class AtomTextEntryExtension(BaseEntryExtension):  # type: ignore[misc]
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        return _declare_html(entry)
+
+
 def _cdata(html: str) -> etree.CDATA | str:
     # A CDATA section cannot hold "]]>". The body never has one (">" in record text is
     # escaped, and no tag of ours ends in "]]"); if it ever did, escaped text says the same.
@@ -199,6 +241,7 @@ def new_feed(*, updated: datetime, generator: str, version: str | None) -> FeedG
     fg.register_extension(_MEDIA, MediaFeedExtension, MediaEntryExtension)
     fg.register_extension(_RELATED, BaseExtension, RelatedEntryExtension, rss=False)
     fg.register_extension(_BODY, BaseExtension, BodyEntryExtension)
+    fg.register_extension(_TEXT, AtomTextExtension, AtomTextEntryExtension, rss=False)
     fg.updated(updated)  # also RSS lastBuildDate
     fg.generator(generator, version=version)  # no uri: name and version only
     fg.docs(RSS_DOCS)
