@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self, TextIO
+
+from syndicate.clock import monotonic
 
 # Redraw at most this often: a terminal cannot show more, and drawing per file
 # would cost more than parsing a small file.
@@ -64,7 +65,7 @@ class Progress:
 
     Disabled, it only counts: safe and cheap to call per file. A write error on the
     stream (a closed terminal) turns drawing off instead of failing the build.
-    ``clock`` defaults to :func:`time.monotonic`; tests pass their own.
+    ``clock`` defaults to :func:`syndicate.clock.monotonic`; tests pass their own.
     """
 
     def __init__(self, total: int, *, enabled: bool, stream: TextIO | None = None,
@@ -74,7 +75,7 @@ class Progress:
         self.enabled = enabled
         self.label = label
         self._stream = stream if stream is not None else sys.stderr
-        self._clock = clock if clock is not None else time.monotonic
+        self._clock = clock if clock is not None else monotonic
         self._started = self._clock() if enabled else 0.0
         self._last_draw: float | None = None
         self._drawn_width = 0  # characters currently on the line, to erase them
