@@ -410,8 +410,8 @@ def _os_error(exc: OSError) -> str:
 # --- syndicate explain -------------------------------------------------------------------
 
 def explain_command(config: Config, files: Sequence[Path], out: TextIO) -> int:
-    """``syndicate explain``: one line per FILE on ``out``; exit 0, or 2 when a FILE
-    does not exist or the source folder is missing."""
+    """``syndicate explain``: one line per FILE on ``out`` (then one per warning of
+    it); exit 0, or 2 when a FILE does not exist or the source folder is missing."""
     from syndicate.explain import run_explain
 
     try:

@@ -22,9 +22,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -47,6 +49,10 @@ def pool_map(fn: Callable[[T], R], tasks: Iterable[T], *, workers: int, window: 
     if workers <= 1:
         yield from map(fn, tasks)
         return
+    # Imported only when workers are used: multiprocessing is a sizeable share of the
+    # start-up of a build that parses and renders nothing.
+    from concurrent.futures import ProcessPoolExecutor
+
     source = iter(tasks)
     with _forked_heap_shared(), ProcessPoolExecutor(
             max_workers=workers, initializer=_worker_init,

@@ -83,6 +83,11 @@ def check_output_folder(root: Path) -> None:
     if not root.is_dir():
         if os.path.lexists(root):
             raise OutputRefused(f"{root} is not a folder")
+        above = root.parent
+        while not os.path.lexists(above) and above != above.parent:
+            above = above.parent
+        if not above.is_dir():
+            raise OutputRefused(f"{root}: {above} is not a folder")
         return  # missing: created by the build
     real_root = root.resolve()
     for name in ("", *FEED_FOLDERS):

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from syndicate.articles import parse_article
 from syndicate.clock import file_clock_ns
 from syndicate.codec import RACY_WINDOW_NS, Entry, content_hash, encode
 from syndicate.config import SourceConfig
@@ -79,13 +78,12 @@ def compare(found: list[Found], stored: Iterable[StoredStat]) -> Changes:
     # Names that are not UTF-8 are indexed under their escaped key; the raw name is
     # what the reader is given (it rejects the file, naming it by the key).
     raw_of: dict[str, str] = {}
-    for i, f in enumerate(found):
-        rel = f.rel
+    for i, (rel, size, mtime_ns) in enumerate(found):
         if not rel.isascii():
             key = source_key(rel)
             if key != rel:
                 raw_of[key] = rel
-                found[i] = Found(key, f.size, f.mtime_ns)
+                found[i] = (key, size, mtime_ns)
     found.sort()
     to_parse: list[str] = []
     gone: list[str] = []
@@ -131,17 +129,17 @@ def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold
     to_parse = list(changes.to_parse)
     reused = changes.reused
     changed_racy = False
-    for f in changes.to_verify:
-        stored = index.content_hash_of(f.rel)
-        data = read_regular(f"{folder}/{f.rel}", max_bytes) if stored else None
+    for rel, size, mtime_ns in changes.to_verify:
+        stored = index.content_hash_of(rel)
+        data = read_regular(f"{folder}/{rel}", max_bytes) if stored else None
         if data is not None and content_hash(data) == stored:
             # The bytes we parsed: the record stands, the stat moves on.
-            index.mark_verified(f.rel, f.size, f.mtime_ns,
-                                f.mtime_ns + RACY_WINDOW_NS > file_clock_ns())
+            index.mark_verified(rel, size, mtime_ns,
+                                mtime_ns + RACY_WINDOW_NS > file_clock_ns())
             reused += 1
         else:
             # Not read by us (symlink, oversized...) or changed: parse again.
-            to_parse.append(changes.raw_names.get(f.rel, f.rel))
+            to_parse.append(changes.raw_names.get(rel, rel))
             changed_racy = True
     if changed_racy:
         to_parse.sort(key=source_key)  # index key order, as compare() left the rest
@@ -203,6 +201,10 @@ def parse_one(folder: str, rel: str, max_bytes: int) -> Entry:
     Rejection messages are the project's; such entries carry size -1 when their stat
     is unknown, which never matches, so they are retried every run.
     """
+    # Imported here, not at the top: a build that parses nothing (no change) never loads
+    # the YAML machinery. Once loaded, this costs a dictionary lookup per file.
+    from syndicate.articles import parse_article
+
     file = f"{folder}/{rel}"  # a str: a Path per file costs as much as reading it
     key = source_key(rel)
     if key != rel:

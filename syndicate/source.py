@@ -26,7 +26,6 @@ from fnmatch import translate
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from syndicate.articles import parse_article
 from syndicate.config import SourceConfig
 from syndicate.display import shown
 from syndicate.errors import SourceMissing
@@ -44,17 +43,13 @@ _FAST_FLAGS = (os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLO
 _FOLLOW_FLAGS = (os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
                  | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
 
-_new = tuple.__new__
-
-
-class Found(NamedTuple):
-    """One file the walk found, with its stat (-1, -1 when it could not be stat'ed:
-    such a file never matches an index entry, so it is read — and rejected — every
-    run)."""
-
-    rel: str  # POSIX path relative to the source folder (os.fsdecode'd)
-    size: int
-    mtime_ns: int
+# One file the walk found: (rel, size, mtime_ns) — its POSIX path relative to the
+# source folder (os.fsdecode'd) and its stat, -1, -1 when it could not be stat'ed (such a
+# file never matches an index entry, so it is read, and rejected, every run).
+# A plain tuple, not a NamedTuple: 100,000 are made on every run, and building
+# NamedTuples made the walk of a no-change build ~10% slower (measured at 100,000
+# files: 455 against 415 ms). Its one consumer, refresh.compare, unpacks it.
+Found = tuple[str, int, int]
 
 
 def source_key(rel: str) -> str:
@@ -75,7 +70,8 @@ def source_key(rel: str) -> str:
 
 def discover(source: SourceConfig) -> list[Found]:
     """Every article file below ``source.folder`` with its stat, in no particular
-    order (callers sort what they need).
+    order (callers sort what they need), as ``(rel, size, mtime_ns)`` (see
+    :data:`Found`).
 
     A symlink whose name matches is listed whatever it points to, and a sub-folder
     that cannot be listed is listed itself, so the build accounts for (and rejects)
@@ -103,7 +99,7 @@ def discover(source: SourceConfig) -> list[Found]:
             # An unlistable sub-folder is accounted for as a file, which
             # read_article then rejects with the OS error.
             log.warning("cannot list %s: %s", shown(where), exc.strerror or exc)
-            add(_new(Found, (prefix.rstrip("/"), -1, -1)))
+            add((prefix.rstrip("/"), -1, -1))
             continue
         with listing:
             _walk(listing, prefix, matches, pending, add)
@@ -113,8 +109,6 @@ def discover(source: SourceConfig) -> list[Found]:
 def _walk(listing: Iterator[os.DirEntry[str]], prefix: str,
           matches: Callable[[str], re.Match[str] | None],
           pending: list[tuple[str, str]], add: Callable[[Found], None]) -> None:
-    # Found is built with tuple.__new__: 100,000 of them are made on every run, and
-    # the NamedTuple constructor is a Python-level call.
     for entry in listing:
         name = entry.name
         if name[0] == ".":
@@ -128,16 +122,16 @@ def _walk(listing: Iterator[os.DirEntry[str]], prefix: str,
             if not matches(name):
                 continue
         except OSError:
-            add(_new(Found, (prefix + name, -1, -1)))
+            add((prefix + name, -1, -1))
             continue
         try:
             st = entry.stat()  # a symlink's target: that is what changes
         except OSError:
             # A dangling symlink, or gone since listing: still accounted for
             # (read_article rejects it, or it is gone by then).
-            add(_new(Found, (prefix + name, -1, -1)))
+            add((prefix + name, -1, -1))
             continue
-        add(_new(Found, (prefix + name, st.st_size, st.st_mtime_ns)))
+        add((prefix + name, st.st_size, st.st_mtime_ns))
 
 
 def check_source(source: SourceConfig) -> None:
@@ -264,6 +258,10 @@ def read_article(file: Path, path: str, *, max_bytes: int) -> Article | Rejectio
     folder (the folder ``path`` is relative to) is rejected without opening it. OS
     errors become Rejections carrying the OS message.
     """
+    # Imported here: the YAML machinery costs a no-change build (which parses nothing)
+    # a sizeable share of its time.
+    from syndicate.articles import parse_article
+
     try:
         if os.path.islink(file) and _leaves_source(file, path):
             return Rejection(path, "symlink points outside the source folder; not read")

@@ -150,7 +150,7 @@ def corpus_files(corpus: Path) -> list[Path]:
 
 def source_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
     """The article files the build reads, in path order."""
-    return [folder / f.rel for f in sorted(discover(SourceConfig(folder, patterns)))]
+    return [folder / rel for rel, _, _ in sorted(discover(SourceConfig(folder, patterns)))]
 
 
 def read_corpus(corpus: Path) -> dict[Path, Article | Rejection]:

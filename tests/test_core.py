@@ -24,7 +24,6 @@ from syndicate.incremental import LastBuild, render_key, selection_key
 from syndicate.index import temporary_index
 from syndicate.pool import pool_map
 from syndicate.refresh import compare
-from syndicate.source import Found
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "syndicate"
@@ -246,16 +245,16 @@ def test_last_build_record_round_trips_and_a_bad_one_is_none(tmp_path: Path,
 # --- pure decisions ----------------------------------------------------------------------
 
 def test_compare_decides_reuse_verify_parse_and_delete_without_io() -> None:
-    found = [Found("b.md", 10, 5), Found("a.md", 3, 1), Found("new.md", 1, 1),
-             Found("racy.md", 7, 7), Found("bad\udcffname.md", 1, 1)]
+    found = [("b.md", 10, 5), ("a.md", 3, 1), ("new.md", 1, 1), ("racy.md", 7, 7),
+             ("bad\udcffname.md", 1, 1)]
     stored = [("a.md", 3, 1, 0), ("b.md", 10, 4, 0), ("gone.md", 1, 1, 0),
               ("racy.md", 7, 7, 1)]
     changes = compare(found, iter(stored))
     assert changes.found == 5 and changes.reused == 1 and not changes.empty_index
     assert changes.to_parse == ("b.md", "bad\udcffname.md", "new.md")  # raw name to open
-    assert changes.to_verify == (Found("racy.md", 7, 7),)
+    assert changes.to_verify == (("racy.md", 7, 7),)
     assert changes.gone == ("gone.md",)
-    assert compare([Found("a.md", 1, 1)], iter([])).empty_index
+    assert compare([("a.md", 1, 1)], iter([])).empty_index
 
 
 # --- the pool ----------------------------------------------------------------------------

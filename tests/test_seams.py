@@ -206,14 +206,16 @@ def test_a_bad_report_path_on_a_first_run_creates_nothing(tmp_path: Path) -> Non
     assert not site.state.exists() and not site.out.exists()
 
 
-def test_an_output_path_that_is_a_file_changes_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("below", ["", "feeds", "deep/er/feeds"])
+def test_an_output_path_that_is_or_is_below_a_file_changes_nothing(tmp_path: Path,
+                                                                  below: str) -> None:
     site = good_site(tmp_path)
     state = snapshot(site.state)
     blocker = tmp_path / "blocker"
     blocker.write_text("a file, not a folder")
-    proc = site.build("--out", str(blocker))
+    proc = site.build("--out", str(blocker / below) if below else str(blocker))
     assert proc.returncode == EXIT_USAGE
-    assert str(blocker) in one_line(proc.stderr)
+    assert f"{blocker} is not a folder" in one_line(proc.stderr)
     assert snapshot(site.state) == state
     assert blocker.read_text() == "a file, not a folder"
 

@@ -488,8 +488,7 @@ def _read_folder(folder: Path, patterns: tuple[str, ...]) -> tuple[list[Article]
     source = pytest.importorskip("syndicate.source")
     from syndicate.config import SourceConfig
 
-    for found in sorted(source.discover(SourceConfig(folder, patterns))):
-        rel = found.rel
+    for rel, _, _ in sorted(source.discover(SourceConfig(folder, patterns))):
         record = source.read_article(folder / rel, rel, max_bytes=1_048_576)
         (arts if isinstance(record, Article) else rejected).append(record)
     return arts, rejected
