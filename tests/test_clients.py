@@ -151,8 +151,8 @@ folder = {json.dumps(str(tmp / "state"))}
     config = load_config(tmp / "config.toml")
     run_build(config, BuildOptions(now=NOW, jobs=1))
     articles = []
-    for found in sorted(discover(config.source)):
-        record = read_article(source / found.rel, found.rel,
+    for rel, _, _ in sorted(discover(config.source)):
+        record = read_article(source / rel, rel,
                               max_bytes=config.source.max_file_bytes)
         if isinstance(record, Article):
             articles.append(record)
