@@ -48,9 +48,9 @@ def web_link(text: str) -> str | None:
 
 
 # A feed's three formats are rendered one after the other, and an article is in the
-# all-feed, its topic feeds and its provider feed: a few thousand bodies cover what one
+# all-feed, its topic feeds and its provider feed: a few hundred bodies cover what one
 # render worker meets close together, without keeping every article alive in it.
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def item_html(article: Article) -> str:
     """The item body for ``article``: a pure function of the article (cached per
     process: an article is written into several feeds, in three formats each)."""
