@@ -67,18 +67,31 @@ def run_build(config: Config, options: BuildOptions) -> BuildResult:
         if config.output.folder.is_dir():
             for rel in remove_temporaries(config.output.folder):
                 log.debug("removed a temporary file left by an interrupted build: %s", rel)
-        key = read_key(config.source.folder, config.source.patterns,
-                       config.source.max_file_bytes)
-        if not options.use_index:
-            with tempfile.TemporaryDirectory(prefix="syndicate-") as tmp:
-                return _in(temporary_index(Path(tmp), key), config, options, watch)
-        try:
-            return _in(open_index(config.state_folder, key), config, options, watch,
-                       discard_if_corrupt=True)
-        except IndexCorrupt:
-            pass  # logged and deleted by _in
-        # A second attempt on a fresh index: a corrupt index must never cost the build.
-        return _in(open_index(config.state_folder, key), config, options, watch)
+        result = _indexed(config, options, watch)
+        if config.output.url is not None:
+            # The staging folder is complete and the index committed: a sync that fails
+            # here is finished by the next run (see syndicate.objectstore.publish).
+            from syndicate.objectstore.publish import sync_output
+
+            synced = sync_output(config, prune=options.prune)
+            log.info("%s: %d objects uploaded, %d unchanged, %d deleted", config.output.url,
+                     len(synced.uploaded), synced.unchanged, len(synced.deleted))
+        return result
+
+
+def _indexed(config: Config, options: BuildOptions, watch: Stopwatch) -> BuildResult:
+    key = read_key(config.source.url or config.source.folder, config.source.patterns,
+                   config.source.max_file_bytes)
+    if not options.use_index:
+        with tempfile.TemporaryDirectory(prefix="syndicate-") as tmp:
+            return _in(temporary_index(Path(tmp), key), config, options, watch)
+    try:
+        return _in(open_index(config.state_folder, key), config, options, watch,
+                   discard_if_corrupt=True)
+    except IndexCorrupt:
+        pass  # logged and deleted by _in
+    # A second attempt on a fresh index: a corrupt index must never cost the build.
+    return _in(open_index(config.state_folder, key), config, options, watch)
 
 
 def _in(index: Index, config: Config, options: BuildOptions, watch: Stopwatch, *,

@@ -34,6 +34,7 @@ from syndicate.errors import (
     ConfigError,
     LockBusy,
     OutputRefused,
+    RemoteError,
     ReportError,
     SourceMissing,
     StorageError,
@@ -190,12 +191,13 @@ def _setup_logging(args: argparse.Namespace) -> None:
 
 def _load(args: argparse.Namespace) -> Config:
     config = load_config(args.config)
+    # --source / --out name folders: they replace source.url / output.url too.
     if getattr(args, "source", None) is not None:
-        config = dataclasses.replace(
-            config, source=dataclasses.replace(config.source, folder=args.source.resolve()))
+        config = dataclasses.replace(config, source=dataclasses.replace(
+            config.source, folder=args.source.resolve(), url=None))
     if getattr(args, "out", None) is not None:
-        config = dataclasses.replace(
-            config, output=dataclasses.replace(config.output, folder=args.out.resolve()))
+        config = dataclasses.replace(config, output=dataclasses.replace(
+            config.output, folder=args.out.resolve(), url=None))
     if args.command == "build":
         check_folders(config)  # again: --source/--out may have changed the layout
         _check_report_path(args.report, config)
@@ -321,6 +323,10 @@ def _build(config: Config, args: argparse.Namespace, now: datetime) -> int:
         log.error("syndicate: %s", exc)
         return EXIT_BUSY
     except SourceMissing as exc:
+        log.error("syndicate: %s", exc)
+        return EXIT_USAGE
+    except RemoteError as exc:
+        # Object storage unreachable or refusing us: one line, no credential in it.
         log.error("syndicate: %s", exc)
         return EXIT_USAGE
     except StorageError as exc:

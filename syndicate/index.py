@@ -152,7 +152,7 @@ def _row_view(r: FileRow) -> tuple[Any, ...]:
 
 # --- the database ---------------------------------------------------------------------
 
-def read_key(source_folder: Path, patterns: Sequence[str], max_file_bytes: int) -> str:
+def read_key(source_folder: Path | str, patterns: Sequence[str], max_file_bytes: int) -> str:
     """A hash of the config parts that change what a file parses to or which files count."""
     raw = repr((str(source_folder), tuple(patterns), max_file_bytes))
     return hashlib.blake2b(raw.encode("utf-8"), digest_size=16).hexdigest()

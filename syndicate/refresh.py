@@ -33,10 +33,9 @@ from syndicate.progress import Progress
 from syndicate.source import (
     NON_UTF8_NAME,
     Found,
-    discover,
+    open_store,
     read_article,
     read_bytes,
-    read_regular,
     source_key,
 )
 
@@ -121,19 +120,19 @@ _END: tuple[None, int, int, int] = (None, 0, 0, 0)
 
 def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold: int,
             progress: bool) -> RefreshStats:
-    """Walk the source folder and bring the index in line with it (inside the
-    caller's transaction). Raises SourceMissing / OSError for the folder itself."""
-    found = discover(source)
+    """Walk the source (folder or bucket, see :func:`syndicate.source.open_store`) and
+    bring the index in line with it (inside the caller's transaction). Raises
+    SourceMissing / OSError for the folder itself, RemoteError for a bucket."""
+    store = open_store(source)
+    found = store.discover()
     changes = compare(found, index.iter_stats())
     del found
-    folder = str(source.folder)
-    max_bytes = source.max_file_bytes
     to_parse = list(changes.to_parse)
     reused = changes.reused
     changed_racy = False
     for f in changes.to_verify:
         stored = index.content_hash_of(f.rel)
-        data = read_regular(f"{folder}/{f.rel}", max_bytes) if stored else None
+        data = store.read_regular(f.rel) if stored else None
         if data is not None and content_hash(data) == stored:
             # The bytes we parsed: the record stands, the stat moves on.
             index.mark_verified(f.rel, f.size, f.mtime_ns,
@@ -150,8 +149,8 @@ def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold
     if to_parse:
         bar = Progress(len(to_parse), enabled=progress)
         try:
-            for rows in parse_files(source, to_parse, jobs=jobs,
-                                    threshold=parallel_threshold, on_progress=bar.advance):
+            for rows in store.parse(to_parse, jobs=jobs, threshold=parallel_threshold,
+                                    on_progress=bar.advance):
                 parsed += index.put_rows(rows, fresh=changes.empty_index)
         finally:
             bar.close()

@@ -24,13 +24,18 @@ import stat
 from collections.abc import Callable, Iterator
 from fnmatch import translate
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from syndicate.articles import parse_article
 from syndicate.config import SourceConfig
 from syndicate.display import shown
 from syndicate.errors import SourceMissing
 from syndicate.model import Article, Rejection
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from syndicate.index import FileRow
 
 log = logging.getLogger(__name__)
 
@@ -239,3 +244,56 @@ def _leaves_source(file: Path, path: str) -> bool:
     real_root = os.path.realpath(root)
     real = os.path.realpath(file)
     return os.path.commonpath([real, real_root]) != real_root
+
+
+# --- where the files come from -------------------------------------------------------
+
+class SourceStore(Protocol):
+    """Where article files come from: the folder (:class:`FolderStore`) or a bucket
+    (:class:`syndicate.objectstore.source.BucketStore`). :func:`syndicate.refresh.refresh`
+    compares what :meth:`discover` lists with the index and hands :meth:`parse` what
+    changed, so both get the same accounting and the same incremental index."""
+
+    def discover(self) -> list[Found]:
+        """Every article with its change key (size, and an mtime or a stand-in)."""
+        ...
+
+    def read_regular(self, rel: str) -> bytes | None:
+        """The bytes of ``rel`` when it is a plain file within the size limit (to
+        re-check a racy index entry), else None."""
+        ...
+
+    def parse(self, rels: Sequence[str], *, jobs: int, threshold: int,
+              on_progress: Callable[[int], None]) -> Iterator[list[FileRow]]:
+        """Index rows for ``rels``, in chunks, in the order of ``rels``."""
+        ...
+
+
+class FolderStore:
+    """The source folder: :func:`discover` walks it, files are read from disk."""
+
+    def __init__(self, source: SourceConfig) -> None:
+        self.source = source
+
+    def discover(self) -> list[Found]:
+        return discover(self.source)
+
+    def read_regular(self, rel: str) -> bytes | None:
+        return read_regular(f"{self.source.folder}/{rel}", self.source.max_file_bytes)
+
+    def parse(self, rels: Sequence[str], *, jobs: int, threshold: int,
+              on_progress: Callable[[int], None]) -> Iterator[list[FileRow]]:
+        from syndicate.refresh import parse_files
+
+        return parse_files(self.source, rels, jobs=jobs, threshold=threshold,
+                           on_progress=on_progress)
+
+
+def open_store(source: SourceConfig) -> SourceStore:
+    """The store ``source`` names: its ``url`` (boto3 imported only then), else its
+    folder."""
+    if source.url is not None:
+        from syndicate.objectstore.source import BucketStore
+
+        return BucketStore(source)
+    return FolderStore(source)
