@@ -120,7 +120,8 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
            ) -> BuildResult:
     index.begin()
     read = refresh(index, config.source, jobs=options.jobs,
-                   parallel_threshold=options.parallel_threshold, progress=options.progress)
+                   parallel_threshold=options.parallel_threshold, progress=options.progress,
+                   changed=options.changed)
     log.debug("%.2f s: index refreshed", watch.seconds())
     # One transaction per run: the generation moves now if files changed, and commits
     # together with the record of the build that used it.

@@ -95,6 +95,13 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    value = _seconds(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text!r}")
+    return value
+
+
 def _served_at(text: str) -> str:
     # An empty or relative value would turn every self link into a "mismatch" warning,
     # and under --strict into a failed CI run, for the wrong reason.
@@ -169,6 +176,25 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--source", type=Path, metavar="DIR", help="article folder (overrides config)")
     e.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
+    w = sub.add_parser("watch", help="stay running and rebuild when articles change",
+                       description="Build, then rebuild whenever article files change "
+                                   "(inotify; a bucket source is polled). Stops cleanly "
+                                   "on SIGTERM or Ctrl-C.")
+    _add_config_flag(w)
+    w.add_argument("--debounce", type=_seconds, default=0.5, metavar="SECONDS",
+                   help="quiet time after a change before building, so a burst of "
+                        "writes gives one build (default: 0.5)")
+    w.add_argument("--poll", type=_positive_seconds, default=10.0, metavar="SECONDS",
+                   help="with source.url: how often the bucket is listed (default: 10)")
+    w.add_argument("--prune", action="store_true",
+                   help="delete feed files of topics/providers that no longer have articles")
+    w.add_argument("--jobs", type=_jobs, default=0, metavar="N",
+                   help=f"worker processes, 1 to {MAX_JOBS} (default: 0, all cores)")
+    w.add_argument("--now", metavar="TIME",
+                   help="a fixed moment for every build, RFC 3339 (default: the clock at "
+                        "each build)")
+    _add_verbosity(w)
+
     s = sub.add_parser("serve", help="serve the output folder over HTTP (preview, tests)",
                        description="Serve the output folder with the right Content-Types, "
                                    "ETag/Last-Modified and conditional GET.")
@@ -198,9 +224,9 @@ def _load(args: argparse.Namespace) -> Config:
     if getattr(args, "out", None) is not None:
         config = dataclasses.replace(config, output=dataclasses.replace(
             config.output, folder=args.out.resolve(), url=None))
-    if args.command == "build":
+    if args.command in ("build", "watch"):
         check_folders(config)  # again: --source/--out may have changed the layout
-        _check_report_path(args.report, config)
+        _check_report_path(getattr(args, "report", None), config)
         check_output_folder(config.output.folder)
     return config
 
@@ -244,6 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # The one reading of the calendar clock for a build.
             now = _moment(args.now) if args.now is not None else wall_now()
             return _build(_load(args), args, now)
+        if args.command == "watch":
+            return _watch(_load(args), args)
         config = _load(args)
         if args.command == "explain":
             return explain_command(config, args.files, sys.stdout)
@@ -357,6 +385,34 @@ def _build(config: Config, args: argparse.Namespace, now: datetime) -> int:
     if args.strict and result.rejected:
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+# --- syndicate watch ---------------------------------------------------------------------
+
+def _watch(config: Config, args: argparse.Namespace) -> int:
+    """``syndicate watch``: exit 0 on SIGTERM/Ctrl-C; 2 when the source cannot be
+    watched at all."""
+    from syndicate.report import summary_line
+    from syndicate.result import BuildOptions, BuildResult
+    from syndicate.watch import run_watch
+
+    fixed = _moment(args.now) if args.now is not None else None
+    options = BuildOptions(now=fixed or wall_now(), prune=bool(args.prune),
+                           jobs=int(args.jobs or 0), want_outcomes=False)
+
+    def on_build(result: BuildResult) -> None:
+        for r in result.rejections:
+            log.debug("%s: %s", shown(r.where()), shown(r.reason))
+        log.info("%s", summary_line(result))
+
+    try:
+        # The calendar clock, read once per build (wall_now), unless --now fixes it.
+        return run_watch(config, options, debounce=float(args.debounce),
+                         poll=float(args.poll), clock=None if fixed else wall_now,
+                         on_build=on_build)
+    except SourceMissing as exc:
+        log.error("syndicate: %s", exc)
+        return EXIT_USAGE
 
 
 def _os_error(exc: OSError) -> str:

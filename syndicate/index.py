@@ -279,6 +279,20 @@ class Index:
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(f"index {self.file}: {exc}") from None
 
+    def stats_of(self, paths: Iterable[str]) -> list[StoredStat]:
+        """:meth:`iter_stats` for ``paths`` only (those indexed), in path order."""
+        found: list[StoredStat] = []
+        for path in sorted(set(paths)):
+            row = self._run("SELECT path, size, mtime_ns, racy FROM files WHERE path = ?",
+                            (path,)).fetchone()
+            if row is not None:
+                found.append((str(row[0]), int(row[1]), int(row[2]), int(row[3])))
+        return found
+
+    def count(self) -> int:
+        """Indexed files."""
+        return int(self._run("SELECT count(*) FROM files").fetchone()[0])
+
     def content_hash_of(self, path: str) -> bytes | None:
         row = self._run("SELECT chash FROM files WHERE path = ?", (path,)).fetchone()
         return None if row is None else bytes(row[0])

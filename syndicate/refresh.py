@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -119,13 +119,22 @@ _END: tuple[None, int, int, int] = (None, 0, 0, 0)
 
 
 def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold: int,
-            progress: bool) -> RefreshStats:
+            progress: bool, changed: Collection[str] | None = None) -> RefreshStats:
     """Walk the source (folder or bucket, see :func:`syndicate.source.open_store`) and
     bring the index in line with it (inside the caller's transaction). Raises
-    SourceMissing / OSError for the folder itself, RemoteError for a bucket."""
+    SourceMissing / OSError for the folder itself, RemoteError for a bucket.
+
+    ``changed``: the only paths that may differ from the index (a watcher's events);
+    then only they are stat'ed and compared, and every other entry stands as indexed.
+    The decisions are :func:`compare`'s either way, so a watched build and a walked
+    one of the same files store the same records."""
     store = open_store(source)
-    found = store.discover()
-    changes = compare(found, index.iter_stats())
+    if changed is None:
+        found = store.discover()
+        changes = compare(found, index.iter_stats())
+    else:
+        found = store.stat_paths(changed)
+        changes = compare(found, index.stats_of(source_key(rel) for rel in changed))
     del found
     to_parse = list(changes.to_parse)
     reused = changes.reused
@@ -154,7 +163,9 @@ def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold
                 parsed += index.put_rows(rows, fresh=changes.empty_index)
         finally:
             bar.close()
-    stats = RefreshStats(changes.found, parsed, reused, deleted)
+    total = changes.found if changed is None else index.count()
+    reused = reused if changed is None else total - parsed
+    stats = RefreshStats(total, parsed, reused, deleted)
     log.debug("index: %d files, %d parsed, %d reused, %d deleted",
               stats.found, stats.parsed, stats.reused, stats.deleted)
     return stats

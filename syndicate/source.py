@@ -21,7 +21,7 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from fnmatch import translate
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple, Protocol
@@ -145,6 +145,45 @@ def _walk(listing: Iterator[os.DirEntry[str]], prefix: str,
         add(_new(Found, (prefix + name, st.st_size, st.st_mtime_ns)))
 
 
+def stat_paths(source: SourceConfig, rels: Iterable[str]) -> list[Found]:
+    """The entries :func:`discover` would make for ``rels`` (relative POSIX paths)
+    and nothing else: a path that is gone, hidden, not matching the patterns, a
+    folder, or reached through a symlinked folder (never walked) is left out."""
+    folder = str(source.folder)
+    matches = re.compile("|".join(f"(?:{translate(p)})" for p in source.patterns)).match
+    found: list[Found] = []
+    for rel in rels:
+        parts = rel.split("/")
+        if any(not p or p[0] == "." for p in parts) or not matches(parts[-1]):
+            continue
+        path = f"{folder}/{rel}"
+        try:
+            if not _walked(folder, parts) or stat.S_ISDIR(os.lstat(path).st_mode):
+                continue
+        except FileNotFoundError:
+            continue
+        except OSError:
+            found.append(_new(Found, (rel, -1, -1)))
+            continue
+        try:
+            st = os.stat(path)  # a symlink's target, as the walk does
+        except OSError:
+            found.append(_new(Found, (rel, -1, -1)))
+            continue
+        found.append(_new(Found, (rel, st.st_size, st.st_mtime_ns)))
+    return found
+
+
+def _walked(folder: str, parts: list[str]) -> bool:
+    """Every folder on the way is a real folder (the walk never follows a link)."""
+    where = folder
+    for part in parts[:-1]:
+        where = f"{where}/{part}"
+        if not stat.S_ISDIR(os.lstat(where).st_mode):
+            return False
+    return True
+
+
 # --- the reader --------------------------------------------------------------------
 
 class FileBytes(NamedTuple):
@@ -258,6 +297,11 @@ class SourceStore(Protocol):
         """Every article with its change key (size, and an mtime or a stand-in)."""
         ...
 
+    def stat_paths(self, rels: Iterable[str]) -> list[Found]:
+        """What :meth:`discover` would list of ``rels`` alone (a path that is gone,
+        hidden, not matching or not walked is left out)."""
+        ...
+
     def read_regular(self, rel: str) -> bytes | None:
         """The bytes of ``rel`` when it is a plain file within the size limit (to
         re-check a racy index entry), else None."""
@@ -277,6 +321,9 @@ class FolderStore:
 
     def discover(self) -> list[Found]:
         return discover(self.source)
+
+    def stat_paths(self, rels: Iterable[str]) -> list[Found]:
+        return stat_paths(self.source, rels)
 
     def read_regular(self, rel: str) -> bytes | None:
         return read_regular(f"{self.source.folder}/{rel}", self.source.max_file_bytes)

@@ -22,7 +22,7 @@ import hashlib
 import logging
 import re
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from fnmatch import translate
 from typing import TYPE_CHECKING
@@ -86,6 +86,12 @@ class BucketStore:
                     found.append(Found(rel, int(obj.get("Size", 0)), stamp))
         self.listed = {f.rel: (f.size, f.mtime_ns) for f in found}
         return found
+
+    def stat_paths(self, rels: Iterable[str]) -> list[Found]:
+        # A bucket has no change events: watch polls the listing (rels never come
+        # from a watcher here), and a listing is the only way to know.
+        wanted = set(rels)
+        return [f for f in self.discover() if f.rel in wanted]
 
     def _wanted(self, rel: str) -> bool:
         if not rel or rel.endswith("/"):
