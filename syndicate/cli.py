@@ -274,6 +274,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _watch(_load(args), args)
         config = _load(args)
         if args.command == "explain":
+            if config.source.url is not None:
+                raise UsageError(f"explain reads a folder, and source.url is "
+                                 f"{config.source.url}: pass --source DIR (a local copy)")
             return explain_command(config, args.files, sys.stdout)
         if args.command == "serve":
             from syndicate.serve import run_serve
