@@ -20,6 +20,7 @@ from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
 from syndicate.errors import ConfigError
+from syndicate.objectstore.url import credential_key, parse_s3_url
 
 Format = Literal["atom", "rss", "json"]
 FORMATS: tuple[Format, ...] = ("atom", "rss", "json")
@@ -342,29 +343,8 @@ def _template(table: _Table, key: str, default: str) -> str:
 # Where an output.url build renders before syncing to the bucket (in the state folder).
 STAGING_FOLDER = "s3-staging"
 
-# Key names that would hold a secret: refused anywhere in config.toml, so a credential
-# is never committed with it (nor echoed back by an "unknown key" message).
-_CREDENTIAL_KEY = re.compile(
-    r"secret|passw|token|credential|access_?key|session_?key|private_?key|^aws_",
-    re.IGNORECASE)
-
-
-def _refuse_credentials(data: Mapping[str, Any], prefix: str = "") -> None:
-    for key, value in data.items():
-        dotted = f"{prefix}{key}"
-        if _CREDENTIAL_KEY.search(str(key)):
-            raise ConfigError(
-                f"{dotted}: looks like a credential; credentials never go in config.toml "
-                "(use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE or the AWS "
-                "config files)")
-        if isinstance(value, dict):
-            _refuse_credentials(value, f"{dotted}.")
-
-
 def _s3_url(table: _Table) -> str | None:
     """``url`` of [source] or [output]: an s3:// location, exclusive with ``folder``."""
-    from syndicate.objectstore.url import parse_s3_url
-
     value = table.optional_string("url")
     if value is None:
         return None
@@ -379,7 +359,11 @@ def _s3_url(table: _Table) -> str | None:
 
 def parse_config(data: Mapping[str, Any], path: Path) -> Config:
     """Validate an already-parsed TOML document. ``path`` anchors relative folders."""
-    _refuse_credentials(data)
+    secret = credential_key(data)
+    if secret is not None:
+        raise ConfigError(f"{secret}: looks like a credential; credentials never go in "
+                          "config.toml (use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, "
+                          "AWS_PROFILE or the AWS config files)")
     root = _Table(data, "")
     here = path.parent
 

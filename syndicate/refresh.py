@@ -134,7 +134,10 @@ def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold
         changes = compare(found, index.iter_stats())
     else:
         found = store.stat_paths(changed)
-        changes = compare(found, index.stats_of(source_key(rel) for rel in changed))
+        indexed, total = index.stats_of(source_key(rel) for rel in changed)
+        changes = compare(found, indexed)
+        # Every other entry stands: the total moves by what came and went.
+        total += changes.found - (len(indexed) - len(changes.gone)) - len(changes.gone)
     del found
     to_parse = list(changes.to_parse)
     reused = changes.reused
@@ -163,8 +166,10 @@ def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold
                 parsed += index.put_rows(rows, fresh=changes.empty_index)
         finally:
             bar.close()
-    total = changes.found if changed is None else index.count()
-    reused = reused if changed is None else total - parsed
+    if changed is None:
+        total = changes.found
+    else:
+        reused = total - parsed
     stats = RefreshStats(total, parsed, reused, deleted)
     log.debug("index: %d files, %d parsed, %d reused, %d deleted",
               stats.found, stats.parsed, stats.reused, stats.deleted)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 # S3's own rules for new buckets (3-63 characters: lowercase letters, digits, dots and
 # hyphens, starting and ending with a letter or digit).
@@ -46,3 +47,24 @@ def parse_s3_url(text: str) -> S3Location:
             raise ValueError("prefix must not contain empty, '.' or '..' segments")
         prefix += "/"
     return S3Location(bucket, prefix)
+
+
+# Key names that would hold a secret: refused anywhere in config.toml, so a credential
+# is never committed with it (nor echoed back by an "unknown key" message).
+_CREDENTIAL_KEY = re.compile(
+    r"secret|passw|token|credential|access_?key|session_?key|private_?key|^aws_",
+    re.IGNORECASE)
+
+
+def credential_key(data: Mapping[str, Any], prefix: str = "") -> str | None:
+    """The dotted name of the first key of ``data`` (tables searched too) whose name
+    looks like it holds a credential, or None."""
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if _CREDENTIAL_KEY.search(str(key)):
+            return dotted
+        if isinstance(value, Mapping):
+            found = credential_key(value, f"{dotted}.")
+            if found is not None:
+                return found
+    return None
