@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -445,3 +446,43 @@ def test_server_going_away_mid_publish_fails_with_one_line_and_loses_nothing(
         assert _bucket(client, "away-out/") == _reference_renamed(tmp_path, local_articles)
     finally:
         server.stop()
+
+
+def test_watch_polls_a_bucket_source_and_stops_cleanly(
+        tmp_path: Path, weed: seaweedfs.SeaweedFS, buckets: tuple[str, str, Any],
+        local_articles: Path) -> None:
+    src, _, client = buckets
+    _upload_articles(client, src, local_articles)
+    out = tmp_path / "watched-out"
+    cfg = _config(tmp_path, source=f'url = "s3://{src}"', output=f'folder = "{out}"')
+    log = tmp_path / "watch.log"
+    with log.open("w") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "syndicate", "watch", "--config", str(cfg), "--now", NOW,
+             "--poll", "0.5", "--debounce", "0.1"], stderr=err, stdout=subprocess.DEVNULL,
+            env=dict(weed.env(), PYTHONPATH=str(REPO)), cwd=tmp_path)
+    try:
+        victim = min(local_articles.glob("*.md"))
+        _eventually(lambda: (out / "all.atom").is_file(), "the first build")
+        text = victim.read_text(encoding="utf-8")
+        victim.write_text(text.replace('\ntitle: "', '\ntitle: "Polled change, ', 1),
+                          encoding="utf-8")
+        _put(client, src, victim.name, victim.read_bytes())
+        expected = _folder_build(tmp_path, local_articles)
+        _eventually(lambda: _folder(out) == expected, "the bucket change reflected")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=120) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "Traceback" not in log.read_text()
+
+
+def _eventually(check: Any, what: str, patience: float = 120.0) -> None:
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not within {patience:.0f} s: {what}")
