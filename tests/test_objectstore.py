@@ -74,6 +74,9 @@ def _split(place: str) -> tuple[str, str]:
     return bucket, prefix
 
 
+PUT_ORDER: list[str] = []  # keys of PutObject calls, in the order they were made
+
+
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """S3 operations made by the build (in this process), counted with a botocore
@@ -83,9 +86,13 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
     def client(self: Any, *args: Any, **kwargs: Any) -> Any:
         made = original(self, *args, **kwargs)
-        made.meta.events.register(
-            "before-call.s3.*", lambda model, **_: seen.update([model.name]))
+        made.meta.events.register("before-call.s3.*",
+                                  lambda model, **_: seen.update([model.name]))
+        made.meta.events.register("before-parameter-build.s3.PutObject",
+                                  lambda params, **_: PUT_ORDER.append(params["Key"]))
         return made
+
+    PUT_ORDER.clear()
 
     monkeypatch.setattr(boto3.session.Session, "client", client)
     return seen
@@ -181,6 +188,10 @@ def test_cold_build_from_and_to_buckets_equals_a_folder_build(
     expected = _folder_build(tmp_path, local_articles)
     assert published == expected
     assert calls["PutObject"] == len(expected)
+    # Feeds before the lists that link to them: feeds.opml and index.html come last.
+    rels = [key.removeprefix(_split(out)[1] + "site/") for key in PUT_ORDER]
+    assert sorted(rels) == sorted(expected)
+    assert set(rels[-2:]) == {"feeds.opml", "index.html"}
     head = _head(client, out, "site/all.atom")
     assert head["ContentType"] == "application/atom+xml; charset=utf-8"
     assert head["CacheControl"] == "public, max-age=1800"
@@ -196,6 +207,15 @@ def test_no_change_run_lists_the_source_once_and_transfers_nothing(
     _upload_articles(client, src, local_articles)
     cfg = _config(tmp_path, source=f'url = "s3://{src}"', output=f'url = "s3://{out}"')
     assert _build(cfg) == 0
+    calls.clear()
+    assert _build(cfg) == 0
+    assert dict(calls) == {"ListObjectsV2": 1}
+    # A lost manifest: the bucket is checked (one listing of the output prefix), and
+    # objects already there with the same bytes are not uploaded again.
+    (tmp_path / "state-config.toml" / "s3-output-manifest.json").unlink()
+    calls.clear()
+    assert _build(cfg) == 0
+    assert dict(calls) == {"ListObjectsV2": 2}
     calls.clear()
     assert _build(cfg) == 0
     assert dict(calls) == {"ListObjectsV2": 1}

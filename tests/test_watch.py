@@ -182,3 +182,41 @@ def test_event_paths_decides_what_to_look_at() -> None:
     assert event_paths(DirModifiedEvent("/src/a"), root, matches) == []
     assert event_paths(DirCreatedEvent("/src/new"), root, matches) is None
     assert event_paths(EventsLostEvent("/src"), root, matches) is None
+
+
+def test_a_build_told_the_changed_paths_stores_and_writes_what_a_walk_would(
+        tmp_path: Path) -> None:
+    """BuildOptions.changed (what watch passes): edit, add, delete, a non-article and a
+    hidden file among the paths; the outputs and the accounting equal a walked build."""
+    from datetime import UTC, datetime
+
+    from syndicate.build import run_build
+    from syndicate.config import load_config
+    from syndicate.result import BuildOptions
+
+    articles = tmp_path / "articles"
+    shutil.copytree(SAMPLES, articles)
+    cfg = load_config(_config(tmp_path, articles, tmp_path / "told-out", "told.toml"))
+    now = datetime(2026, 12, 6, 10, tzinfo=UTC)
+    assert run_build(cfg, BuildOptions(now=now)).read == len(list(articles.glob("*.md")))
+    files = sorted(articles.glob("*.md"))
+    edited, deleted = files[0], files[1]
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace('\ntitle: "', '\ntitle: "Told, ', 1), encoding="utf-8")
+    deleted.unlink()
+    (articles / "sub").mkdir()
+    (articles / "sub" / "new.md").write_text(
+        text.replace('webUrl: "https://', 'webUrl: "https://new.', 1), encoding="utf-8")
+    (articles / "notes.txt").write_text("not an article")
+    (articles / ".hidden.md").write_text(text)
+    changed = frozenset({edited.name, deleted.name, "sub/new.md", "notes.txt", ".hidden.md",
+                         "never-existed.md"})
+    told = run_build(cfg, BuildOptions(now=now, changed=changed))
+    walked_cfg = load_config(_config(tmp_path, articles, tmp_path / "walk-out", "walk.toml"))
+    run_build(walked_cfg, BuildOptions(now=now))
+    walked = run_build(walked_cfg, BuildOptions(now=now))  # the accounting of a rebuild
+    assert _files(tmp_path / "told-out") == _files(tmp_path / "walk-out")
+    assert (told.read, told.selected, told.filtered, told.rejected) == (
+        walked.read, walked.selected, walked.filtered, walked.rejected)
+    assert told.parsed == 2  # the edited file and the new one, nothing else read
+    assert told.read == len(files) - 1 + 1
