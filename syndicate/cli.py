@@ -41,6 +41,7 @@ from syndicate.errors import (
     UsageError,
 )
 from syndicate.publish import check_output_folder
+from syndicate.watch import DEFAULT_DEBOUNCE, DEFAULT_POLL
 
 if TYPE_CHECKING:
     from syndicate.check import Verdict
@@ -181,11 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
                                    "(inotify; a bucket source is polled). Stops cleanly "
                                    "on SIGTERM or Ctrl-C.")
     _add_config_flag(w)
-    w.add_argument("--debounce", type=_seconds, default=0.5, metavar="SECONDS",
+    w.add_argument("--debounce", type=_seconds, default=DEFAULT_DEBOUNCE, metavar="SECONDS",
                    help="quiet time after a change before building, so a burst of "
-                        "writes gives one build (default: 0.5)")
-    w.add_argument("--poll", type=_positive_seconds, default=10.0, metavar="SECONDS",
-                   help="with source.url: how often the bucket is listed (default: 10)")
+                        f"writes gives one build (default: {DEFAULT_DEBOUNCE:g})")
+    w.add_argument("--poll", type=_positive_seconds, default=DEFAULT_POLL, metavar="SECONDS",
+                   help=f"with source.url: how often the bucket is listed (default: "
+                        f"{DEFAULT_POLL:g})")
     w.add_argument("--prune", action="store_true",
                    help="delete feed files of topics/providers that no longer have articles")
     w.add_argument("--jobs", type=_jobs, default=0, metavar="N",

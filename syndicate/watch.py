@@ -41,7 +41,8 @@ from syndicate.result import BuildOptions, BuildResult
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DEBOUNCE = 0.5  # seconds of quiet before a build
+DEFAULT_DEBOUNCE = 0.2  # seconds of quiet before a build: an editor's save or a sync
+# tool's batch is over well within it, and it stays a small part of the change-to-feed time
 DEFAULT_POLL = 10.0  # seconds between listings of a bucket source
 LOCK_WAIT = 30.0  # seconds a watched build waits for a cron build's lock
 
