@@ -79,18 +79,31 @@ def run_build(config: Config, options: BuildOptions) -> BuildResult:
         if config.output.folder.is_dir():
             for rel in remove_temporaries(config.output.folder):
                 log.debug("removed a temporary file left by an interrupted build: %s", rel)
-        key = read_key(config.source.folder, config.source.patterns,
-                       config.source.max_file_bytes)
-        if not options.use_index:
-            with tempfile.TemporaryDirectory(prefix="syndicate-") as tmp:
-                return _in(temporary_index(Path(tmp), key), config, options, watch)
-        try:
-            return _in(open_index(config.state_folder, key), config, options, watch,
-                       discard_if_corrupt=True)
-        except IndexCorrupt:
-            pass  # logged and deleted by _in
-        # A second attempt on a fresh index: a corrupt index must never cost the build.
-        return _in(open_index(config.state_folder, key), config, options, watch)
+        result = _indexed(config, options, watch)
+        if config.output.url is not None:
+            # The staging folder is complete and the index committed: a sync that fails
+            # here is finished by the next run (see syndicate.objectstore.publish).
+            from syndicate.objectstore.publish import sync_output
+
+            synced = sync_output(config, prune=options.prune)
+            log.info("%s: %d objects uploaded, %d unchanged, %d deleted", config.output.url,
+                     len(synced.uploaded), synced.unchanged, len(synced.deleted))
+        return result
+
+
+def _indexed(config: Config, options: BuildOptions, watch: Stopwatch) -> BuildResult:
+    key = read_key(config.source.url or config.source.folder, config.source.patterns,
+                   config.source.max_file_bytes)
+    if not options.use_index:
+        with tempfile.TemporaryDirectory(prefix="syndicate-") as tmp:
+            return _in(temporary_index(Path(tmp), key), config, options, watch)
+    try:
+        return _in(open_index(config.state_folder, key), config, options, watch,
+                   discard_if_corrupt=True)
+    except IndexCorrupt:
+        pass  # logged and deleted by _in
+    # A second attempt on a fresh index: a corrupt index must never cost the build.
+    return _in(open_index(config.state_folder, key), config, options, watch)
 
 
 def _in(index: Index, config: Config, options: BuildOptions, watch: Stopwatch, *,
@@ -119,7 +132,8 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
            ) -> BuildResult:
     index.begin()
     read = refresh(index, config.source, jobs=options.jobs,
-                   parallel_threshold=options.parallel_threshold, progress=options.progress)
+                   parallel_threshold=options.parallel_threshold, progress=options.progress,
+                   changed=options.changed)
     log.debug("%.2f s: index refreshed", watch.seconds())
     # Again, on what the walk found: the folder may have emptied since (a mount gone).
     _refuse(_empty(config, options, Survey(read.found > 0, 0, None)))
