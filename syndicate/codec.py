@@ -255,13 +255,13 @@ def read_key(source_folder: Path | str, patterns: Sequence[str], max_file_bytes:
 # An entry as the files table's columns, in INSERT order (see Index.put_rows).
 FileRow = tuple[str, int, int, int, bytes, int, bytes, bytes, str | None, str | None,
             float | None, int, str | None, int | None, bytes | None, bytes | None,
-            bytes | None, bytes]
+            bytes | None, bytes, bytes | None]
 
 
 def entry_row(e: Entry) -> FileRow:
     return (e.path, e.size, e.mtime_ns, int(e.racy), e.chash, e.kind, e.digest, e.lcheck,
             e.dkey, e.ureason, e.quality, e.tflags, e.link, e.pub_us, e.tview, e.pview,
-            e.light, e.body)
+            e.light, e.body, e.warns)
 
 
 def _row_view(r: FileRow) -> tuple[Any, ...]:

@@ -216,14 +216,14 @@ def stat_paths(source: SourceConfig, rels: Iterable[str]) -> list[Found]:
         except FileNotFoundError:
             continue
         except OSError:
-            found.append(_new(Found, (rel, -1, -1)))
+            found.append((rel, -1, -1))
             continue
         try:
             st = os.stat(path)  # a symlink's target, as the walk does
         except OSError:
-            found.append(_new(Found, (rel, -1, -1)))
+            found.append((rel, -1, -1))
             continue
-        found.append(_new(Found, (rel, st.st_size, st.st_mtime_ns)))
+        found.append((rel, st.st_size, st.st_mtime_ns))
     return found
 
 

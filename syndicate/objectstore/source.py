@@ -83,15 +83,15 @@ class BucketStore:
                     if not self._wanted(rel):
                         continue
                     stamp = change_key(obj.get("ETag", ""), obj["LastModified"].isoformat())
-                    found.append(Found(rel, int(obj.get("Size", 0)), stamp))
-        self.listed = {f.rel: (f.size, f.mtime_ns) for f in found}
+                    found.append((rel, int(obj.get("Size", 0)), stamp))
+        self.listed = {rel: (size, stamp) for rel, size, stamp in found}
         return found
 
     def stat_paths(self, rels: Iterable[str]) -> list[Found]:
         # A bucket has no change events: watch polls the listing (rels never come
         # from a watcher here), and a listing is the only way to know.
         wanted = set(rels)
-        return [f for f in self.discover() if f.rel in wanted]
+        return [(rel, size, stamp) for rel, size, stamp in self.discover() if rel in wanted]
 
     def _wanted(self, rel: str) -> bool:
         if not rel or rel.endswith("/"):
