@@ -32,12 +32,16 @@ from contextlib import contextmanager
 from datetime import datetime
 from fnmatch import translate
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syndicate.clock import monotonic
-from syndicate.config import Config
 from syndicate.errors import LockBusy, SyndicateError
-from syndicate.result import BuildOptions, BuildResult
+
+if TYPE_CHECKING:
+    # Types only: the CLI imports this module for its defaults, and `syndicate check`
+    # must start without the builder's modules (config, tomllib...).
+    from syndicate.config import Config
+    from syndicate.result import BuildOptions, BuildResult
 
 log = logging.getLogger(__name__)
 
