@@ -21,7 +21,7 @@ from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
 from syndicate.errors import ConfigError
-from syndicate.objectstore.url import credential_key, parse_s3_url
+from syndicate.objectstore.url import check_remote_layout, credential_key, parse_s3_url
 
 Format = Literal["atom", "rss", "json"]
 FORMATS: tuple[Format, ...] = ("atom", "rss", "json")
@@ -294,7 +294,9 @@ def check_folders(config: Config) -> None:
     feed), or the index and lock published by the web server. Run again by the CLI
     after --source/--out overrides."""
     if config.source.url is not None or config.output.url is not None:
-        _check_remote_folders(config)
+        check_remote_layout(config.source.url, config.output.url,
+                            state=config.state_folder.resolve(),
+                            output=config.output.folder.resolve())
         return
     source = config.source.folder.resolve()
     output = config.output.folder.resolve()
@@ -318,26 +320,6 @@ def check_folders(config: Config) -> None:
     if output.is_relative_to(state):
         raise ConfigError(f"output.folder: {output} must not be inside the state folder "
                           f"{state}")
-
-
-def _check_remote_folders(config: Config) -> None:
-    """check_folders when a bucket is the source or the output: only what is left
-    local can collide (a bucket is never a local folder)."""
-    if config.output.url is None:
-        state = config.state_folder.resolve()
-        output = config.output.folder.resolve()
-        if state == output or state.is_relative_to(output):
-            raise ConfigError(f"state.folder: {state} must not be the output folder or "
-                              "inside it (the index and lock would be published)")
-        if output.is_relative_to(state):
-            raise ConfigError(f"output.folder: {output} must not be inside the state "
-                              f"folder {state}")
-    source, output_url = config.source.url, config.output.url
-    if source is not None and output_url is not None and (
-            source.startswith(output_url) or output_url.startswith(source)):
-        raise ConfigError(f"output.url: {output_url} must not be, contain or be inside the "
-                          f"source location {source} (articles would be published, or "
-                          "feeds read back as articles)")
 
 
 def _template(table: _Table, key: str, default: str) -> str:

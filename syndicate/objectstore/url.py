@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, NamedTuple
+
+from syndicate.errors import ConfigError
 
 # S3's own rules for new buckets (3-63 characters: lowercase letters, digits, dots and
 # hyphens, starting and ending with a letter or digit).
@@ -68,3 +71,22 @@ def credential_key(data: Mapping[str, Any], prefix: str = "") -> str | None:
             if found is not None:
                 return found
     return None
+
+
+def check_remote_layout(source_url: str | None, output_url: str | None, *, state: Path,
+                        output: Path) -> None:
+    """:func:`syndicate.config.check_folders` when a bucket is the source or the output
+    (``state`` and ``output`` resolved): only what is left local can collide, since a
+    bucket is never a local folder, and the two locations must stay apart."""
+    if output_url is None:
+        if state == output or state.is_relative_to(output):
+            raise ConfigError(f"state.folder: {state} must not be the output folder or "
+                              "inside it (the index and lock would be published)")
+        if output.is_relative_to(state):
+            raise ConfigError(f"output.folder: {output} must not be inside the state "
+                              f"folder {state}")
+    if source_url is not None and output_url is not None and (
+            source_url.startswith(output_url) or output_url.startswith(source_url)):
+        raise ConfigError(f"output.url: {output_url} must not be, contain or be inside the "
+                          f"source location {source_url} (articles would be published, or "
+                          "feeds read back as articles)")
