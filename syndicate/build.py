@@ -2,12 +2,14 @@
 
 :func:`run_build` first checks the source folder — a missing one, or one without a
 single article file (:mod:`syndicate.guard`), stops the run before anything in the
-state or output folder is touched — then takes the lock and an index (the state
+state or output folder is touched; a bucket source (``source.url``) is judged on the
+listing the refresh makes — then takes the lock and an index (the state
 folder's, or a scratch one with ``--no-index``); :func:`_build` is the pipeline, one
 call per stage:
 
-1. :func:`syndicate.refresh.refresh` — walk the source folder and parse what changed
-   into the index (:mod:`syndicate.source`, :mod:`syndicate.pool`);
+1. :func:`syndicate.refresh.refresh` — walk the source folder (or list the bucket) and
+   parse what changed into the index (:mod:`syndicate.source`, :mod:`syndicate.pool`,
+   :mod:`syndicate.objectstore`);
 2. :func:`syndicate.select.select` over :class:`syndicate.index_rows.IndexRows` — which
    article goes into which feed, and why not (or the last build's selection, when
    :mod:`syndicate.incremental` proves it still holds); a selection that shrank beyond
@@ -70,9 +72,13 @@ def run_build(config: Config, options: BuildOptions) -> BuildResult:
     shrunk beyond safety.max_shrink: nothing published, nothing recorded) and OSError
     (for the output folder); a damaged index is logged and rebuilt, never an error."""
     watch = Stopwatch()
-    check_source(config.source)
-    if not _policy(config, options).off:
-        _refuse(_empty(config, options, survey(config.source)))
+    if config.source.url is None:
+        # A bucket source is listed once, under the lock (refresh), and the guard after
+        # the refresh judges that listing: a listing here too would double the requests
+        # of a no-change run. A refused run rolls the index back, so it records nothing.
+        check_source(config.source)
+        if not _policy(config, options).off:
+            _refuse(_empty(config, options, survey(config.source)))
     with acquire_lock(config.state_folder, options.wait):
         # A build killed mid-publish leaves hidden temporaries; under the lock they are
         # certainly orphans.
@@ -200,7 +206,7 @@ def _policy(config: Config, options: BuildOptions) -> ShrinkPolicy:
 
 def _empty(config: Config, options: BuildOptions, seen: Survey) -> str | None:
     return refuse_empty(int(seen.articles), _policy(config, options),
-                        folder=shown(str(config.source.folder)),
+                        folder=shown(config.source.url or str(config.source.folder)),
                         patterns=config.source.patterns,
                         unmatched=Unmatched(seen.others, None if seen.example is None
                                             else shown(seen.example)))

@@ -8,6 +8,7 @@ articles, config and --now: the bucket must hold exactly what a folder would."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import signal
@@ -244,6 +245,59 @@ def test_one_changed_object_is_downloaded_alone_and_only_changed_feeds_uploaded(
     assert changed and "all.atom" in changed
     assert calls["PutObject"] == len(changed)
     assert b"Changed headline" in after["all.atom"]
+
+
+# -- the publish guard with a bucket source -------------------------------------------------
+# A folder source is judged before the lock; a bucket source on the listing the build
+# makes under it (one listing per run). Either way a refusal publishes and records nothing.
+
+def _refusal(caplog: pytest.LogCaptureFixture) -> str:
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, errors
+    assert "nothing published" in errors[0] and "--allow-shrink" in errors[0]
+    return errors[0]
+
+
+def test_an_empty_bucket_source_publishes_nothing_and_names_the_location(
+        tmp_path: Path, buckets: tuple[str, str, Any], calls: Counter[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    src, out, client = buckets
+    cfg = _config(tmp_path, source=f'url = "s3://{src}none"', output=f'url = "s3://{out}"')
+    assert _build(cfg) == 1
+    assert f"no article file in s3://{src}none/ " in _refusal(caplog)
+    assert calls["PutObject"] == 0 and calls["GetObject"] == 0
+    assert _bucket(client, out) == {}
+    assert _build(cfg, "--allow-shrink") == 0
+    assert "all.atom" in _bucket(client, out)
+
+
+def test_a_bucket_source_emptied_or_shrunk_after_a_good_build_publishes_nothing(
+        tmp_path: Path, buckets: tuple[str, str, Any], local_articles: Path,
+        calls: Counter[str], caplog: pytest.LogCaptureFixture) -> None:
+    src, out, client = buckets
+    _upload_articles(client, src, local_articles)
+    cfg = _config(tmp_path, source=f'url = "s3://{src}"', output=f'url = "s3://{out}"')
+    assert _build(cfg) == 0
+    published = _bucket(client, out)
+    names = sorted(f.name for f in local_articles.glob("*.md"))
+    for name in names[:-3]:  # far more than safety.max_shrink's default half
+        _delete(client, src, name)
+    calls.clear()
+    assert _build(cfg) == 1
+    assert "safety.max_shrink" in _refusal(caplog)
+    for name in names[-3:]:
+        _delete(client, src, name)
+    caplog.clear()
+    assert _build(cfg) == 1
+    assert f"no article file in s3://{src} " in _refusal(caplog)
+    assert calls["PutObject"] == 0 and calls["DeleteObject"] == 0
+    assert _bucket(client, out) == published
+    # Nothing was recorded by the refused runs: the articles back, the same feeds.
+    _upload_articles(client, src, local_articles)
+    calls.clear()
+    assert _build(cfg) == 0
+    assert calls["PutObject"] == 0
+    assert _bucket(client, out) == published
 
 
 def test_deleted_object_leaves_the_feeds_and_stale_feeds_are_pruned_not_foreign_ones(
