@@ -2,12 +2,14 @@
 
 :func:`run_build` first checks the source folder — a missing one, or one without a
 single article file (:mod:`syndicate.guard`), stops the run before anything in the
-state or output folder is touched — then takes the lock and an index (the state
+state or output folder is touched; a bucket source (``source.url``) is judged on the
+listing the refresh makes — then takes the lock and an index (the state
 folder's, or a scratch one with ``--no-index``); :func:`_build` is the pipeline, one
 call per stage:
 
-1. :func:`syndicate.refresh.refresh` — walk the source folder and parse what changed
-   into the index (:mod:`syndicate.source`, :mod:`syndicate.pool`);
+1. :func:`syndicate.refresh.refresh` — walk the source folder (or list the bucket) and
+   parse what changed into the index (:mod:`syndicate.source`, :mod:`syndicate.pool`,
+   :mod:`syndicate.objectstore`);
 2. :func:`syndicate.select.select` over :class:`syndicate.index_rows.IndexRows` — which
    article goes into which feed, and why not (or the last build's selection, when
    :mod:`syndicate.incremental` proves it still holds); a selection that shrank beyond
@@ -70,27 +72,44 @@ def run_build(config: Config, options: BuildOptions) -> BuildResult:
     shrunk beyond safety.max_shrink: nothing published, nothing recorded) and OSError
     (for the output folder); a damaged index is logged and rebuilt, never an error."""
     watch = Stopwatch()
-    check_source(config.source)
-    if not _policy(config, options).off:
-        _refuse(_empty(config, options, survey(config.source)))
+    if config.source.url is None:
+        # A bucket source is listed once, under the lock (refresh), and the guard after
+        # the refresh judges that listing: a listing here too would double the requests
+        # of a no-change run. A refused run rolls the index back, so it records nothing.
+        check_source(config.source)
+        if not _policy(config, options).off:
+            _refuse(_empty(config, options, survey(config.source)))
     with acquire_lock(config.state_folder, options.wait):
         # A build killed mid-publish leaves hidden temporaries; under the lock they are
         # certainly orphans.
         if config.output.folder.is_dir():
             for rel in remove_temporaries(config.output.folder):
                 log.debug("removed a temporary file left by an interrupted build: %s", rel)
-        key = read_key(config.source.folder, config.source.patterns,
-                       config.source.max_file_bytes)
-        if not options.use_index:
-            with tempfile.TemporaryDirectory(prefix="syndicate-") as tmp:
-                return _in(temporary_index(Path(tmp), key), config, options, watch)
-        try:
-            return _in(open_index(config.state_folder, key), config, options, watch,
-                       discard_if_corrupt=True)
-        except IndexCorrupt:
-            pass  # logged and deleted by _in
-        # A second attempt on a fresh index: a corrupt index must never cost the build.
-        return _in(open_index(config.state_folder, key), config, options, watch)
+        result = _indexed(config, options, watch)
+        if config.output.url is not None:
+            # The staging folder is complete and the index committed: a sync that fails
+            # here is finished by the next run (see syndicate.objectstore.publish).
+            from syndicate.objectstore.publish import sync_output
+
+            synced = sync_output(config, prune=options.prune)
+            log.info("%s: %d objects uploaded, %d unchanged, %d deleted", config.output.url,
+                     len(synced.uploaded), synced.unchanged, len(synced.deleted))
+        return result
+
+
+def _indexed(config: Config, options: BuildOptions, watch: Stopwatch) -> BuildResult:
+    key = read_key(config.source.url or config.source.folder, config.source.patterns,
+                   config.source.max_file_bytes)
+    if not options.use_index:
+        with tempfile.TemporaryDirectory(prefix="syndicate-") as tmp:
+            return _in(temporary_index(Path(tmp), key), config, options, watch)
+    try:
+        return _in(open_index(config.state_folder, key), config, options, watch,
+                   discard_if_corrupt=True)
+    except IndexCorrupt:
+        pass  # logged and deleted by _in
+    # A second attempt on a fresh index: a corrupt index must never cost the build.
+    return _in(open_index(config.state_folder, key), config, options, watch)
 
 
 def _in(index: Index, config: Config, options: BuildOptions, watch: Stopwatch, *,
@@ -119,7 +138,8 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
            ) -> BuildResult:
     index.begin()
     read = refresh(index, config.source, jobs=options.jobs,
-                   parallel_threshold=options.parallel_threshold, progress=options.progress)
+                   parallel_threshold=options.parallel_threshold, progress=options.progress,
+                   changed=options.changed)
     log.debug("%.2f s: index refreshed", watch.seconds())
     # Again, on what the walk found: the folder may have emptied since (a mount gone).
     _refuse(_empty(config, options, Survey(read.found > 0, 0, None)))
@@ -186,7 +206,7 @@ def _policy(config: Config, options: BuildOptions) -> ShrinkPolicy:
 
 def _empty(config: Config, options: BuildOptions, seen: Survey) -> str | None:
     return refuse_empty(int(seen.articles), _policy(config, options),
-                        folder=shown(str(config.source.folder)),
+                        folder=shown(config.source.url or str(config.source.folder)),
                         patterns=config.source.patterns,
                         unmatched=Unmatched(seen.others, None if seen.example is None
                                             else shown(seen.example)))

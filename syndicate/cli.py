@@ -36,11 +36,13 @@ from syndicate.errors import (
     LockBusy,
     OutputRefused,
     PublishRefused,
+    RemoteError,
     ReportError,
     SourceMissing,
     StorageError,
     UsageError,
 )
+from syndicate.watch import DEFAULT_DEBOUNCE, DEFAULT_POLL
 
 if TYPE_CHECKING:
     from syndicate.check import Verdict
@@ -97,6 +99,13 @@ def _seconds(text: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(
             f"must be a finite number of seconds >= 0, got {text!r}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    value = _seconds(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text!r}")
     return value
 
 
@@ -183,6 +192,26 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--source", type=Path, metavar="DIR", help="article folder (overrides config)")
     e.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
+    w = sub.add_parser("watch", help="stay running and rebuild when articles change",
+                       description="Build, then rebuild whenever article files change "
+                                   "(inotify; a bucket source is polled). Stops cleanly "
+                                   "on SIGTERM or Ctrl-C.")
+    _add_config_flag(w)
+    w.add_argument("--debounce", type=_seconds, default=DEFAULT_DEBOUNCE, metavar="SECONDS",
+                   help="quiet time after a change before building, so a burst of "
+                        f"writes gives one build (default: {DEFAULT_DEBOUNCE:g})")
+    w.add_argument("--poll", type=_positive_seconds, default=DEFAULT_POLL, metavar="SECONDS",
+                   help=f"with source.url: how often the bucket is listed (default: "
+                        f"{DEFAULT_POLL:g})")
+    w.add_argument("--prune", action="store_true",
+                   help="delete feed files of topics/providers that no longer have articles")
+    w.add_argument("--jobs", type=_jobs, default=0, metavar="N",
+                   help=f"worker processes, 1 to {MAX_JOBS} (default: 0, all cores)")
+    w.add_argument("--now", metavar="TIME",
+                   help="a fixed moment for every build, RFC 3339 (default: the clock at "
+                        "each build)")
+    _add_verbosity(w)
+
     s = sub.add_parser("serve", help="serve the output folder over HTTP (preview, tests)",
                        description="Serve the output folder with the right Content-Types, "
                                    "ETag/Last-Modified and conditional GET.")
@@ -211,15 +240,16 @@ def _load(args: argparse.Namespace) -> Config:
     from syndicate.publish import check_output_folder
 
     config = load_config(args.config)
+    # --source / --out name folders: they replace source.url / output.url too.
     if getattr(args, "source", None) is not None:
-        config = dataclasses.replace(
-            config, source=dataclasses.replace(config.source, folder=args.source.resolve()))
+        config = dataclasses.replace(config, source=dataclasses.replace(
+            config.source, folder=args.source.resolve(), url=None))
     if getattr(args, "out", None) is not None:
-        config = dataclasses.replace(
-            config, output=dataclasses.replace(config.output, folder=args.out.resolve()))
-    if args.command == "build":
+        config = dataclasses.replace(config, output=dataclasses.replace(
+            config.output, folder=args.out.resolve(), url=None))
+    if args.command in ("build", "watch"):
         check_folders(config)  # again: --source/--out may have changed the layout
-        _check_report_path(args.report, config)
+        _check_report_path(getattr(args, "report", None), config)
         check_output_folder(config.output.folder)
     return config
 
@@ -264,8 +294,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             # The one reading of the calendar clock for a build.
             now = _moment(args.now) if args.now is not None else wall_now()
             return _build(_load(args), args, now)
+        if args.command == "watch":
+            return _watch(_load(args), args)
         config = _load(args)
         if args.command == "explain":
+            if config.source.url is not None:
+                raise UsageError(f"explain reads a folder, and source.url is "
+                                 f"{config.source.url}: pass --source DIR (a local copy)")
             return explain_command(config, args.files, sys.stdout)
         if args.command == "serve":
             from syndicate.serve import Headers, run_serve
@@ -352,6 +387,10 @@ def _build(config: Config, args: argparse.Namespace, now: datetime) -> int:
         # with nothing published and the last good build still the one compared with.
         log.error("syndicate: %s", exc)
         return EXIT_PROBLEMS
+    except RemoteError as exc:
+        # Object storage unreachable or refusing us: one line, no credential in it.
+        log.error("syndicate: %s", exc)
+        return EXIT_USAGE
     except StorageError as exc:
         # Reached only when even a fresh index cannot be written (disk full, read-only
         # state folder): --no-index still builds.
@@ -400,6 +439,34 @@ def _show_warnings(result: BuildResult, *, quiet: bool) -> None:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+# --- syndicate watch ---------------------------------------------------------------------
+
+def _watch(config: Config, args: argparse.Namespace) -> int:
+    """``syndicate watch``: exit 0 on SIGTERM/Ctrl-C; 2 when the source cannot be
+    watched at all."""
+    from syndicate.report import summary_line
+    from syndicate.result import BuildOptions
+    from syndicate.watch import run_watch
+
+    fixed = _moment(args.now) if args.now is not None else None
+    options = BuildOptions(now=fixed or wall_now(), prune=bool(args.prune),
+                           jobs=int(args.jobs or 0), want_outcomes=False)
+
+    def on_build(result: BuildResult) -> None:
+        for r in result.rejections:
+            log.debug("%s: %s", shown(r.where()), shown(r.reason))
+        log.info("%s", summary_line(result))
+
+    try:
+        # The calendar clock, read once per build (wall_now), unless --now fixes it.
+        return run_watch(config, options, debounce=float(args.debounce),
+                         poll=float(args.poll), clock=None if fixed else wall_now,
+                         on_build=on_build)
+    except SourceMissing as exc:
+        log.error("syndicate: %s", exc)
+        return EXIT_USAGE
 
 
 def _os_error(exc: OSError) -> str:

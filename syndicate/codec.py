@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from syndicate.dedupe import Candidate, dedupe_key
@@ -242,3 +244,28 @@ def decode(path: str, kind: object, light: object, body: object, digest: object
     check(kind == ARTICLE and light is not None, f"{path}: kind")
     assert light is not None
     return _article(path, light, body)
+
+
+def read_key(source_folder: Path | str, patterns: Sequence[str], max_file_bytes: int) -> str:
+    """A hash of the config parts that change what a file parses to or which files count."""
+    raw = repr((str(source_folder), tuple(patterns), max_file_bytes))
+    return hashlib.blake2b(raw.encode("utf-8"), digest_size=16).hexdigest()
+
+
+# An entry as the files table's columns, in INSERT order (see Index.put_rows).
+FileRow = tuple[str, int, int, int, bytes, int, bytes, bytes, str | None, str | None,
+            float | None, int, str | None, int | None, bytes | None, bytes | None,
+            bytes | None, bytes, bytes | None]
+
+
+def entry_row(e: Entry) -> FileRow:
+    return (e.path, e.size, e.mtime_ns, int(e.racy), e.chash, e.kind, e.digest, e.lcheck,
+            e.dkey, e.ureason, e.quality, e.tflags, e.link, e.pub_us, e.tview, e.pview,
+            e.light, e.body, e.warns)
+
+
+def _row_view(r: FileRow) -> tuple[Any, ...]:
+    """A row's selection view, as :meth:`Index.put_rows` reads it back from the columns
+    (a rejection's view is its digest: its reason and position)."""
+    return (r[5], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15],
+            r[6] if r[5] == REJECTION else None)

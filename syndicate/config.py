@@ -14,13 +14,14 @@ import re
 import string
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
 from syndicate.errors import ConfigError
+from syndicate.objectstore.url import check_remote_layout, credential_key, parse_s3_url
 
 Format = Literal["atom", "rss", "json"]
 FORMATS: tuple[Format, ...] = ("atom", "rss", "json")
@@ -44,6 +45,9 @@ class SourceConfig:
     folder: Path
     patterns: tuple[str, ...] = ("*.md",)  # glob patterns on file names, searched recursively
     max_file_bytes: int = 1_048_576  # larger files are rejected by size, never read whole
+    # s3://BUCKET/PREFIX: articles are the objects below PREFIX (then ``folder`` is
+    # unused). See syndicate.objectstore.
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,9 @@ class OutputConfig:
     formats: tuple[Format, ...] = FORMATS  # in FORMATS order
     opml: bool = True
     index_html: bool = True
+    # s3://BUCKET/PREFIX: the output is rendered into ``folder`` (then a staging folder
+    # in the state folder) and synced to the bucket. See syndicate.objectstore.
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +293,11 @@ def check_folders(config: Config) -> None:
     among the articles (and read back as articles, or an article overwritten by a
     feed), or the index and lock published by the web server. Run again by the CLI
     after --source/--out overrides."""
+    if config.source.url is not None or config.output.url is not None:
+        check_remote_layout(config.source.url, config.output.url,
+                            state=config.state_folder.resolve(),
+                            output=config.output.folder.resolve())
+        return
     source = config.source.folder.resolve()
     output = config.output.folder.resolve()
     state = config.state_folder.resolve()
@@ -327,8 +339,30 @@ def _template(table: _Table, key: str, default: str) -> str:
     return value
 
 
+# Where an output.url build renders before syncing to the bucket (in the state folder).
+STAGING_FOLDER = "s3-staging"
+
+def _s3_url(table: _Table) -> str | None:
+    """``url`` of [source] or [output]: an s3:// location, exclusive with ``folder``."""
+    value = table.optional_string("url")
+    if value is None:
+        return None
+    if table.raw("folder") is not None:
+        raise ConfigError(f"{table.key('url')}: cannot be used together with "
+                          f"{table.key('folder')}; remove one of them")
+    try:
+        return str(parse_s3_url(value))
+    except ValueError as exc:
+        raise ConfigError(f"{table.key('url')}: {exc}") from None
+
+
 def parse_config(data: Mapping[str, Any], path: Path) -> Config:
     """Validate an already-parsed TOML document. ``path`` anchors relative folders."""
+    secret = credential_key(data)
+    if secret is not None:
+        raise ConfigError(f"{secret}: looks like a credential; credentials never go in "
+                          "config.toml (use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, "
+                          "AWS_PROFILE or the AWS config files)")
     root = _Table(data, "")
     here = path.parent
 
@@ -365,6 +399,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         folder=here / src_t.string("folder", "articles"),
         patterns=patterns,
         max_file_bytes=src_t.integer("max_file_bytes", 1_048_576, minimum=1024),
+        url=_s3_url(src_t),
     )
     src_t.check_unknown()
 
@@ -394,6 +429,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         formats=tuple(f for f in FORMATS if f in formats),
         opml=out_t.boolean("opml", True),
         index_html=out_t.boolean("index_html", True),
+        url=_s3_url(out_t),
     )
     out_t.check_unknown()
 
@@ -424,6 +460,10 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
     state_t = root.table("state")
     state = StateConfig(folder=here / state_t.string("folder", ".syndicate"))
     state_t.check_unknown()
+    if output.url is not None:
+        # Rendered here first, so the atomic, change-aware publish and the render
+        # fingerprints work as for a folder; then synced to the bucket.
+        output = replace(output, folder=state.folder / STAGING_FOLDER)
 
     safety_t = root.table("safety")
     max_shrink = safety_t.number("max_shrink", 0.5)

@@ -82,3 +82,9 @@ class IndexCorrupt(StorageError):
 
 class ReportError(SyndicateError):
     """The ``--report`` file could not be written."""
+
+
+class RemoteError(SyndicateError):
+    """Object storage (``source.url`` / ``output.url``) cannot be used: the extra is not
+    installed, the endpoint stays unreachable after retries, or it refuses us. ``str()``
+    is one line naming the location and what to do; it never carries a credential."""

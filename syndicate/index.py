@@ -43,7 +43,6 @@ or, when an index cannot even be created, :class:`~syndicate.errors.StorageError
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import marshal
 import os
@@ -53,7 +52,15 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import syndicate
-from syndicate.codec import REJECTION, Entry, article_from_light, decode, light_check
+from syndicate.codec import (  # FileRow, entry_row and read_key: imported from here too
+    FileRow,
+    _row_view,
+    article_from_light,
+    decode,
+    entry_row,
+    light_check,
+    read_key,
+)
 from syndicate.errors import IndexCorrupt, StorageError
 from syndicate.model import Article, Outcome, Rejection
 
@@ -77,7 +84,9 @@ log = logging.getLogger(__name__)
 
 INDEX_FILE_NAME = "index.sqlite"
 # 6: files.warns, the warnings of each article that has any (5: last-build record keys).
-SCHEMA = 6
+# 7: seams and scaling merged (warns, and bucket entries keyed by listing stamps): every
+# index either branch wrote alone is rebuilt once.
+SCHEMA = 7
 # The version of what a file parses to. BUMP IT whenever parsing or normalisation output
 # changes for the same bytes (frontmatter, articles, the dedupe key, light_fields, the
 # record codec's derived columns...): stored records were made by the old rules and
@@ -133,32 +142,7 @@ class LightItem(NamedTuple):
 # A plain tuple: one per source file on every run (see syndicate.refresh.compare).
 StoredStat = tuple[str, int, int, int]
 
-# An entry as the files table's columns, in INSERT order (see Index.put_rows).
-FileRow = tuple[str, int, int, int, bytes, int, bytes, bytes, str | None, str | None,
-            float | None, int, str | None, int | None, bytes | None, bytes | None,
-            bytes | None, bytes, bytes | None]
-
-
-def entry_row(e: Entry) -> FileRow:
-    return (e.path, e.size, e.mtime_ns, int(e.racy), e.chash, e.kind, e.digest, e.lcheck,
-            e.dkey, e.ureason, e.quality, e.tflags, e.link, e.pub_us, e.tview, e.pview,
-            e.light, e.body, e.warns)
-
-
-def _row_view(r: FileRow) -> tuple[Any, ...]:
-    """A row's selection view, as :meth:`Index.put_rows` reads it back from the columns
-    (a rejection's view is its digest: its reason and position)."""
-    return (r[5], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15],
-            r[6] if r[5] == REJECTION else None)
-
-
 # --- the database ---------------------------------------------------------------------
-
-def read_key(source_folder: Path, patterns: Sequence[str], max_file_bytes: int) -> str:
-    """A hash of the config parts that change what a file parses to or which files count."""
-    raw = repr((str(source_folder), tuple(patterns), max_file_bytes))
-    return hashlib.blake2b(raw.encode("utf-8"), digest_size=16).hexdigest()
-
 
 class Index:
     """An open index. Use :func:`open_index` or :func:`temporary_index`."""
@@ -280,6 +264,13 @@ class Index:
                 yield from rows
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(f"index {self.file}: {exc}") from None
+
+    def stats_of(self, paths: Iterable[str]) -> tuple[list[StoredStat], int]:
+        """:meth:`iter_stats` for ``paths`` alone, in path order (watch: no walk), and
+        the number of files indexed in all."""
+        sql = "SELECT path, size, mtime_ns, racy FROM files WHERE path = ?"
+        found = [r for p in sorted(set(paths)) for r in self._run(sql, (p,)).fetchall()]
+        return found, int(self._run("SELECT count(*) FROM files").fetchone()[0])
 
     def content_hash_of(self, path: str) -> bytes | None:
         row = self._run("SELECT chash FROM files WHERE path = ?", (path,)).fetchone()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -32,10 +32,9 @@ from syndicate.progress import Progress
 from syndicate.source import (
     NON_UTF8_NAME,
     Found,
-    discover,
+    open_store,
     read_article,
     read_bytes,
-    read_regular,
     source_key,
 )
 
@@ -118,20 +117,32 @@ _END: tuple[None, int, int, int] = (None, 0, 0, 0)
 
 
 def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold: int,
-            progress: bool) -> RefreshStats:
-    """Walk the source folder and bring the index in line with it (inside the
-    caller's transaction). Raises SourceMissing / OSError for the folder itself."""
-    found = discover(source)
-    changes = compare(found, index.iter_stats())
+            progress: bool, changed: Collection[str] | None = None) -> RefreshStats:
+    """Walk the source (folder or bucket, see :func:`syndicate.source.open_store`) and
+    bring the index in line with it (inside the caller's transaction). Raises
+    SourceMissing / OSError for the folder itself, RemoteError for a bucket.
+
+    ``changed``: the only paths that may differ from the index (a watcher's events);
+    then only they are stat'ed and compared, and every other entry stands as indexed.
+    The decisions are :func:`compare`'s either way, so a watched build and a walked
+    one of the same files store the same records."""
+    store = open_store(source)
+    if changed is None:
+        found = store.discover()
+        changes = compare(found, index.iter_stats())
+    else:
+        found = store.stat_paths(changed)
+        indexed, total = index.stats_of(source_key(rel) for rel in changed)
+        changes = compare(found, indexed)
+        # Every other entry stands: the total moves by what came and went.
+        total += changes.found - (len(indexed) - len(changes.gone)) - len(changes.gone)
     del found
-    folder = str(source.folder)
-    max_bytes = source.max_file_bytes
     to_parse = list(changes.to_parse)
     reused = changes.reused
     changed_racy = False
     for rel, size, mtime_ns in changes.to_verify:
         stored = index.content_hash_of(rel)
-        data = read_regular(f"{folder}/{rel}", max_bytes) if stored else None
+        data = store.read_regular(rel) if stored else None
         if data is not None and content_hash(data) == stored:
             # The bytes we parsed: the record stands, the stat moves on.
             index.mark_verified(rel, size, mtime_ns,
@@ -148,12 +159,16 @@ def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold
     if to_parse:
         bar = Progress(len(to_parse), enabled=progress)
         try:
-            for rows in parse_files(source, to_parse, jobs=jobs,
-                                    threshold=parallel_threshold, on_progress=bar.advance):
+            for rows in store.parse(to_parse, jobs=jobs, threshold=parallel_threshold,
+                                    on_progress=bar.advance):
                 parsed += index.put_rows(rows, fresh=changes.empty_index)
         finally:
             bar.close()
-    stats = RefreshStats(changes.found, parsed, reused, deleted)
+    if changed is None:
+        total = changes.found
+    else:
+        reused = total - parsed
+    stats = RefreshStats(total, parsed, reused, deleted)
     log.debug("index: %d files, %d parsed, %d reused, %d deleted",
               stats.found, stats.parsed, stats.reused, stats.deleted)
     return stats

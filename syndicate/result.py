@@ -29,6 +29,10 @@ class BuildOptions:
     parallel_threshold: int = PARALLEL_THRESHOLD
     want_outcomes: bool = True  # load every file's Outcome (for --report)
     allow_shrink: bool = False  # publish even an empty or sharply shrunk selection
+    # Source paths known to be the only ones that may have changed since the last
+    # build (``syndicate watch``: from file-system events), so only these are stat'ed;
+    # None (cron, and watch after a rescan-worthy event) walks the whole source.
+    changed: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,15 +21,20 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from fnmatch import translate
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from syndicate.config import SourceConfig
 from syndicate.display import shown
 from syndicate.errors import SourceMissing
 from syndicate.model import Article, Rejection
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from syndicate.index import FileRow
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +198,45 @@ def survey(source: SourceConfig) -> Survey:
     return Survey(False, others, example)
 
 
+def stat_paths(source: SourceConfig, rels: Iterable[str]) -> list[Found]:
+    """The entries :func:`discover` would make for ``rels`` (relative POSIX paths)
+    and nothing else: a path that is gone, hidden, not matching the patterns, a
+    folder, or reached through a symlinked folder (never walked) is left out."""
+    folder = str(source.folder)
+    matches = re.compile("|".join(f"(?:{translate(p)})" for p in source.patterns)).match
+    found: list[Found] = []
+    for rel in rels:
+        parts = rel.split("/")
+        if any(not p or p[0] == "." for p in parts) or not matches(parts[-1]):
+            continue
+        path = f"{folder}/{rel}"
+        try:
+            if not _walked(folder, parts) or stat.S_ISDIR(os.lstat(path).st_mode):
+                continue
+        except FileNotFoundError:
+            continue
+        except OSError:
+            found.append((rel, -1, -1))
+            continue
+        try:
+            st = os.stat(path)  # a symlink's target, as the walk does
+        except OSError:
+            found.append((rel, -1, -1))
+            continue
+        found.append((rel, st.st_size, st.st_mtime_ns))
+    return found
+
+
+def _walked(folder: str, parts: list[str]) -> bool:
+    """Every folder on the way is a real folder (the walk never follows a link)."""
+    where = folder
+    for part in parts[:-1]:
+        where = f"{where}/{part}"
+        if not stat.S_ISDIR(os.lstat(where).st_mode):
+            return False
+    return True
+
+
 # --- the reader --------------------------------------------------------------------
 
 class FileBytes(NamedTuple):
@@ -296,3 +340,64 @@ def _leaves_source(file: Path, path: str) -> bool:
     real_root = os.path.realpath(root)
     real = os.path.realpath(file)
     return os.path.commonpath([real, real_root]) != real_root
+
+
+# --- where the files come from -------------------------------------------------------
+
+class SourceStore(Protocol):
+    """Where article files come from: the folder (:class:`FolderStore`) or a bucket
+    (:class:`syndicate.objectstore.source.BucketStore`). :func:`syndicate.refresh.refresh`
+    compares what :meth:`discover` lists with the index and hands :meth:`parse` what
+    changed, so both get the same accounting and the same incremental index."""
+
+    def discover(self) -> list[Found]:
+        """Every article with its change key (size, and an mtime or a stand-in)."""
+        ...
+
+    def stat_paths(self, rels: Iterable[str]) -> list[Found]:
+        """What :meth:`discover` would list of ``rels`` alone (a path that is gone,
+        hidden, not matching or not walked is left out)."""
+        ...
+
+    def read_regular(self, rel: str) -> bytes | None:
+        """The bytes of ``rel`` when it is a plain file within the size limit (to
+        re-check a racy index entry), else None."""
+        ...
+
+    def parse(self, rels: Sequence[str], *, jobs: int, threshold: int,
+              on_progress: Callable[[int], None]) -> Iterator[list[FileRow]]:
+        """Index rows for ``rels``, in chunks, in the order of ``rels``."""
+        ...
+
+
+class FolderStore:
+    """The source folder: :func:`discover` walks it, files are read from disk."""
+
+    def __init__(self, source: SourceConfig) -> None:
+        self.source = source
+
+    def discover(self) -> list[Found]:
+        return discover(self.source)
+
+    def stat_paths(self, rels: Iterable[str]) -> list[Found]:
+        return stat_paths(self.source, rels)
+
+    def read_regular(self, rel: str) -> bytes | None:
+        return read_regular(f"{self.source.folder}/{rel}", self.source.max_file_bytes)
+
+    def parse(self, rels: Sequence[str], *, jobs: int, threshold: int,
+              on_progress: Callable[[int], None]) -> Iterator[list[FileRow]]:
+        from syndicate.refresh import parse_files
+
+        return parse_files(self.source, rels, jobs=jobs, threshold=threshold,
+                           on_progress=on_progress)
+
+
+def open_store(source: SourceConfig) -> SourceStore:
+    """The store ``source`` names: its ``url`` (boto3 imported only then), else its
+    folder."""
+    if source.url is not None:
+        from syndicate.objectstore.source import BucketStore
+
+        return BucketStore(source)
+    return FolderStore(source)

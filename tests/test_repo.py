@@ -40,7 +40,8 @@ def test_ci_runs_the_readme_test_command_fresh_and_the_linters() -> None:
 def test_every_dependency_has_a_tested_range() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]
     extras = project["optional-dependencies"]
-    requirements = project["dependencies"] + extras["test"] + extras["dev"]
+    assert {"test", "dev", "s3"} <= set(extras)
+    requirements = project["dependencies"] + [r for extra in extras.values() for r in extra]
     for requirement in requirements:
         assert re.fullmatch(r"[A-Za-z0-9_.-]+>=[0-9.]+,<[0-9.]+", requirement), requirement
 
