@@ -26,6 +26,7 @@ import logging
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -51,7 +52,7 @@ from syndicate.publish import remove_temporaries, tidy
 from syndicate.refresh import refresh
 from syndicate.render_all import render_all
 from syndicate.result import BuildOptions, BuildResult, OutputFile
-from syndicate.select import Selection, select
+from syndicate.select import Selection, micros, select
 
 log = logging.getLogger(__name__)
 
@@ -116,14 +117,16 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
     last = LastBuild.from_meta(index.get_meta(LAST_BUILD))
     root = config.output.folder
     pings = _ping_round(config, options)
+    now_us = micros(options.now)
 
-    if nothing_to_do(last, generation, sel_key, ren_key, root):
+    if nothing_to_do(last, generation, sel_key, ren_key, root, now_us):
         assert last is not None
         outputs, counts, rejections = last.outputs, last.counts, last.rejections
+        next_due_us = last.next_due_us
         outcomes = index.get_outcomes() if options.want_outcomes else []
         rendered, changed_urls, skipped = 0, [], True
     else:
-        chosen = _choose(index, config, last, sel_key)
+        chosen = _choose(index, config, last, sel_key, options.now)
         plans = plan_feeds(chosen.selection, config)
         log.debug("%.2f s: selected and planned %d feeds", watch.seconds(), len(plans))
         rendering = render_all(index, config, plans, ren_key,
@@ -143,9 +146,10 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
             if not options.want_outcomes:
                 outcomes = []
         counts, rejections = chosen.counts, chosen.rejections
+        next_due_us = chosen.next_due_us
         index.set_meta(LAST_BUILD, LastBuild(
             generation, sel_key, ren_key, rendering.stamps, outputs, counts, rejections,
-            FeedPaths.of(chosen.selection)).to_meta())
+            FeedPaths.of(chosen.selection), now_us, next_due_us).to_meta())
         rendered, changed_urls, skipped = rendering.rendered, rendering.changed_urls, False
     index.commit()
     log.debug("%.2f s: index committed", watch.seconds())
@@ -158,7 +162,8 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         outputs=outputs, rendered=rendered, written=sum(1 for o in outputs if o.changed),
         stale=left.stale, pruned=left.pruned, seconds=watch.seconds(),
         outcomes=tuple(outcomes), rejections=rejections, ping_failures=tuple(failures),
-        skipped_render=skipped, foreign=left.foreign)
+        skipped_render=skipped, foreign=left.foreign, scheduled=counts.scheduled,
+        next_due_us=next_due_us)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,23 +175,27 @@ class _Chosen:
     outcomes: dict[str, Outcome] | None  # None: the stored outcomes stand
     counts: Counts
     rejections: tuple[Rejection, ...]  # sorted by path
+    next_due_us: int | None  # the earliest held-back article's due time
 
 
-def _choose(index: Index, config: Config, last: LastBuild | None, sel_key: bytes
-            ) -> _Chosen:
-    if last is not None and last.selection_key == sel_key and not index.views_changed:
+def _choose(index: Index, config: Config, last: LastBuild | None, sel_key: bytes,
+            now: datetime) -> _Chosen:
+    if (last is not None and last.selection_key == sel_key and not index.views_changed
+            and last.holds_at(micros(now))):
         reused = reuse_selection(index, last)
         if reused is not None:
             selection, digests = reused
-            return _Chosen(selection, digests, None, last.counts, last.rejections)
+            return _Chosen(selection, digests, None, last.counts, last.rejections,
+                           last.next_due_us)
     rows = IndexRows(index)
-    selection = select(rows, config.selection)
+    selection = select(rows, config.selection, now)
     tally = Counter(o.status for o in selection.outcomes.values())
     rejections = tuple(Rejection(o.path, o.reason, o.line, o.column)
                        for o in selection.outcomes.values() if o.status == "rejected")
     return _Chosen(selection, rows.digests, selection.outcomes,
-                   Counts(tally["selected"], tally["filtered"], tally["rejected"]),
-                   rejections)
+                   Counts(tally["selected"], tally["filtered"], tally["rejected"],
+                          tally["scheduled"]),
+                   rejections, selection.next_due_us)
 
 
 class _Pings(Protocol):

@@ -166,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "selected (and into which feeds), filtered (why) or rejected.")
     _add_config_flag(e)
     e.add_argument("--source", type=Path, metavar="DIR", help="article folder (overrides config)")
+    e.add_argument("--now", metavar="TIME",
+                   help="the moment to judge at, RFC 3339, as for build (scheduled "
+                        "articles); default: the clock")
     e.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
     s = sub.add_parser("serve", help="serve the output folder over HTTP (preview, tests)",
@@ -244,7 +247,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _build(_load(args), args, now)
         config = _load(args)
         if args.command == "explain":
-            return explain_command(config, args.files, sys.stdout)
+            # The one reading of the calendar clock for an explanation.
+            now = _moment(args.now) if args.now is not None else wall_now()
+            return explain_command(config, args.files, sys.stdout, now)
         if args.command == "serve":
             from syndicate.serve import run_serve
 
@@ -360,13 +365,14 @@ def _os_error(exc: OSError) -> str:
 
 # --- syndicate explain -------------------------------------------------------------------
 
-def explain_command(config: Config, files: Sequence[Path], out: TextIO) -> int:
+def explain_command(config: Config, files: Sequence[Path], out: TextIO,
+                    now: datetime | None = None) -> int:
     """``syndicate explain``: one line per FILE on ``out``; exit 0, or 2 when a FILE
     does not exist or the source folder is missing."""
     from syndicate.explain import run_explain
 
     try:
-        all_exist = run_explain(config, files, out=out)
+        all_exist = run_explain(config, files, out=out, now=now)
     except SourceMissing as exc:
         out.write(f"syndicate: {shown(str(exc))}\n")
         return EXIT_USAGE

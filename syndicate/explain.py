@@ -12,6 +12,7 @@ word for word. One line per FILE, in argument order, names escaped like ``ls -b`
 
     articles/a.md: selected: all, topics/power-apps, providers/microsoft-com
     articles/b.md: filtered: quality 42 < 50
+    articles/d.md: scheduled: scheduled for 2026-12-07T09:00:00Z
     articles/c.md:3:7: rejected: YAML error: ...
     articles/old.md: not an article file: a folder (the build reads the files in it)
     notes.txt: not an article file: outside the source folder /site/articles
@@ -23,6 +24,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -55,9 +57,10 @@ def _relative(file: Path, folder: Path) -> str | None:
     return (parent / absolute.name).as_posix()
 
 
-def explain_outcomes(config: Config) -> dict[str, Outcome]:
-    """Every source file's Outcome as a build would decide it now (a selected file's
-    reason names the feeds that carry it, as in the build report)."""
+def explain_outcomes(config: Config, now: datetime | None = None) -> dict[str, Outcome]:
+    """Every source file's Outcome as a build at ``now`` would decide it (a selected
+    file's reason names the feeds that carry it, as in the build report; None: nothing
+    is held back as scheduled)."""
     key = read_key(config.source.folder, config.source.patterns, config.source.max_file_bytes)
     with tempfile.TemporaryDirectory(prefix="syndicate-explain-") as tmp:
         index = _private_index(config, key, Path(tmp))
@@ -65,7 +68,7 @@ def explain_outcomes(config: Config) -> dict[str, Outcome]:
             index.begin()
             refresh(index, config.source, jobs=0, parallel_threshold=PARALLEL_THRESHOLD,
                     progress=False)
-            selection = select(IndexRows(index), config.selection)
+            selection = select(IndexRows(index), config.selection, now)
             name_feeds(plan_feeds(selection, config), selection.outcomes)
             index.rollback()
         finally:
@@ -92,7 +95,8 @@ def _private_index(config: Config, key: str, tmp: Path) -> Index:
         real.close()
 
 
-def run_explain(config: Config, files: Sequence[Path], out: TextIO) -> bool:
+def run_explain(config: Config, files: Sequence[Path], out: TextIO,
+                now: datetime | None = None) -> bool:
     """Print one line per file; False when some FILE does not exist. Raises
     SourceMissing when the source folder is missing."""
     all_exist = True
@@ -102,7 +106,7 @@ def run_explain(config: Config, files: Sequence[Path], out: TextIO) -> bool:
         rels.append(_relative(file, config.source.folder) if os.path.lexists(file) else None)
     outcomes: dict[str, Outcome] = {}
     if any(rel is not None for rel in rels):
-        outcomes = explain_outcomes(config)
+        outcomes = explain_outcomes(config, now)
     patterns = ", ".join(config.source.patterns)
     for file, rel in zip(files, rels, strict=True):
         name = shown(str(file))

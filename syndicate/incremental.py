@@ -81,6 +81,7 @@ class Counts(NamedTuple):
     selected: int
     filtered: int
     rejected: int
+    scheduled: int = 0
 
 
 class StoredFeed(NamedTuple):
@@ -122,6 +123,17 @@ class LastBuild:
     counts: Counts
     rejections: tuple[Rejection, ...]
     feeds: FeedPaths
+    # The moments between which the selection holds (issue 12, scheduled publishing):
+    # the build's ``now`` and the earliest held-back article's due time (None: none).
+    # A build at another moment outside [now_us, next_due_us) selects again.
+    now_us: int = 0
+    next_due_us: int | None = None
+
+    def holds_at(self, now_us: int) -> bool:
+        """The selection of this build is the selection at ``now_us`` too: no article
+        became due since, and the clock did not go back past this build's moment."""
+        return self.now_us <= now_us and (self.next_due_us is None
+                                          or now_us < self.next_due_us)
 
     def to_meta(self) -> dict[str, object]:
         """Plain marshal types, for :meth:`Index.set_meta`."""
@@ -135,6 +147,7 @@ class LastBuild:
             "rejections": [(r.path, r.reason, r.line, r.column) for r in self.rejections],
             "feeds": (self.feeds.all, [tuple(f) for f in self.feeds.topics],
                       [tuple(f) for f in self.feeds.providers]),
+            "moments": (self.now_us, self.next_due_us),
         }
 
     @classmethod
@@ -159,6 +172,10 @@ class LastBuild:
                     raise ValueError(f"output kind {k!r}")
                 outputs.append(OutputFile(str(p), k, int(n), False))
             all_paths, topics, providers = raw["feeds"]
+            now_us, next_due_us = raw["moments"]
+            if type(now_us) is not int or not (next_due_us is None
+                                                or type(next_due_us) is int):
+                raise TypeError("moments")
             feeds = FeedPaths(_paths(all_paths), _stored(topics), _stored(providers))
             return cls(
                 generation=int(raw["generation"]),
@@ -168,7 +185,7 @@ class LastBuild:
                 counts=Counts(*(int(n) for n in raw["counts"])),
                 rejections=tuple(Rejection(str(p), str(r), line, col)
                                  for p, r, line, col in raw["rejections"]),
-                feeds=feeds)
+                feeds=feeds, now_us=now_us, next_due_us=next_due_us)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             log.warning("index: record of the last build unreadable (%r); re-rendering", exc)
             return None
@@ -210,10 +227,10 @@ def unchanged(root: Path, rel: str, fingerprint: bytes, previous: dict[str, Stam
 
 
 def nothing_to_do(last: LastBuild | None, generation: int, sel_key: bytes, ren_key: bytes,
-                  root: Path) -> bool:
-    """Nothing the output depends on moved since ``last``: the files on disk are the
-    answer."""
-    return (last is not None and last.generation == generation
+                  root: Path, now_us: int) -> bool:
+    """Nothing the output depends on moved since ``last`` (no scheduled article fell
+    due at ``now_us`` either): the files on disk are the answer."""
+    return (last is not None and last.generation == generation and last.holds_at(now_us)
             and last.selection_key == sel_key and last.render_key == ren_key
             and all(present(root, rel, stamp) for rel, stamp in last.stamps.items()))
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, NamedTuple
 
-Status = Literal["selected", "filtered", "rejected"]
+# "scheduled": published and eligible, but dated after the build's moment (held back).
+Status = Literal["selected", "filtered", "rejected", "scheduled"]
 
 
 @dataclass(frozen=True, slots=True)

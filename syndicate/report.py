@@ -7,12 +7,16 @@ pure function of the source folder and the config)::
      "feeds":    [{"path", "items", "changed"}],
      "outputs":  [{"path", "kind", "items", "changed"}],   # feeds + OPML + HTML index
      "stale":    [path, ...], "pruned": [path, ...], "foreign": [path, ...],
+     "next_due": "2026-12-07T09:00:00Z" | null,
      "summary":  {"read", "parsed", "reused", "selected", "filtered", "rejected",
-                  "feeds", "written", "stale", "pruned", "seconds"},
+                  "scheduled", "feeds", "written", "stale", "pruned", "seconds"},
      "version":  "<syndicate version>"}
 
 Every source file appears in ``articles`` exactly once, and
-``read == selected + filtered + rejected``. A selected article's ``reason`` lists the
+``read == selected + filtered + rejected + scheduled``. A ``scheduled`` article is
+dated after the build's ``--now`` and held back; its reason says when it is due, and
+``next_due`` is the earliest such moment (null when none is held), so a cron wrapper
+knows when to run next. A selected article's ``reason`` lists the
 feeds that carry it by output path without extension (``all, topics/ai,
 providers/example-com``), as ``syndicate explain`` does. ``stale`` lists feed files of
 vanished topics/providers that this tool wrote (what ``--prune`` deletes); ``foreign``
@@ -30,6 +34,7 @@ from syndicate import __version__
 from syndicate.atomicfile import atomic_write
 from syndicate.errors import ReportError
 from syndicate.result import BuildResult
+from syndicate.schedule import rfc3339_us
 
 
 def summary_line(result: BuildResult) -> str:
@@ -38,7 +43,12 @@ def summary_line(result: BuildResult) -> str:
     changed = sum(1 for o in result.outputs if o.changed)
     parts = [(f"read {result.read} files ({result.parsed} parsed, {result.reused} unchanged): "
               f"{result.selected} selected, {result.filtered} filtered, "
-              f"{result.rejected} rejected; {len(feeds)} feeds written, {changed} changed")]
+              f"{result.rejected} rejected")]
+    if result.scheduled:
+        parts.append(f", {result.scheduled} scheduled")
+    parts.append(f"; {len(feeds)} feeds written, {changed} changed")
+    if result.next_due_us is not None:
+        parts.append(f"; next scheduled article due {rfc3339_us(result.next_due_us)}")
     if result.stale:
         parts.append(f"; {len(result.stale)} stale (use --prune)")
     if result.pruned:
@@ -67,6 +77,8 @@ def report_data(result: BuildResult) -> dict[str, Any]:
         "stale": sorted(result.stale),
         "pruned": sorted(result.pruned),
         "foreign": sorted(result.foreign),
+        "next_due": (None if result.next_due_us is None
+                     else rfc3339_us(result.next_due_us)),
         "summary": {
             "read": result.read,
             "parsed": result.parsed,
@@ -74,6 +86,7 @@ def report_data(result: BuildResult) -> dict[str, Any]:
             "selected": result.selected,
             "filtered": result.filtered,
             "rejected": result.rejected,
+            "scheduled": result.scheduled,
             "feeds": sum(1 for o in outputs if o.kind == "feed"),
             "written": result.written,
             "stale": len(result.stale),

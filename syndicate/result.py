@@ -62,6 +62,8 @@ class BuildResult:
     # Feed-named files in the feed folders that this tool did not write (see
     # publish.written_by_us): neither kept by the build nor ever pruned.
     foreign: tuple[str, ...] = ()
+    scheduled: int = 0  # articles held back: dated after the build's moment
+    next_due_us: int | None = None  # when the earliest of them is due (µs since epoch)
 
     @property
     def feeds(self) -> tuple[OutputFile, ...]:

@@ -11,6 +11,12 @@ Rules (issue 3, "Selection" and "Accounting"):
   ``duplicate of <winner path>``.
 * Inside a feed: newest ``published`` first, ties broken by link, then path; at most
   ``items_per_feed`` entries.
+* Scheduled publishing (issue 12): with the build's moment ``now``, an eligible article
+  dated after it — its ``publishedDateTime``, or an ``updatedDateTime`` that would put
+  a future date into a feed — is in no feed, with status ``scheduled`` and its due time
+  as the reason (:func:`scheduled_reason`); it takes no part in dedupe until then (a
+  live copy of the story is not hidden behind a future one). ``Selection.next_due`` is
+  the earliest such moment: the selection holds for every ``now`` before it.
 * Topic feeds are keyed by :func:`topic_key`; provider feeds by the provider's domain.
   A feed's display name is the spelling carried by the eligible article with the
   smallest path, so it never depends on the order articles arrive in.
@@ -41,6 +47,7 @@ from typing import Generic, NamedTuple, Protocol, TypeVar, runtime_checkable
 from syndicate.config import SelectionConfig, Thresholds
 from syndicate.dedupe import Candidate, dedupe_key, dedupe_losers
 from syndicate.model import Article, Outcome
+from syndicate.schedule import scheduled_reason
 
 __all__ = [
     "PUBLISHED_WARNING_PREFIX",
@@ -112,6 +119,9 @@ class Selection:
     topics: tuple[FeedItems, ...]
     providers: tuple[FeedItems, ...]
     outcomes: dict[str, Outcome]
+    # µs since the epoch of the earliest held-back article's due time; None when none is
+    # held (or selection ran without a moment).
+    next_due_us: int | None = None
 
 
 @runtime_checkable
@@ -145,42 +155,57 @@ def topic_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def select(source: SelectionSource[P] | Iterable[Article], rules: SelectionConfig
-           ) -> Selection:
-    """Select from ``source`` (see the module docstring for the rules). A plain iterable
-    of Articles is read through :class:`ArticleSource`. Raises ValueError if two
-    records share a path."""
+def select(source: SelectionSource[P] | Iterable[Article], rules: SelectionConfig,
+           now: datetime | None = None) -> Selection:
+    """Select from ``source`` (see the module docstring for the rules) at the moment
+    ``now`` (None: nothing is held back). A plain iterable of Articles is read through
+    :class:`ArticleSource`. Raises ValueError if two records share a path."""
+    now_us = None if now is None else micros(now)
     if isinstance(source, SelectionSource):
-        return _select(source, rules)
-    return _select(ArticleSource(_reader(source)), rules)
+        return _select(source, rules, now_us)
+    return _select(ArticleSource(_reader(source)), rules, now_us)
 
 
-def _select(source: SelectionSource[P], rules: SelectionConfig) -> Selection:
-    losers = dedupe_losers(source.candidates())
+def _select(source: SelectionSource[P], rules: SelectionConfig, now_us: int | None
+            ) -> Selection:
+    all_candidates = list(source.candidates())
     limits = rules.min_quality
     floor = min(limits.all, limits.topics, limits.providers)
-    outcomes: dict[str, Outcome] = {}
-    picked = fill_feeds(source.rows(floor, outcomes), rules, losers, outcomes)
+    # Articles live by their publishedDateTime but updated after ``now``: their updated
+    # time is only known once they are decoded, which happens to the items that land in
+    # a feed. Rare, so such a selection simply runs again with them held back.
+    held: dict[str, int] = {}
+    while True:
+        losers = dedupe_losers(
+            c for c in all_candidates
+            if now_us is None or (c.published_us <= now_us and c.path not in held))
+        outcomes: dict[str, Outcome] = {}
+        picked = fill_feeds(source.rows(floor, outcomes), rules, losers, outcomes,
+                            now_us=now_us, held=held)
+        # An article in several feeds is one payload object offered to each (see
+        # fill_feeds), alive in ``picked`` throughout: decoded once, keyed by identity.
+        memo: dict[int, Article] = {}
+        for payloads in (picked.all, *(p for _, _, p in picked.topics),
+                         *(p for _, _, p in picked.providers)):
+            for payload in payloads:
+                if id(payload) not in memo:
+                    memo[id(payload)] = source.article(payload)
+        late = {} if now_us is None else {
+            a.path: micros(a.updated) for a in memo.values() if micros(a.updated) > now_us}
+        if not late:
+            break
+        held.update(late)
     if not source.ordered:
         outcomes = {path: outcomes[path] for path in sorted(outcomes)}
-    # An article in several feeds is one payload object offered to each (see
-    # fill_feeds), alive in ``picked`` throughout: decoded once, keyed by identity.
-    memo: dict[int, Article] = {}
 
     def items(payloads: tuple[P, ...]) -> tuple[Article, ...]:
-        out: list[Article] = []
-        for payload in payloads:
-            article = memo.get(id(payload))
-            if article is None:
-                article = memo[id(payload)] = source.article(payload)
-            out.append(article)
-        return tuple(out)
+        return tuple(memo[id(payload)] for payload in payloads)
 
     return Selection(
         all=items(picked.all),
         topics=tuple(FeedItems(k, n, items(p)) for k, n, p in picked.topics),
         providers=tuple(FeedItems(k, n, items(p)) for k, n, p in picked.providers),
-        outcomes=outcomes)
+        outcomes=outcomes, next_due_us=picked.next_due_us)
 
 
 def _reader(articles: Iterable[Article]) -> Callable[[], Iterable[Article]]:
@@ -345,6 +370,7 @@ class Picked(Generic[P]):
     all: tuple[P, ...]
     topics: tuple[_Feed[P], ...]
     providers: tuple[_Feed[P], ...]
+    next_due_us: int | None = None  # the earliest due time of a held-back article
 
 
 def fill_feeds(
@@ -352,9 +378,16 @@ def fill_feeds(
     rules: SelectionConfig,
     losers: dict[str, str],
     outcomes: dict[str, Outcome],
+    *,
+    now_us: int | None = None,
+    held: dict[str, int] | None = None,
 ) -> Picked[P]:
     """Pass 2: every row's outcome (added to ``outcomes``, which the source may be
-    filling with rejections meanwhile) and the top K of every feed."""
+    filling with rejections meanwhile) and the top K of every feed. With ``now_us``,
+    an eligible row published after it is ``scheduled``, and so is a row in ``held``
+    (path -> due µs: updated after ``now_us``)."""
+    held = held or {}
+    next_due: int | None = None
     limits = rules.min_quality
     min_all, min_topics, min_providers = limits.all, limits.topics, limits.providers
     k = rules.items_per_feed
@@ -388,6 +421,15 @@ def fill_feeds(
             outcomes[path] = _new(Outcome, (path, "filtered", quality_reason(
                 quality, bool(topics), provider is not None, limits, quality_reasons) or "",
                 None, None))
+            continue
+
+        if now_us is not None and (micros > now_us or (held and path in held)):
+            due = micros if micros > now_us else held[path]
+            outcomes[path] = _new(Outcome, (path, "scheduled",
+                                            scheduled_reason(due, micros <= now_us),
+                                            None, None))
+            if next_due is None or due < next_due:
+                next_due = due
             continue
 
         # Provisional: overwritten below if the article survives in some feed's top K.
@@ -444,4 +486,4 @@ def fill_feeds(
         outcomes[path] = _new(Outcome, (path, "selected", ", ".join(labels), None, None))
 
     return Picked(all=tuple(p for _, p in all_items), topics=families[0],
-                  providers=families[1])
+                  providers=families[1], next_due_us=next_due)
