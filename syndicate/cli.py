@@ -226,7 +226,7 @@ def _check_report_path(report: Path | None, config: Config) -> None:
                          "source.patterns (it would be read as an article)")
     if target.is_relative_to(out):
         rel = target.relative_to(out).parts
-        if rel[0] in ("topics", "providers", "feeds.opml", "index.html") or (
+        if rel[0] in ("topics", "providers", "custom", "feeds.opml", "index.html") or (
                 len(rel) == 1 and rel[0].startswith("all.")):
             raise UsageError(f"--report {report}: the build writes that file itself")
 

@@ -99,6 +99,7 @@ class FeedPaths:
     all: tuple[str, ...]
     topics: tuple[StoredFeed, ...]
     providers: tuple[StoredFeed, ...]
+    custom: tuple[StoredFeed, ...] = ()
 
     @classmethod
     def of(cls, selection: Selection) -> FeedPaths:
@@ -107,7 +108,7 @@ class FeedPaths:
                          for g in groups)
 
         return cls(tuple(a.path for a in selection.all), feeds(selection.topics),
-                   feeds(selection.providers))
+                   feeds(selection.providers), feeds(selection.custom))
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,8 @@ class LastBuild:
             "counts": tuple(self.counts),
             "rejections": [(r.path, r.reason, r.line, r.column) for r in self.rejections],
             "feeds": (self.feeds.all, [tuple(f) for f in self.feeds.topics],
-                      [tuple(f) for f in self.feeds.providers]),
+                      [tuple(f) for f in self.feeds.providers],
+                      [tuple(f) for f in self.feeds.custom]),
             "moments": (self.now_us, self.next_due_us),
         }
 
@@ -171,12 +173,13 @@ class LastBuild:
                 if k not in _KINDS:
                     raise ValueError(f"output kind {k!r}")
                 outputs.append(OutputFile(str(p), k, int(n), False))
-            all_paths, topics, providers = raw["feeds"]
+            all_paths, topics, providers, custom = raw["feeds"]
             now_us, next_due_us = raw["moments"]
             if type(now_us) is not int or not (next_due_us is None
                                                 or type(next_due_us) is int):
                 raise TypeError("moments")
-            feeds = FeedPaths(_paths(all_paths), _stored(topics), _stored(providers))
+            feeds = FeedPaths(_paths(all_paths), _stored(topics), _stored(providers),
+                              _stored(custom))
             return cls(
                 generation=int(raw["generation"]),
                 selection_key=bytes(raw["selection_key"]),
@@ -243,7 +246,8 @@ def reuse_selection(index: Index, last: LastBuild) -> tuple[Selection, dict[str,
     are the current light records; with them, the digest of each item's record. None
     if the stored selection is unusable (then the caller selects afresh)."""
     feeds = last.feeds
-    groups = [feeds.all, *(f.paths for f in feeds.topics), *(f.paths for f in feeds.providers)]
+    groups = [feeds.all, *(f.paths for f in feeds.topics), *(f.paths for f in feeds.providers),
+              *(f.paths for f in feeds.custom)]
     paths = sorted({p for ps in groups for p in ps})
     chosen = index.light_items(paths)
     if len(chosen) != len(paths):
@@ -256,5 +260,6 @@ def reuse_selection(index: Index, last: LastBuild) -> tuple[Selection, dict[str,
         all=items(feeds.all),
         topics=tuple(FeedItems(f.key, f.name, items(f.paths)) for f in feeds.topics),
         providers=tuple(FeedItems(f.key, f.name, items(f.paths)) for f in feeds.providers),
-        outcomes={})
+        outcomes={}, next_due_us=last.next_due_us,
+        custom=tuple(FeedItems(f.key, f.name, items(f.paths)) for f in feeds.custom))
     return selection, {p: item.digest for p, item in chosen.items()}

@@ -135,6 +135,7 @@ def _render_listings(result: Rendering, config: Config, plans: Sequence[FeedPlan
     all of it, so no article text is loaded for them."""
     root = config.output.folder
     listing = hashlib.blake2b(key + b"".join(all_prints), digest_size=16).digest()
+    plans = [p for p in plans if p.alias_of is None]  # copies at old URLs: not listed
     if config.output.opml:
         from syndicate.render.opml import render_opml
 
