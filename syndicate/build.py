@@ -122,7 +122,7 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
     if nothing_to_do(last, generation, sel_key, ren_key, root, now_us):
         assert last is not None
         outputs, counts, rejections = last.outputs, last.counts, last.rejections
-        next_due_us = last.next_due_us
+        next_due_us, trims = last.next_due_us, last.trims
         outcomes = index.get_outcomes() if options.want_outcomes else []
         rendered, changed_urls, skipped = 0, [], True
     else:
@@ -131,7 +131,8 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         log.debug("%.2f s: selected and planned %d feeds", watch.seconds(), len(plans))
         rendering = render_all(index, config, plans, ren_key,
                                last.stamps if last is not None else {}, chosen.digests,
-                               jobs=options.jobs, before_publish=pings.before_publish)
+                               jobs=options.jobs, before_publish=pings.before_publish,
+                               previous_trims=last.trims if last is not None else {})
         log.debug("%.2f s: rendered %d files", watch.seconds(), rendering.rendered)
         outputs = tuple(rendering.outputs)
         if chosen.outcomes is None:  # the last build's selection: its outcomes stand
@@ -146,10 +147,10 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
             if not options.want_outcomes:
                 outcomes = []
         counts, rejections = chosen.counts, chosen.rejections
-        next_due_us = chosen.next_due_us
+        next_due_us, trims = chosen.next_due_us, rendering.trims
         index.set_meta(LAST_BUILD, LastBuild(
             generation, sel_key, ren_key, rendering.stamps, outputs, counts, rejections,
-            FeedPaths.of(chosen.selection), now_us, next_due_us).to_meta())
+            FeedPaths.of(chosen.selection), now_us, next_due_us, trims).to_meta())
         rendered, changed_urls, skipped = rendering.rendered, rendering.changed_urls, False
     index.commit()
     log.debug("%.2f s: index committed", watch.seconds())
@@ -163,7 +164,7 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         stale=left.stale, pruned=left.pruned, seconds=watch.seconds(),
         outcomes=tuple(outcomes), rejections=rejections, ping_failures=tuple(failures),
         skipped_render=skipped, foreign=left.foreign, scheduled=counts.scheduled,
-        next_due_us=next_due_us)
+        next_due_us=next_due_us, trimmed=tuple(trims[p] for p in sorted(trims)))
 
 
 @dataclass(frozen=True, slots=True)

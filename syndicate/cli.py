@@ -339,6 +339,9 @@ def _build(config: Config, args: argparse.Namespace, now: datetime) -> int:
         return EXIT_USAGE
     for r in result.rejections:
         log.warning("%s: %s", shown(r.where()), shown(r.reason))
+    for t in result.trimmed:
+        log.info("feed over output.max_feed_bytes: %s keeps its newest %d of %d items "
+                 "(%d -> %d bytes)", shown(t.path), t.kept, t.items, t.full_bytes, t.size)
     for s in result.stale:
         log.info("stale feed kept (no articles any more; --prune deletes it): %s", shown(s))
     for s in result.foreign:

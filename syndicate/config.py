@@ -88,6 +88,8 @@ class OutputConfig:
     formats: tuple[Format, ...] = FORMATS  # in FORMATS order
     opml: bool = True
     index_html: bool = True
+    # A feed file larger than this keeps its newest items that fit (syndicate.budget).
+    max_feed_bytes: int = 524_288
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +298,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         formats=tuple(f for f in FORMATS if f in formats),
         opml=out_t.boolean("opml", True),
         index_html=out_t.boolean("index_html", True),
+        max_feed_bytes=out_t.integer("max_feed_bytes", 524_288, minimum=8192),
     )
     out_t.check_unknown()
 

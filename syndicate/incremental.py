@@ -19,11 +19,14 @@ The keys say exactly what they cover (a config change outside them cannot change
 byte of output, so it re-renders nothing — ``websub.timeout_seconds``, the state
 folder, ``--jobs``):
 
-- :func:`selection_key`: the syndicate version and ``[selection]`` — which articles go
-  into which feed, and every outcome;
+- :func:`selection_key`: the syndicate version and ``[selection]`` (which holds the
+  custom feeds and the spelling aliases too) — which articles go into which feed, and
+  every outcome; the build's moment is not in it: :meth:`LastBuild.holds_at` says
+  whether a selection still stands at another moment;
 - :func:`render_key`: the syndicate version and every config field a planner or
   renderer reads: ``[site]``, ``[feeds]``, ``output.formats`` / ``opml`` /
-  ``index_html`` and ``websub.hubs`` (every feed carries ``rel="hub"`` links);
+  ``index_html`` / ``max_feed_bytes`` and ``websub.hubs`` (every feed carries
+  ``rel="hub"`` links);
 - what changes how files are *read* (source folder, patterns, size limit) is the
   index's own read key (:func:`syndicate.index.read_key`): another read key is another
   index, with no last build at all.
@@ -34,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -42,7 +45,7 @@ import syndicate
 from syndicate.config import Config
 from syndicate.index import Index
 from syndicate.model import Article, Rejection
-from syndicate.result import OutputFile, OutputKind
+from syndicate.result import OutputFile, OutputKind, Trim
 from syndicate.select import FeedItems, Selection
 
 log = logging.getLogger(__name__)
@@ -65,7 +68,7 @@ def render_key(config: Config) -> bytes:
     """Everything besides the plans that the rendered bytes depend on."""
     out = config.output
     return _hash("render", config.site, config.feeds, out.formats, out.opml, out.index_html,
-                 config.websub.hubs)
+                 config.websub.hubs, out.max_feed_bytes)
 
 
 class Stamp(NamedTuple):
@@ -129,6 +132,7 @@ class LastBuild:
     # A build at another moment outside [now_us, next_due_us) selects again.
     now_us: int = 0
     next_due_us: int | None = None
+    trims: dict[str, Trim] = field(default_factory=dict)  # feed files cut to the budget
 
     def holds_at(self, now_us: int) -> bool:
         """The selection of this build is the selection at ``now_us`` too: no article
@@ -150,6 +154,7 @@ class LastBuild:
                       [tuple(f) for f in self.feeds.providers],
                       [tuple(f) for f in self.feeds.custom]),
             "moments": (self.now_us, self.next_due_us),
+            "trims": [tuple(t) for t in self.trims.values()],
         }
 
     @classmethod
@@ -188,7 +193,9 @@ class LastBuild:
                 counts=Counts(*(int(n) for n in raw["counts"])),
                 rejections=tuple(Rejection(str(p), str(r), line, col)
                                  for p, r, line, col in raw["rejections"]),
-                feeds=feeds, now_us=now_us, next_due_us=next_due_us)
+                feeds=feeds, now_us=now_us, next_due_us=next_due_us,
+                trims={str(p): Trim(str(p), int(n), int(k), int(b), int(s))
+                       for p, n, k, b, s in raw["trims"]})
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             log.warning("index: record of the last build unreadable (%r); re-rendering", exc)
             return None

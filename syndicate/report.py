@@ -8,6 +8,7 @@ pure function of the source folder and the config)::
      "outputs":  [{"path", "kind", "items", "changed"}],   # feeds + OPML + HTML index
      "stale":    [path, ...], "pruned": [path, ...], "foreign": [path, ...],
      "next_due": "2026-12-07T09:00:00Z" | null,
+     "trimmed":  [{"path", "items", "kept", "dropped", "full_bytes", "bytes"}],
      "summary":  {"read", "parsed", "reused", "selected", "filtered", "rejected",
                   "scheduled", "feeds", "written", "stale", "pruned", "seconds"},
      "version":  "<syndicate version>"}
@@ -16,7 +17,9 @@ Every source file appears in ``articles`` exactly once, and
 ``read == selected + filtered + rejected + scheduled``. A ``scheduled`` article is
 dated after the build's ``--now`` and held back; its reason says when it is due, and
 ``next_due`` is the earliest such moment (null when none is held), so a cron wrapper
-knows when to run next. A selected article's ``reason`` lists the
+knows when to run next. ``trimmed`` lists the feed files over ``output.max_feed_bytes``
+that kept only their newest ``kept`` of ``items`` (``full_bytes`` with every item,
+``bytes`` as written). A selected article's ``reason`` lists the
 feeds that carry it by output path without extension (``all, topics/ai,
 providers/example-com``), as ``syndicate explain`` does. ``stale`` lists feed files of
 vanished topics/providers that this tool wrote (what ``--prune`` deletes); ``foreign``
@@ -47,6 +50,8 @@ def summary_line(result: BuildResult) -> str:
     if result.scheduled:
         parts.append(f", {result.scheduled} scheduled")
     parts.append(f"; {len(feeds)} feeds written, {changed} changed")
+    if result.trimmed:
+        parts.append(f"; {len(result.trimmed)} trimmed to output.max_feed_bytes")
     if result.next_due_us is not None:
         parts.append(f"; next scheduled article due {rfc3339_us(result.next_due_us)}")
     if result.stale:
@@ -79,6 +84,9 @@ def report_data(result: BuildResult) -> dict[str, Any]:
         "foreign": sorted(result.foreign),
         "next_due": (None if result.next_due_us is None
                      else rfc3339_us(result.next_due_us)),
+        "trimmed": [{"path": t.path, "items": t.items, "kept": t.kept,
+                     "dropped": t.items - t.kept, "full_bytes": t.full_bytes,
+                     "bytes": t.size} for t in result.trimmed],
         "summary": {
             "read": result.read,
             "parsed": result.parsed,
