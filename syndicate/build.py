@@ -53,6 +53,7 @@ from syndicate.refresh import refresh
 from syndicate.render_all import render_all
 from syndicate.result import BuildOptions, BuildResult, OutputFile
 from syndicate.select import Selection, micros, select
+from syndicate.withdrawn import HISTORY, dump_history, load_history, withdraw
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,12 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         rendered, changed_urls, skipped = 0, [], True
     else:
         chosen = _choose(index, config, last, sel_key, options.now)
-        plans = plan_feeds(chosen.selection, config)
+        drawn = withdraw(plan_feeds(chosen.selection, config),
+                         load_history(index.get_meta(HISTORY)), now_us=now_us,
+                         retention_days=config.output.withdrawn_days,
+                         items_per_feed=config.selection.items_per_feed)
+        plans = drawn.plans
+        index.set_meta(HISTORY, dump_history(drawn.history))
         log.debug("%.2f s: selected and planned %d feeds", watch.seconds(), len(plans))
         rendering = render_all(index, config, plans, ren_key,
                                last.stamps if last is not None else {}, chosen.digests,
@@ -150,7 +156,8 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         next_due_us, trims = chosen.next_due_us, rendering.trims
         index.set_meta(LAST_BUILD, LastBuild(
             generation, sel_key, ren_key, rendering.stamps, outputs, counts, rejections,
-            FeedPaths.of(chosen.selection), now_us, next_due_us, trims).to_meta())
+            FeedPaths.of(chosen.selection), now_us, next_due_us, trims,
+            drawn.expires_us).to_meta())
         rendered, changed_urls, skipped = rendering.rendered, rendering.changed_urls, False
     index.commit()
     log.debug("%.2f s: index committed", watch.seconds())

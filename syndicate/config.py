@@ -90,6 +90,8 @@ class OutputConfig:
     index_html: bool = True
     # A feed file larger than this keeps its newest items that fit (syndicate.budget).
     max_feed_bytes: int = 524_288
+    # Days a withdrawn story is announced in Atom feeds (syndicate.withdrawn); 0: never.
+    withdrawn_days: int = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +301,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         opml=out_t.boolean("opml", True),
         index_html=out_t.boolean("index_html", True),
         max_feed_bytes=out_t.integer("max_feed_bytes", 524_288, minimum=8192),
+        withdrawn_days=out_t.integer("withdrawn_days", 7, minimum=0, maximum=3650),
     )
     out_t.check_unknown()
 

@@ -68,7 +68,7 @@ def render_key(config: Config) -> bytes:
     """Everything besides the plans that the rendered bytes depend on."""
     out = config.output
     return _hash("render", config.site, config.feeds, out.formats, out.opml, out.index_html,
-                 config.websub.hubs, out.max_feed_bytes)
+                 config.websub.hubs, out.max_feed_bytes, out.withdrawn_days)
 
 
 class Stamp(NamedTuple):
@@ -133,6 +133,7 @@ class LastBuild:
     now_us: int = 0
     next_due_us: int | None = None
     trims: dict[str, Trim] = field(default_factory=dict)  # feed files cut to the budget
+    expires_us: int | None = None  # the earliest tombstone expiry (syndicate.withdrawn)
 
     def holds_at(self, now_us: int) -> bool:
         """The selection of this build is the selection at ``now_us`` too: no article
@@ -155,6 +156,7 @@ class LastBuild:
                       [tuple(f) for f in self.feeds.custom]),
             "moments": (self.now_us, self.next_due_us),
             "trims": [tuple(t) for t in self.trims.values()],
+            "expires": self.expires_us,
         }
 
     @classmethod
@@ -195,10 +197,17 @@ class LastBuild:
                                  for p, r, line, col in raw["rejections"]),
                 feeds=feeds, now_us=now_us, next_due_us=next_due_us,
                 trims={str(p): Trim(str(p), int(n), int(k), int(b), int(s))
-                       for p, n, k, b, s in raw["trims"]})
+                       for p, n, k, b, s in raw["trims"]},
+                expires_us=_optional_int(raw["expires"]))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             log.warning("index: record of the last build unreadable (%r); re-rendering", exc)
             return None
+
+
+def _optional_int(raw: object) -> int | None:
+    if raw is not None and type(raw) is not int:
+        raise TypeError("expires")
+    return raw
 
 
 def _paths(raw: object) -> tuple[str, ...]:
@@ -241,6 +250,7 @@ def nothing_to_do(last: LastBuild | None, generation: int, sel_key: bytes, ren_k
     """Nothing the output depends on moved since ``last`` (no scheduled article fell
     due at ``now_us`` either): the files on disk are the answer."""
     return (last is not None and last.generation == generation and last.holds_at(now_us)
+            and (last.expires_us is None or now_us < last.expires_us)
             and last.selection_key == sel_key and last.render_key == ren_key
             and all(present(root, rel, stamp) for rel, stamp in last.stamps.items()))
 

@@ -86,6 +86,13 @@ class Rejection:
         return ":".join(parts)
 
 
+class Tombstone(NamedTuple):
+    """A story withdrawn from a feed (RFC 6721 ``at:deleted-entry``)."""
+
+    ref: str  # the entry id it had in the feed
+    when_us: int  # µs since the epoch: the build that first saw it gone
+
+
 class Outcome(NamedTuple):
     """The final state of one source file after a build: the accounting record.
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from syndicate.config import Config, Format
-from syndicate.model import Article, Outcome
+from syndicate.model import Article, Outcome, Tombstone
 from syndicate.select import FeedItems, Selection
 from syndicate.slug import assign_slugs, slugify
 
@@ -53,6 +53,8 @@ class FeedPlan:
     # A copy of a merged feed at the slug of an old spelling (``[topics.aliases]``), so
     # its URL keeps answering: the kept feed's path. Listed in no OPML or index page.
     alias_of: str | None = None
+    # Stories withdrawn from this feed, announced in Atom (syndicate.withdrawn).
+    withdrawn: tuple[Tombstone, ...] = ()
 
     def path(self, fmt: Format) -> str:
         """POSIX path relative to the output folder: ``all.atom``, ``topics/<slug>.rss``."""

@@ -134,7 +134,7 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
 
 def _plan_header(plan: FeedPlan) -> str:
     return repr((plan.family, plan.key, plan.name, plan.slug, plan.title, plan.subtitle,
-                 plan.updated, len(plan.items)))
+                 plan.updated, len(plan.items), plan.withdrawn))
 
 
 def _render_listings(result: Rendering, config: Config, plans: Sequence[FeedPlan],

@@ -381,6 +381,7 @@ def fill_feeds(
     next_due: int | None = None
     custom = CustomFeeds(rules.custom)
     aliases = Aliases(rules.topic_aliases, rules.provider_aliases)
+    has_aliases = bool(aliases)
     limits = rules.min_quality
     min_all, min_topics, min_providers = limits.all, limits.topics, limits.providers
     k = rules.items_per_feed
@@ -408,7 +409,7 @@ def fill_feeds(
             outcomes[path] = _new(Outcome, (path, "filtered", reason, None, None))
             continue
 
-        if aliases:
+        if has_aliases:
             topics, provider = aliases.apply(topics, provider)
         in_all = quality >= min_all
         in_topics = bool(topics) and quality >= min_topics

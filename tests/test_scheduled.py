@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from test_build import article, make_site, snapshot
+from test_build import article, make_site, snapshot, without_tombstones
 
 from syndicate import cli
 from syndicate.config import Config, load_config
@@ -152,7 +152,10 @@ def test_a_rebuild_before_the_due_time_writes_nothing_and_one_at_it_reselects(
     # Back in time (a replayed --now): the article is held again; its feeds are stale
     # (kept unless --prune, as for any feed that lost its last article).
     assert run(config, "2026-12-06T10:00:00Z", "--prune") == 0
-    assert snapshot(config.output.folder) == before
+    after = snapshot(config.output.folder)
+    assert without_tombstones(after) == before
+    # ... and, being out of the feed again, it is announced as withdrawn (RFC 6721).
+    assert b'<at:deleted-entry ref="urn:uuid:' in after["all.atom"]
 
 
 def test_two_builds_with_the_same_now_give_the_same_bytes(tmp_path: Path) -> None:

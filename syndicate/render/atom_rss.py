@@ -39,8 +39,15 @@ from syndicate.render.common import (
     topic_names,
     url,
     utc,
+    utc_us,
 )
-from syndicate.render.feedgen_ext import add_entry, feed_links, new_feed, set_entry_extras
+from syndicate.render.feedgen_ext import (
+    add_entry,
+    add_tombstones,
+    feed_links,
+    new_feed,
+    set_entry_extras,
+)
 
 
 def render_atom(plan: FeedPlan, config: Config) -> bytes:
@@ -59,6 +66,8 @@ def render_atom(plan: FeedPlan, config: Config) -> bytes:
         entry.summary(clean(article.excerpt) or entry.title(), type="text")
         if article.provider is not None:
             entry.author(name=provider_name(article.provider), uri=provider_uri(article.provider))
+    if plan.withdrawn:
+        add_tombstones(fg, [(t.ref, utc_us(t.when_us)) for t in plan.withdrawn])
     return _hex_references(bytes(fg.atom_str(pretty=True, encoding="UTF-8",
                                               xml_declaration=True)))
 
