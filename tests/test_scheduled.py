@@ -209,3 +209,28 @@ def test_every_output_with_held_articles_passes_the_strict_checker(tmp_path: Pat
     config = scheduled_site(tmp_path)
     assert run(config, "2026-12-06T10:00:00Z") == 0
     assert cli.main(["check", "--strict", str(config.output.folder)]) == 0
+
+
+def test_a_last_build_recorded_before_scheduling_existed_is_not_trusted(
+        tmp_path: Path) -> None:
+    from syndicate.incremental import LastBuild
+
+    config = scheduled_site(tmp_path)
+    assert run(config, "2026-12-09T00:00:00Z") == 0  # everything in the feeds
+    # What an older syndicate stored: the same record without the moments.
+    from syndicate.index import open_index, read_key
+
+    key = read_key(config.source.folder, config.source.patterns,
+                   config.source.max_file_bytes)
+    index = open_index(config.state_folder, key)
+    index.begin()
+    raw = index.get_meta("last_build")
+    assert isinstance(raw, dict) and LastBuild.from_meta(raw) is not None
+    del raw["moments"]
+    assert LastBuild.from_meta(raw) is None
+    index.set_meta("last_build", raw)
+    index.commit()
+    index.close()
+    # No file changed, but the record cannot say what was held: select again.
+    assert run(config, "2026-12-06T10:00:00Z") == 0
+    assert titles(config.output.folder)["all"] == ["Live"]
