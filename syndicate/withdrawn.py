@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 from syndicate.model import Tombstone
 from syndicate.plan import FeedPlan, feed_name
-from syndicate.render.common import entry_id
 from syndicate.select import micros
 
 log = logging.getLogger(__name__)
@@ -88,6 +87,10 @@ def withdraw(plans: Sequence[FeedPlan], history: dict[str, FeedHistory], *, now_
     ``retention_days == 0`` switches the announcements off (and forgets)."""
     if retention_days == 0:
         return Withdrawals(tuple(plans), {}, None)
+    # The ids feeds carry; imported here, as render_all imports the renderers: the
+    # render package loads feedgen, which a no-change build never needs.
+    from syndicate.render.common import entry_id
+
     retention = retention_days * _DAY_US
     new: dict[str, FeedHistory] = {}
     out: list[FeedPlan] = []

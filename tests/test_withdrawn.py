@@ -137,3 +137,17 @@ def test_history_survives_restarts_and_no_index_builds_announce_nothing(
                            encoding="utf-8")
     assert run(config, "2026-12-02T00:00:00Z") == 0
     assert feed(config)[1] == []
+
+
+def test_the_build_module_does_not_load_the_renderers() -> None:
+    # A no-change build never renders: importing the build (and the history module it
+    # uses) must not pull in feedgen or lxml.
+    import subprocess
+    import sys
+
+    code = ("import sys, syndicate.build\n"
+            "print(sorted(m for m in ('feedgen', 'lxml') if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1], timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
