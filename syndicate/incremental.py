@@ -51,6 +51,9 @@ from syndicate.select import FeedItems, Selection
 log = logging.getLogger(__name__)
 
 LAST_BUILD = "last_build"  # its key in the index's meta table
+# The keys of a record written before builds had a moment (scheduled publishing).
+_BEFORE_MOMENTS = frozenset({"generation", "selection_key", "render_key", "stamps",
+                             "outputs", "counts", "rejections", "feeds"})
 _KINDS: tuple[OutputKind, ...] = ("feed", "opml", "index")
 
 
@@ -166,7 +169,7 @@ class LastBuild:
         feed is rendered and compared, which is slower but gives the same bytes)."""
         if raw is None:
             return None
-        if isinstance(raw, dict) and "moments" not in raw:
+        if isinstance(raw, dict) and set(raw) == _BEFORE_MOMENTS:
             # Written before builds had a moment: its selection may carry articles dated
             # after --now, so it proves nothing. Not damage: select again, quietly.
             log.info("index: last build recorded by an older syndicate; selecting again")
