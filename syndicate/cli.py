@@ -181,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "selected (and into which feeds), filtered (why) or rejected.")
     _add_config_flag(e)
     e.add_argument("--source", type=Path, metavar="DIR", help="article folder (overrides config)")
+    e.add_argument("--now", metavar="TIME",
+                   help="the moment to judge at, RFC 3339, as for build (scheduled "
+                        "articles); default: the clock")
     e.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
     s = sub.add_parser("serve", help="serve the output folder over HTTP (preview, tests)",
@@ -244,7 +247,7 @@ def _check_report_path(report: Path | None, config: Config) -> None:
                          "source.patterns (it would be read as an article)")
     if target.is_relative_to(out):
         rel = target.relative_to(out).parts
-        if rel[0] in ("topics", "providers", "feeds.opml", "index.html") or (
+        if rel[0] in ("topics", "providers", "custom", "feeds.opml", "index.html") or (
                 len(rel) == 1 and rel[0].startswith("all.")):
             raise UsageError(f"--report {report}: the build writes that file itself")
 
@@ -266,7 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _build(_load(args), args, now)
         config = _load(args)
         if args.command == "explain":
-            return explain_command(config, args.files, sys.stdout)
+            # The one reading of the calendar clock for an explanation.
+            now = _moment(args.now) if args.now is not None else wall_now()
+            return explain_command(config, args.files, sys.stdout, now)
         if args.command == "serve":
             from syndicate.serve import Headers, run_serve
 
@@ -364,6 +369,9 @@ def _build(config: Config, args: argparse.Namespace, now: datetime) -> int:
     for r in result.rejections:
         log.warning("%s: %s", shown(r.where()), shown(r.reason))
     _show_warnings(result, quiet=bool(getattr(args, "quiet", False)))
+    for t in result.trimmed:
+        log.info("feed over output.max_feed_bytes: %s keeps its newest %d of %d items "
+                 "(%d -> %d bytes)", shown(t.path), t.kept, t.items, t.full_bytes, t.size)
     for s in result.stale:
         log.info("stale feed kept (no articles any more; --prune deletes it): %s", shown(s))
     for s in result.foreign:
@@ -409,13 +417,14 @@ def _os_error(exc: OSError) -> str:
 
 # --- syndicate explain -------------------------------------------------------------------
 
-def explain_command(config: Config, files: Sequence[Path], out: TextIO) -> int:
+def explain_command(config: Config, files: Sequence[Path], out: TextIO,
+                    now: datetime | None = None) -> int:
     """``syndicate explain``: one line per FILE on ``out`` (then one per warning of
     it); exit 0, or 2 when a FILE does not exist or the source folder is missing."""
     from syndicate.explain import run_explain
 
     try:
-        all_exist = run_explain(config, files, out=out)
+        all_exist = run_explain(config, files, out=out, now=now)
     except SourceMissing as exc:
         out.write(f"syndicate: {shown(str(exc))}\n")
         return EXIT_USAGE

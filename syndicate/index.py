@@ -76,8 +76,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 INDEX_FILE_NAME = "index.sqlite"
-# 6: files.warns, the warnings of each article that has any (5: last-build record keys).
-SCHEMA = 6
+# 7: last-build moments/trims/custom feeds and feed history (issue 12); 6: files.warns.
+SCHEMA = 7
 # The version of what a file parses to. BUMP IT whenever parsing or normalisation output
 # changes for the same bytes (frontmatter, articles, the dedupe key, light_fields, the
 # record codec's derived columns...): stored records were made by the old rules and
