@@ -235,3 +235,44 @@ def test_a_last_build_recorded_before_scheduling_existed_is_not_trusted(
     # No file changed, but the record cannot say what was held: select again.
     assert run(config, "2026-12-06T10:00:00Z") == 0
     assert titles(config.output.folder)["all"] == ["Live"]
+
+
+def test_articles_held_back_again_are_not_a_shrink(tmp_path: Path,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    # Three live articles, then a --now before two of them: those two are held (still
+    # in the source, only not due yet), which the publish guard must not take for two
+    # of three articles lost (66.7% > safety.max_shrink's 50%).
+    config = make_site(tmp_path)
+    src = config.source.folder
+    for name, day in (("a", 1), ("b", 3), ("c", 4)):
+        article(src, f"{name}.md", title=f"Story {name.upper()}",
+                when=f"2026-12-{day:02d}T10:00:00Z")
+    assert run(config, "2026-12-06T10:00:00Z") == 0
+    caplog.set_level(logging.INFO)
+    assert run(config, "2026-12-02T10:00:00Z") == 0
+    line = summary(caplog)
+    assert "1 selected, 0 filtered, 0 rejected, 2 scheduled, " in line
+    assert titles(config.output.folder)["all"] == ["Story A"]
+
+
+def test_held_articles_do_not_hide_a_real_shrink(tmp_path: Path,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    # Five live articles; then three files vanish and one more is held: 1 published
+    # and 1 held against a baseline of 5 is 3 lost (60% > 50%), refused, and the
+    # refusal counts the held article apart.
+    config = make_site(tmp_path)
+    src = config.source.folder
+    for name, day in (("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5)):
+        article(src, f"{name}.md", title=f"Story {name.upper()}",
+                when=f"2026-12-{day:02d}T10:00:00Z")
+    assert run(config, "2026-12-06T10:00:00Z") == 0
+    before = snapshot(config.output.folder)
+    for name in ("b", "c", "d"):
+        (src / f"{name}.md").unlink()
+    caplog.set_level(logging.INFO)
+    assert run(config, "2026-12-03T10:00:00Z") == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [("syndicate: 1 selected article (and 1 scheduled), down from 5 in the "
+                       "last published build (60% fewer; safety.max_shrink allows 50%): "
+                       "nothing published; run with --allow-shrink if this is intended")]
+    assert snapshot(config.output.folder) == before
