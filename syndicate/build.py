@@ -32,6 +32,7 @@ import logging
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -59,8 +60,9 @@ from syndicate.publish import remove_temporaries, tidy
 from syndicate.refresh import refresh
 from syndicate.render_all import render_all
 from syndicate.result import BuildOptions, BuildResult, OutputFile
-from syndicate.select import Selection, select
+from syndicate.select import Selection, micros, select
 from syndicate.source import Survey, check_source, survey
+from syndicate.withdrawn import HISTORY, dump_history, load_history, withdraw
 
 log = logging.getLogger(__name__)
 
@@ -151,23 +153,34 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
     last = LastBuild.from_meta(index.get_meta(LAST_BUILD))
     root = config.output.folder
     pings = _ping_round(config, options)
+    now_us = micros(options.now)
 
-    if nothing_to_do(last, generation, sel_key, ren_key, root):
+    if nothing_to_do(last, generation, sel_key, ren_key, root, now_us):
         assert last is not None
         outputs, counts, rejections = last.outputs, last.counts, last.rejections
+        next_due_us, trims = last.next_due_us, last.trims
         outcomes = index.get_outcomes() if options.want_outcomes else []
         rendered, changed_urls, skipped = 0, [], True
     else:
-        chosen = _choose(index, config, last, sel_key)
+        chosen = _choose(index, config, last, sel_key, options.now)
         # Before anything is rendered; raising rolls the index back, so the refused
         # run is not recorded and the next one compares with the same last build.
+        # The baseline is what the last build published; an article held back as
+        # scheduled is still there, only not yet due: it is not lost.
         _refuse(refuse_shrink(last.counts.selected if last is not None else None,
-                              chosen.counts.selected, _policy(config, options)))
-        plans = plan_feeds(chosen.selection, config)
+                              chosen.counts.selected, _policy(config, options),
+                              held=chosen.counts.scheduled))
+        drawn = withdraw(plan_feeds(chosen.selection, config),
+                         load_history(index.get_meta(HISTORY)), now_us=now_us,
+                         retention_days=config.output.withdrawn_days,
+                         items_per_feed=config.selection.items_per_feed)
+        plans = drawn.plans
+        index.set_meta(HISTORY, dump_history(drawn.history))
         log.debug("%.2f s: selected and planned %d feeds", watch.seconds(), len(plans))
         rendering = render_all(index, config, plans, ren_key,
                                last.stamps if last is not None else {}, chosen.digests,
-                               jobs=options.jobs, before_publish=pings.before_publish)
+                               jobs=options.jobs, before_publish=pings.before_publish,
+                               previous_trims=last.trims if last is not None else {})
         log.debug("%.2f s: rendered %d files", watch.seconds(), rendering.rendered)
         outputs = tuple(rendering.outputs)
         if chosen.outcomes is None:  # the last build's selection: its outcomes stand
@@ -182,9 +195,11 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
             if not options.want_outcomes:
                 outcomes = []
         counts, rejections = chosen.counts, chosen.rejections
+        next_due_us, trims = chosen.next_due_us, rendering.trims
         index.set_meta(LAST_BUILD, LastBuild(
             generation, sel_key, ren_key, rendering.stamps, outputs, counts, rejections,
-            FeedPaths.of(chosen.selection)).to_meta())
+            FeedPaths.of(chosen.selection), now_us, next_due_us, trims,
+            drawn.expires_us).to_meta())
         rendered, changed_urls, skipped = rendering.rendered, rendering.changed_urls, False
     index.commit()
     log.debug("%.2f s: index committed", watch.seconds())
@@ -197,7 +212,9 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         outputs=outputs, rendered=rendered, written=sum(1 for o in outputs if o.changed),
         stale=left.stale, pruned=left.pruned, seconds=watch.seconds(),
         outcomes=tuple(outcomes), rejections=rejections, ping_failures=tuple(failures),
-        skipped_render=skipped, foreign=left.foreign, warnings=warnings)
+        skipped_render=skipped, foreign=left.foreign, warnings=warnings,
+        scheduled=counts.scheduled, next_due_us=next_due_us,
+        trimmed=tuple(trims[p] for p in sorted(trims)))
 
 
 def _policy(config: Config, options: BuildOptions) -> ShrinkPolicy:
@@ -226,23 +243,27 @@ class _Chosen:
     outcomes: dict[str, Outcome] | None  # None: the stored outcomes stand
     counts: Counts
     rejections: tuple[Rejection, ...]  # sorted by path
+    next_due_us: int | None  # the earliest held-back article's due time
 
 
-def _choose(index: Index, config: Config, last: LastBuild | None, sel_key: bytes
-            ) -> _Chosen:
-    if last is not None and last.selection_key == sel_key and not index.views_changed:
+def _choose(index: Index, config: Config, last: LastBuild | None, sel_key: bytes,
+            now: datetime) -> _Chosen:
+    if (last is not None and last.selection_key == sel_key and not index.views_changed
+            and last.holds_at(micros(now))):
         reused = reuse_selection(index, last)
         if reused is not None:
             selection, digests = reused
-            return _Chosen(selection, digests, None, last.counts, last.rejections)
+            return _Chosen(selection, digests, None, last.counts, last.rejections,
+                           last.next_due_us)
     rows = IndexRows(index)
-    selection = select(rows, config.selection)
+    selection = select(rows, config.selection, now)
     tally = Counter(o.status for o in selection.outcomes.values())
     rejections = tuple(Rejection(o.path, o.reason, o.line, o.column)
                        for o in selection.outcomes.values() if o.status == "rejected")
     return _Chosen(selection, rows.digests, selection.outcomes,
-                   Counts(tally["selected"], tally["filtered"], tally["rejected"]),
-                   rejections)
+                   Counts(tally["selected"], tally["filtered"], tally["rejected"],
+                          tally["scheduled"]),
+                   rejections, selection.next_due_us)
 
 
 class _Pings(Protocol):

@@ -190,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "selected (and into which feeds), filtered (why) or rejected.")
     _add_config_flag(e)
     e.add_argument("--source", type=Path, metavar="DIR", help="article folder (overrides config)")
+    e.add_argument("--now", metavar="TIME",
+                   help="the moment to judge at, RFC 3339, as for build (scheduled "
+                        "articles); default: the clock")
     e.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
     w = sub.add_parser("watch", help="stay running and rebuild when articles change",
@@ -274,7 +277,7 @@ def _check_report_path(report: Path | None, config: Config) -> None:
                          "source.patterns (it would be read as an article)")
     if target.is_relative_to(out):
         rel = target.relative_to(out).parts
-        if rel[0] in ("topics", "providers", "feeds.opml", "index.html") or (
+        if rel[0] in ("topics", "providers", "custom", "feeds.opml", "index.html") or (
                 len(rel) == 1 and rel[0].startswith("all.")):
             raise UsageError(f"--report {report}: the build writes that file itself")
 
@@ -301,7 +304,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if config.source.url is not None:
                 raise UsageError(f"explain reads a folder, and source.url is "
                                  f"{config.source.url}: pass --source DIR (a local copy)")
-            return explain_command(config, args.files, sys.stdout)
+            # The one reading of the calendar clock for an explanation.
+            now = _moment(args.now) if args.now is not None else wall_now()
+            return explain_command(config, args.files, sys.stdout, now)
         if args.command == "serve":
             from syndicate.serve import Headers, run_serve
 
@@ -403,6 +408,9 @@ def _build(config: Config, args: argparse.Namespace, now: datetime) -> int:
     for r in result.rejections:
         log.warning("%s: %s", shown(r.where()), shown(r.reason))
     _show_warnings(result, quiet=bool(getattr(args, "quiet", False)))
+    for t in result.trimmed:
+        log.info("feed over output.max_feed_bytes: %s keeps its newest %d of %d items "
+                 "(%d -> %d bytes)", shown(t.path), t.kept, t.items, t.full_bytes, t.size)
     for s in result.stale:
         log.info("stale feed kept (no articles any more; --prune deletes it): %s", shown(s))
     for s in result.foreign:
@@ -476,13 +484,14 @@ def _os_error(exc: OSError) -> str:
 
 # --- syndicate explain -------------------------------------------------------------------
 
-def explain_command(config: Config, files: Sequence[Path], out: TextIO) -> int:
+def explain_command(config: Config, files: Sequence[Path], out: TextIO,
+                    now: datetime | None = None) -> int:
     """``syndicate explain``: one line per FILE on ``out`` (then one per warning of
     it); exit 0, or 2 when a FILE does not exist or the source folder is missing."""
     from syndicate.explain import run_explain
 
     try:
-        all_exist = run_explain(config, files, out=out)
+        all_exist = run_explain(config, files, out=out, now=now)
     except SourceMissing as exc:
         out.write(f"syndicate: {shown(str(exc))}\n")
         return EXIT_USAGE

@@ -8,8 +8,7 @@ default and publish articles the user meant to hold back.
 
 from __future__ import annotations
 
-import difflib
-import math
+import dataclasses
 import re
 import string
 import tomllib
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
+from syndicate.config_feeds import CustomFeed, aliases, custom_feeds, topic_key
+from syndicate.config_table import Table
 from syndicate.errors import ConfigError
 from syndicate.objectstore.url import check_remote_layout, credential_key, parse_s3_url
 
@@ -61,8 +62,16 @@ class Thresholds:
 
 @dataclass(frozen=True, slots=True)
 class SelectionConfig:
+    """Everything selection reads besides the records. Custom feeds and aliases are
+    parsed from ``[[feeds.custom]]``, ``[topics.aliases]`` and ``[providers.aliases]``
+    but live here: they decide which article goes into which feed."""
+
     min_quality: Thresholds
     items_per_feed: int = 50
+    custom: tuple[CustomFeed, ...] = ()  # sorted by slug
+    # (old key, kept key, kept spelling): an old topic spelling merged into a kept one
+    topic_aliases: tuple[tuple[str, str, str], ...] = ()
+    provider_aliases: tuple[tuple[str, str], ...] = ()  # (old domain, kept domain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +82,7 @@ class FeedsConfig:
     all_title: str = "{site}"
     topic_title: str = "{site}: {name}"
     provider_title: str = "{site}: {name}"
+    custom_title: str = "{site}: {name}"
     ttl: int = 60  # RSS <ttl>, minutes
 
 
@@ -85,6 +95,10 @@ class OutputConfig:
     # s3://BUCKET/PREFIX: the output is rendered into ``folder`` (then a staging folder
     # in the state folder) and synced to the bucket. See syndicate.objectstore.
     url: str | None = None
+    # A feed file larger than this keeps its newest items that fit (syndicate.budget).
+    max_feed_bytes: int = 524_288
+    # Days a withdrawn story is announced in Atom feeds (syndicate.withdrawn); 0: never.
+    withdrawn_days: int = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,105 +186,7 @@ def _base_url_problem(value: str) -> str | None:
     return None
 
 
-class _Table:
-    """A TOML table that remembers its dotted name and which keys were read."""
-
-    def __init__(self, data: Mapping[str, Any], name: str) -> None:
-        self._data = data
-        self._name = name
-        self._seen: set[str] = set()
-
-    def key(self, key: str) -> str:
-        return f"{self._name}.{key}" if self._name else key
-
-    def raw(self, key: str) -> Any:
-        self._seen.add(key)
-        return self._data.get(key)
-
-    def table(self, key: str) -> _Table:
-        value = self.raw(key)
-        if value is None:
-            value = {}
-        if not isinstance(value, dict):
-            raise ConfigError(f"{self.key(key)}: must be a table, got {_type_name(value)}")
-        return _Table(value, self.key(key))
-
-    def string(self, key: str, default: str | None = None, *, required: bool = False) -> str:
-        value = self.raw(key)
-        if value is None:
-            if required or default is None:
-                raise ConfigError(f"{self.key(key)}: required, missing")
-            return default
-        if not isinstance(value, str):
-            raise ConfigError(f"{self.key(key)}: must be a string, got {_type_name(value)}")
-        if required and not value.strip():
-            raise ConfigError(f"{self.key(key)}: must not be empty")
-        return value
-
-    def optional_string(self, key: str) -> str | None:
-        if self.raw(key) is None:
-            return None
-        return self.string(key)
-
-    def number(self, key: str, default: float | None = None) -> float:
-        value = self.raw(key)
-        if value is None:
-            if default is None:
-                raise ConfigError(f"{self.key(key)}: required, missing")
-            return default
-        # bool is an int subclass in Python; `min_quality = true` is a mistake, not 1.
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{self.key(key)}: must be a number, got {_type_name(value)}")
-        if not math.isfinite(value):
-            raise ConfigError(f"{self.key(key)}: must be a finite number, got {value}")
-        return value
-
-    def integer(self, key: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
-        value = self.raw(key)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{self.key(key)}: must be an integer, got {_type_name(value)}")
-        if value < minimum or (maximum is not None and value > maximum):
-            upper = f" and at most {maximum}" if maximum is not None else ""
-            raise ConfigError(f"{self.key(key)}: must be at least {minimum}{upper}, got {value}")
-        return value
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self.raw(key)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise ConfigError(f"{self.key(key)}: must be true or false, got {_type_name(value)}")
-        return value
-
-    def string_list(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
-        value = self.raw(key)
-        if value is None:
-            return default
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{self.key(key)}: must be a list of strings")
-        return tuple(value)
-
-    def check_unknown(self) -> None:
-        """Refuse any key not read so far: call it after reading every known key, so
-        the keys read are exactly the valid ones (and the suggestions for a typo)."""
-        unknown = sorted(set(self._data) - self._seen)
-        if unknown:
-            raise ConfigError(f"{self.key(unknown[0])}: unknown key{self._hint(unknown[0])}")
-
-    def _hint(self, typo: str) -> str:
-        close = difflib.get_close_matches(typo, sorted(self._seen), n=1)
-        return f" (did you mean {self.key(close[0])}?)" if close else ""
-
-
-def _type_name(value: object) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-             list: "a list", dict: "a table"}
-    return names.get(type(value), type(value).__name__)
-
-
-def _url(table: _Table, key: str, *, required: bool, default: str | None = None) -> str | None:
+def _url(table: Table, key: str, *, required: bool, default: str | None = None) -> str | None:
     value = table.string(key, default, required=required) if required else (
         table.optional_string(key) if default is None else table.string(key, default))
     if value is None:
@@ -322,7 +238,7 @@ def check_folders(config: Config) -> None:
                           f"{state}")
 
 
-def _template(table: _Table, key: str, default: str) -> str:
+def _template(table: Table, key: str, default: str) -> str:
     value = table.string(key, default)
     # str.format would also honour {site.__class__}, {name[0]}, {name!r} and
     # {name:>99999999} (attribute access into Python objects, a huge allocation): only
@@ -342,7 +258,7 @@ def _template(table: _Table, key: str, default: str) -> str:
 # Where an output.url build renders before syncing to the bucket (in the state folder).
 STAGING_FOLDER = "s3-staging"
 
-def _s3_url(table: _Table) -> str | None:
+def _s3_url(table: Table) -> str | None:
     """``url`` of [source] or [output]: an s3:// location, exclusive with ``folder``."""
     value = table.optional_string("url")
     if value is None:
@@ -363,7 +279,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         raise ConfigError(f"{secret}: looks like a credential; credentials never go in "
                           "config.toml (use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, "
                           "AWS_PROFILE or the AWS config files)")
-    root = _Table(data, "")
+    root = Table(data, "")
     here = path.parent
 
     site_t = root.table("site")
@@ -430,6 +346,8 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         opml=out_t.boolean("opml", True),
         index_html=out_t.boolean("index_html", True),
         url=_s3_url(out_t),
+        max_feed_bytes=out_t.integer("max_feed_bytes", 524_288, minimum=8192),
+        withdrawn_days=out_t.integer("withdrawn_days", 7, minimum=0, maximum=3650),
     )
     out_t.check_unknown()
 
@@ -438,9 +356,16 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         all_title=_template(feeds_t, "all_title", "{site}"),
         topic_title=_template(feeds_t, "topic_title", "{site}: {name}"),
         provider_title=_template(feeds_t, "provider_title", "{site}: {name}"),
+        custom_title=_template(feeds_t, "custom_title", "{site}: {name}"),
         ttl=feeds_t.integer("ttl", 60, minimum=1, maximum=525_600),
     )
+    custom = custom_feeds(feeds_t, thresholds.all)
     feeds_t.check_unknown()
+    topic_aliases = tuple((topic_key(old), topic_key(new), new.strip()) for old, new in
+                          aliases(root, "topics", topic_key))
+    provider_aliases = aliases(root, "providers", lambda name: name.strip().lower())
+    selection = dataclasses.replace(selection, custom=custom, topic_aliases=topic_aliases,
+                                    provider_aliases=provider_aliases)
 
     ws_t = root.table("websub")
     hubs = ws_t.string_list("hubs", ())

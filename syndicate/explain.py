@@ -14,6 +14,7 @@ from it (as the build shows them), names escaped like ``ls -b`` (see
     articles/a.md: selected: all, topics/power-apps, providers/microsoft-com
     articles/a.md: warning: images[0].width: must be a whole number of pixels, got a string; image dropped
     articles/b.md: filtered: quality 42 < 50
+    articles/d.md: scheduled: scheduled for 2026-12-07T09:00:00Z
     articles/c.md:3:7: rejected: YAML error: ...
     articles/old.md: not an article file: a folder (the build reads the files in it)
     notes.txt: not an article file: outside the source folder /site/articles
@@ -25,6 +26,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
@@ -62,10 +64,10 @@ class Explained(NamedTuple):
     warnings: dict[str, tuple[str, ...]]  # the values dropped, for articles with any
 
 
-def explain_outcomes(config: Config) -> Explained:
-    """Every source file's Outcome as a build would decide it now (a selected file's
-    reason names the feeds that carry it, as in the build report), and the warnings
-    the build would show."""
+def explain_outcomes(config: Config, now: datetime | None = None) -> Explained:
+    """Every source file's Outcome as a build at ``now`` would decide it (a selected
+    file's reason names the feeds that carry it, as in the build report; None: nothing
+    is held back as scheduled), and the warnings the build would show."""
     key = read_key(config.source.folder, config.source.patterns, config.source.max_file_bytes)
     with tempfile.TemporaryDirectory(prefix="syndicate-explain-") as tmp:
         index = _private_index(config, key, Path(tmp))
@@ -73,7 +75,7 @@ def explain_outcomes(config: Config) -> Explained:
             index.begin()
             refresh(index, config.source, jobs=0, parallel_threshold=PARALLEL_THRESHOLD,
                     progress=False)
-            selection = select(IndexRows(index), config.selection)
+            selection = select(IndexRows(index), config.selection, now)
             name_feeds(plan_feeds(selection, config), selection.outcomes)
             warned = {w.path: w.warnings for w in stored_warnings(index)}
             index.rollback()
@@ -101,7 +103,8 @@ def _private_index(config: Config, key: str, tmp: Path) -> Index:
         real.close()
 
 
-def run_explain(config: Config, files: Sequence[Path], out: TextIO) -> bool:
+def run_explain(config: Config, files: Sequence[Path], out: TextIO,
+                now: datetime | None = None) -> bool:
     """Print one line per file; False when some FILE does not exist. Raises
     SourceMissing when the source folder is missing."""
     all_exist = True
@@ -111,7 +114,7 @@ def run_explain(config: Config, files: Sequence[Path], out: TextIO) -> bool:
         rels.append(_relative(file, config.source.folder) if os.path.lexists(file) else None)
     explained = Explained({}, {})
     if any(rel is not None for rel in rels):
-        explained = explain_outcomes(config)
+        explained = explain_outcomes(config, now)
     patterns = ", ".join(config.source.patterns)
     for file, rel in zip(files, rels, strict=True):
         name = shown(str(file))

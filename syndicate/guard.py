@@ -57,18 +57,22 @@ def refuse_empty(found: int, policy: ShrinkPolicy, *, folder: str, patterns: Seq
     return f"no article file in {folder} (source.patterns {listed}): {_ALLOW}"
 
 
-def refuse_shrink(baseline: int | None, selected: int, policy: ShrinkPolicy) -> str | None:
+def refuse_shrink(baseline: int | None, selected: int, policy: ShrinkPolicy, *,
+                  held: int = 0) -> str | None:
     """Why ``selected`` articles must not replace the ``baseline`` the last published
-    build selected (None: no build published yet), or None."""
+    build selected (None: no build published yet), or None. ``held`` articles are
+    scheduled (dated after the build's moment): not published yet, but not lost
+    either, so they count against the loss, never towards the baseline."""
     if baseline is None or baseline <= 0 or policy.off:
         return None
-    lost = baseline - selected
+    lost = baseline - selected - held
     # As written in the config (0.3, not 0.299999...): a loss exactly at the limit is
     # allowed whatever binary floating point makes of the product.
     if lost <= Fraction(repr(policy.max_shrink)) * baseline:
         return None
     noun = "article" if selected == 1 else "articles"
-    return (f"{selected} selected {noun}, down from {baseline} in the last published build "
+    also = f" (and {held} scheduled)" if held else ""
+    return (f"{selected} selected {noun}{also}, down from {baseline} in the last published build "
             f"({percent(lost / baseline)} fewer; safety.max_shrink allows "
             f"{percent(policy.max_shrink)}): {_ALLOW}")
 

@@ -19,11 +19,14 @@ The keys say exactly what they cover (a config change outside them cannot change
 byte of output, so it re-renders nothing — ``websub.timeout_seconds``, the state
 folder, ``--jobs``):
 
-- :func:`selection_key`: the syndicate version and ``[selection]`` — which articles go
-  into which feed, and every outcome;
+- :func:`selection_key`: the syndicate version and ``[selection]`` (which holds the
+  custom feeds and the spelling aliases too) — which articles go into which feed, and
+  every outcome; the build's moment is not in it: :meth:`LastBuild.holds_at` says
+  whether a selection still stands at another moment;
 - :func:`render_key`: the syndicate version and every config field a planner or
   renderer reads: ``[site]``, ``[feeds]``, ``output.formats`` / ``opml`` /
-  ``index_html`` and ``websub.hubs`` (every feed carries ``rel="hub"`` links);
+  ``index_html`` / ``max_feed_bytes`` and ``websub.hubs`` (every feed carries
+  ``rel="hub"`` links);
 - what changes how files are *read* (source folder, patterns, size limit) is the
   index's own read key (:func:`syndicate.index.read_key`): another read key is another
   index, with no last build at all.
@@ -34,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -42,12 +45,15 @@ import syndicate
 from syndicate.config import Config
 from syndicate.index import Index
 from syndicate.model import Article, Rejection
-from syndicate.result import OutputFile, OutputKind
+from syndicate.result import OutputFile, OutputKind, Trim
 from syndicate.select import FeedItems, Selection
 
 log = logging.getLogger(__name__)
 
 LAST_BUILD = "last_build"  # its key in the index's meta table
+# The keys of a record written before builds had a moment (scheduled publishing).
+_BEFORE_MOMENTS = frozenset({"generation", "selection_key", "render_key", "stamps",
+                             "outputs", "counts", "rejections", "feeds"})
 _KINDS: tuple[OutputKind, ...] = ("feed", "opml", "index")
 
 
@@ -65,7 +71,7 @@ def render_key(config: Config) -> bytes:
     """Everything besides the plans that the rendered bytes depend on."""
     out = config.output
     return _hash("render", config.site, config.feeds, out.formats, out.opml, out.index_html,
-                 config.websub.hubs)
+                 config.websub.hubs, out.max_feed_bytes, out.withdrawn_days)
 
 
 class Stamp(NamedTuple):
@@ -81,6 +87,7 @@ class Counts(NamedTuple):
     selected: int
     filtered: int
     rejected: int
+    scheduled: int = 0
 
 
 class StoredFeed(NamedTuple):
@@ -98,6 +105,7 @@ class FeedPaths:
     all: tuple[str, ...]
     topics: tuple[StoredFeed, ...]
     providers: tuple[StoredFeed, ...]
+    custom: tuple[StoredFeed, ...] = ()
 
     @classmethod
     def of(cls, selection: Selection) -> FeedPaths:
@@ -106,7 +114,7 @@ class FeedPaths:
                          for g in groups)
 
         return cls(tuple(a.path for a in selection.all), feeds(selection.topics),
-                   feeds(selection.providers))
+                   feeds(selection.providers), feeds(selection.custom))
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +130,19 @@ class LastBuild:
     counts: Counts
     rejections: tuple[Rejection, ...]
     feeds: FeedPaths
+    # The moments between which the selection holds (issue 12, scheduled publishing):
+    # the build's ``now`` and the earliest held-back article's due time (None: none).
+    # A build at another moment outside [now_us, next_due_us) selects again.
+    now_us: int = 0
+    next_due_us: int | None = None
+    trims: dict[str, Trim] = field(default_factory=dict)  # feed files cut to the budget
+    expires_us: int | None = None  # the earliest tombstone expiry (syndicate.withdrawn)
+
+    def holds_at(self, now_us: int) -> bool:
+        """The selection of this build is the selection at ``now_us`` too: no article
+        became due since, and the clock did not go back past this build's moment."""
+        return self.now_us <= now_us and (self.next_due_us is None
+                                          or now_us < self.next_due_us)
 
     def to_meta(self) -> dict[str, object]:
         """Plain marshal types, for :meth:`Index.set_meta`."""
@@ -134,7 +155,11 @@ class LastBuild:
             "counts": tuple(self.counts),
             "rejections": [(r.path, r.reason, r.line, r.column) for r in self.rejections],
             "feeds": (self.feeds.all, [tuple(f) for f in self.feeds.topics],
-                      [tuple(f) for f in self.feeds.providers]),
+                      [tuple(f) for f in self.feeds.providers],
+                      [tuple(f) for f in self.feeds.custom]),
+            "moments": (self.now_us, self.next_due_us),
+            "trims": [tuple(t) for t in self.trims.values()],
+            "expires": self.expires_us,
         }
 
     @classmethod
@@ -143,6 +168,11 @@ class LastBuild:
         unreadable (logged: it is only a cache of what is on disk; without it every
         feed is rendered and compared, which is slower but gives the same bytes)."""
         if raw is None:
+            return None
+        if isinstance(raw, dict) and set(raw) == _BEFORE_MOMENTS:
+            # Written before builds had a moment: its selection may carry articles dated
+            # after --now, so it proves nothing. Not damage: select again, quietly.
+            log.info("index: last build recorded by an older syndicate; selecting again")
             return None
         try:
             if not isinstance(raw, dict):
@@ -158,8 +188,13 @@ class LastBuild:
                 if k not in _KINDS:
                     raise ValueError(f"output kind {k!r}")
                 outputs.append(OutputFile(str(p), k, int(n), False))
-            all_paths, topics, providers = raw["feeds"]
-            feeds = FeedPaths(_paths(all_paths), _stored(topics), _stored(providers))
+            all_paths, topics, providers, custom = raw["feeds"]
+            now_us, next_due_us = raw["moments"]
+            if type(now_us) is not int or not (next_due_us is None
+                                                or type(next_due_us) is int):
+                raise TypeError("moments")
+            feeds = FeedPaths(_paths(all_paths), _stored(topics), _stored(providers),
+                              _stored(custom))
             return cls(
                 generation=int(raw["generation"]),
                 selection_key=bytes(raw["selection_key"]),
@@ -168,10 +203,19 @@ class LastBuild:
                 counts=Counts(*(int(n) for n in raw["counts"])),
                 rejections=tuple(Rejection(str(p), str(r), line, col)
                                  for p, r, line, col in raw["rejections"]),
-                feeds=feeds)
+                feeds=feeds, now_us=now_us, next_due_us=next_due_us,
+                trims={str(p): Trim(str(p), int(n), int(k), int(b), int(s))
+                       for p, n, k, b, s in raw["trims"]},
+                expires_us=_optional_int(raw["expires"]))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             log.warning("index: record of the last build unreadable (%r); re-rendering", exc)
             return None
+
+
+def _optional_int(raw: object) -> int | None:
+    if raw is not None and type(raw) is not int:
+        raise TypeError("expires")
+    return raw
 
 
 def _paths(raw: object) -> tuple[str, ...]:
@@ -214,10 +258,11 @@ def unchanged(root: Path, rel: str, fingerprint: bytes, previous: dict[str, Stam
 
 
 def nothing_to_do(last: LastBuild | None, generation: int, sel_key: bytes, ren_key: bytes,
-                  root: Path) -> bool:
-    """Nothing the output depends on moved since ``last``: the files on disk are the
-    answer."""
-    return (last is not None and last.generation == generation
+                  root: Path, now_us: int) -> bool:
+    """Nothing the output depends on moved since ``last`` (no scheduled article fell
+    due at ``now_us`` either): the files on disk are the answer."""
+    return (last is not None and last.generation == generation and last.holds_at(now_us)
+            and (last.expires_us is None or now_us < last.expires_us)
             and last.selection_key == sel_key and last.render_key == ren_key
             and all(present(root, rel, stamp) for rel, stamp in last.stamps.items()))
 
@@ -230,7 +275,8 @@ def reuse_selection(index: Index, last: LastBuild) -> tuple[Selection, dict[str,
     are the current light records; with them, the digest of each item's record. None
     if the stored selection is unusable (then the caller selects afresh)."""
     feeds = last.feeds
-    groups = [feeds.all, *(f.paths for f in feeds.topics), *(f.paths for f in feeds.providers)]
+    groups = [feeds.all, *(f.paths for f in feeds.topics), *(f.paths for f in feeds.providers),
+              *(f.paths for f in feeds.custom)]
     paths = sorted({p for ps in groups for p in ps})
     chosen = index.light_items(paths)
     if len(chosen) != len(paths):
@@ -243,5 +289,6 @@ def reuse_selection(index: Index, last: LastBuild) -> tuple[Selection, dict[str,
         all=items(feeds.all),
         topics=tuple(FeedItems(f.key, f.name, items(f.paths)) for f in feeds.topics),
         providers=tuple(FeedItems(f.key, f.name, items(f.paths)) for f in feeds.providers),
-        outcomes={})
+        outcomes={}, next_due_us=last.next_due_us,
+        custom=tuple(FeedItems(f.key, f.name, items(f.paths)) for f in feeds.custom))
     return selection, {p: item.digest for p, item in chosen.items()}

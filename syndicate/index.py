@@ -83,10 +83,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 INDEX_FILE_NAME = "index.sqlite"
-# 6: files.warns, the warnings of each article that has any (5: last-build record keys).
-# 7: seams and scaling merged (warns, and bucket entries keyed by listing stamps): every
-# index either branch wrote alone is rebuilt once.
-SCHEMA = 7
+# 6: files.warns; 7: each branch's own change (bucket listing stamps; last-build moments,
+# trims, custom feeds, feed history); 8: both together: every index is rebuilt once.
+SCHEMA = 8
 # The version of what a file parses to. BUMP IT whenever parsing or normalisation output
 # changes for the same bytes (frontmatter, articles, the dedupe key, light_fields, the
 # record codec's derived columns...): stored records were made by the old rules and

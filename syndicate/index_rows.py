@@ -21,6 +21,7 @@ from syndicate.codec import (
     candidate,
     check,
     item_article,
+    item_type,
     light_check,
     rejection_from,
 )
@@ -139,6 +140,11 @@ class IndexRows:
             raise IndexCorrupt("a record below every threshold was put into a feed")
         self.digests[payload.path] = payload.digest
         return item_article(payload)
+
+    def item_type(self, payload: ItemRef | None) -> str:
+        if payload is None:  # below every threshold: matched by no feed
+            raise IndexCorrupt("a record below every threshold was matched by type")
+        return item_type(payload)
 
 
 def stored_warnings(index: Index) -> tuple[Warned, ...]:

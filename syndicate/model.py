@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, NamedTuple
 
-Status = Literal["selected", "filtered", "rejected"]
+# "scheduled": published and eligible, but dated after the build's moment (held back).
+Status = Literal["selected", "filtered", "rejected", "scheduled"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,13 @@ class Rejection:
             if self.column is not None:
                 parts.append(str(self.column))
         return ":".join(parts)
+
+
+class Tombstone(NamedTuple):
+    """A story withdrawn from a feed (RFC 6721 ``at:deleted-entry``)."""
+
+    ref: str  # the entry id it had in the feed
+    when_us: int  # µs since the epoch: the build that first saw it gone
 
 
 class Outcome(NamedTuple):

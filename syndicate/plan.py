@@ -6,20 +6,22 @@ provider, each family in key order (the order :mod:`syndicate.select` gives).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
 from syndicate.config import Config, Format
-from syndicate.model import Article, Outcome
+from syndicate.model import Article, Outcome, Tombstone
 from syndicate.select import FeedItems, Selection
-from syndicate.slug import assign_slugs
+from syndicate.slug import assign_slugs, slugify
 
-Family = Literal["all", "topic", "provider"]
+Family = Literal["all", "topic", "provider", "custom"]
 
 EXTENSIONS: dict[Format, str] = {"atom": ".atom", "rss": ".rss", "json": ".json"}
-FOLDERS: dict[Family, str] = {"all": "", "topic": "topics/", "provider": "providers/"}
+FOLDERS: dict[Family, str] = {"all": "", "topic": "topics/", "provider": "providers/",
+                              "custom": "custom/"}
 
 # An empty feed has no newest entry to date it by, and the build time is not an option
 # (output must be a pure function of the input): it gets a fixed date that never changes
@@ -48,6 +50,11 @@ class FeedPlan:
     subtitle: str
     items: tuple[Article, ...]
     updated: datetime
+    # A copy of a merged feed at the slug of an old spelling (``[topics.aliases]``), so
+    # its URL keeps answering: the kept feed's path. Listed in no OPML or index page.
+    alias_of: str | None = None
+    # Stories withdrawn from this feed, announced in Atom (syndicate.withdrawn).
+    withdrawn: tuple[Tombstone, ...] = ()
 
     def path(self, fmt: Format) -> str:
         """POSIX path relative to the output folder: ``all.atom``, ``topics/<slug>.rss``."""
@@ -102,7 +109,36 @@ def plan_feeds(selection: Selection, config: Config) -> tuple[FeedPlan, ...]:
 
     family_plans("topic", selection.topics, feeds.topic_title)
     family_plans("provider", selection.providers, feeds.provider_title)
+    for group in selection.custom:
+        plans.append(FeedPlan(
+            family="custom", key=group.key, name=group.name, slug=group.key,
+            title=feeds.custom_title.format(site=site.title, name=group.name),
+            subtitle=f"{group.name}, selected by {site.title}.",
+            items=group.items, updated=newest_updated(group.items)))
+    plans.extend(alias_copies(plans, config))
     return tuple(plans)
+
+
+def alias_copies(plans: Sequence[FeedPlan], config: Config) -> list[FeedPlan]:
+    """For each merged-away spelling whose kept feed exists, a copy of that feed at the
+    old spelling's slug (the slug it had on its own), unless a live feed holds that
+    slug. Same items, same ids; its own self link, so it validates where it is."""
+    by_key = {(p.family, p.key): p for p in plans}
+    taken = {p.path("atom") for p in plans}
+    rules = config.selection
+    olds: list[tuple[Family, str, str]] = [
+        ("topic", old, new) for old, new, _ in rules.topic_aliases]
+    olds += [("provider", old, new) for old, new in rules.provider_aliases]
+    copies: list[FeedPlan] = []
+    for family, old, new in olds:
+        kept = by_key.get((family, new))
+        if kept is None:
+            continue
+        copy = dataclasses.replace(kept, slug=slugify(old), alias_of=feed_name(kept))
+        if copy.path("atom") not in taken:
+            taken.add(copy.path("atom"))
+            copies.append(copy)
+    return copies
 
 
 def _subtitle(family: Family, name: str, key: str, site: str) -> str:
@@ -124,6 +160,8 @@ def name_feeds(plans: Sequence[FeedPlan], outcomes: dict[str, Outcome]) -> None:
     what a user can open)."""
     names: dict[str, list[str]] = {}
     for plan in plans:
+        if plan.alias_of is not None:
+            continue
         name = feed_name(plan)
         for article in plan.items:
             names.setdefault(article.path, []).append(name)

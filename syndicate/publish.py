@@ -27,7 +27,7 @@ from syndicate.errors import OutputRefused, UnsafePathError
 log = logging.getLogger(__name__)
 
 FEED_SUFFIXES = (".atom", ".rss", ".json")
-FEED_FOLDERS = ("topics", "providers")
+FEED_FOLDERS = ("topics", "providers", "custom")
 
 # A new file is readable by the web server whatever the umask of the build (mkstemp
 # creates 0600); an existing file keeps its mode.

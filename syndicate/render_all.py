@@ -25,15 +25,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from syndicate.budget import fit
 from syndicate.config import Config, Format
 from syndicate.errors import IndexCorrupt
 from syndicate.incremental import Stamp, stamp_of, unchanged
 from syndicate.index import Index
 from syndicate.model import Article
-from syndicate.plan import INDEX_PATH, OPML_PATH, FeedPlan
+from syndicate.plan import INDEX_PATH, OPML_PATH, FeedPlan, newest_updated
 from syndicate.pool import pool_map, worker_count
 from syndicate.publish import write_if_changed, write_many
-from syndicate.result import OutputFile, OutputKind
+from syndicate.result import OutputFile, OutputKind, Trim
 
 # Rendering in workers pays off from this many feed files per worker; plans travel to
 # workers in batches of RENDER_BATCH, at most IN_FLIGHT batches per worker at a time.
@@ -56,6 +57,7 @@ class Rendered(NamedTuple):
     rel: str
     changed: bool  # its bytes differ from what was there
     stamp: Stamp
+    trim: Trim | None  # when it was over output.max_feed_bytes
 
 
 class RenderTask(NamedTuple):
@@ -69,18 +71,21 @@ class Rendering:
 
     outputs: list[OutputFile] = field(default_factory=list)  # sorted by path
     stamps: dict[str, Stamp] = field(default_factory=dict)  # of every output file
+    trims: dict[str, Trim] = field(default_factory=dict)  # feed files cut to the budget
     changed_urls: list[str] = field(default_factory=list)  # feeds whose bytes changed
     rendered: int = 0
 
 
 def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: bytes,
                previous: dict[str, Stamp], digests: dict[str, bytes], *, jobs: int = 0,
-               before_publish: Callable[[list[str]], None] | None = None) -> Rendering:
+               before_publish: Callable[[list[str]], None] | None = None,
+               previous_trims: dict[str, Trim] | None = None) -> Rendering:
     """Render and publish every output file whose fingerprint moved (or that is
     missing or touched). ``key`` is the render key, ``previous`` the last build's
     stamps, ``digests`` the record digest of every item in ``plans``.
     ``before_publish`` gets the URLs of the feed files about to be rewritten, before
-    the first one is."""
+    the first one is. ``previous_trims``: the last build's trims (an unchanged file
+    keeps its trim)."""
     root = config.output.folder
     result = Rendering()
     all_prints: list[bytes] = []
@@ -99,7 +104,11 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
             all_prints.append(fp)
             if unchanged(root, rel, fp, previous):
                 result.stamps[rel] = previous[rel]
-                result.outputs.append(OutputFile(rel, "feed", len(plan.items), False))
+                trim = (previous_trims or {}).get(rel)
+                if trim is not None:
+                    result.trims[rel] = trim
+                kept = len(plan.items) if trim is None else trim.kept
+                result.outputs.append(OutputFile(rel, "feed", kept, False))
             else:
                 todo.append(Job(fmt, rel, fp))
                 about[rel] = (len(plan.items), plan.url(fmt, config))
@@ -125,7 +134,7 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
 
 def _plan_header(plan: FeedPlan) -> str:
     return repr((plan.family, plan.key, plan.name, plan.slug, plan.title, plan.subtitle,
-                 plan.updated, len(plan.items)))
+                 plan.updated, len(plan.items), plan.withdrawn))
 
 
 def _render_listings(result: Rendering, config: Config, plans: Sequence[FeedPlan],
@@ -135,6 +144,7 @@ def _render_listings(result: Rendering, config: Config, plans: Sequence[FeedPlan
     all of it, so no article text is loaded for them."""
     root = config.output.folder
     listing = hashlib.blake2b(key + b"".join(all_prints), digest_size=16).digest()
+    plans = [p for p in plans if p.alias_of is None]  # copies at old URLs: not listed
     if config.output.opml:
         from syndicate.render.opml import render_opml
 
@@ -173,12 +183,29 @@ def render_batch(task: RenderTask) -> list[Rendered]:
         "atom": render_atom, "rss": render_rss, "json": render_json}
     config = task.config
     root = config.output.folder
-    files = [(job.rel, renderers[job.fmt](plan, config))
-             for plan, todo in task.batch for job in todo]
+    budget = config.output.max_feed_bytes
+    files: list[tuple[str, bytes]] = []
+    trims: list[Trim | None] = []
+    for plan, todo in task.batch:
+        for job in todo:
+            render = renderers[job.fmt]
+
+            def newest(n: int, plan: FeedPlan = plan,
+                       render: Callable[[FeedPlan, Config], bytes] = render) -> bytes:
+                if n == len(plan.items):
+                    return render(plan, config)
+                items = plan.items[:n]
+                return render(dataclasses.replace(plan, items=items,
+                                                  updated=newest_updated(items)), config)
+
+            fitted = fit(newest, len(plan.items), budget)
+            files.append((job.rel, fitted.data))
+            trims.append(None if fitted.kept == len(plan.items) else Trim(
+                job.rel, len(plan.items), fitted.kept, fitted.full_bytes, len(fitted.data)))
     changed = write_many(root, files)
     jobs = [job for _, todo in task.batch for job in todo]
-    return [Rendered(job.rel, was_changed, stamp_of(root, job.rel, job.fingerprint))
-            for job, was_changed in zip(jobs, changed, strict=True)]
+    return [Rendered(job.rel, was_changed, stamp_of(root, job.rel, job.fingerprint), trim)
+            for job, was_changed, trim in zip(jobs, changed, trims, strict=True)]
 
 
 def _collect(result: Rendering, batches: Iterable[list[Rendered]],
@@ -188,6 +215,9 @@ def _collect(result: Rendering, batches: Iterable[list[Rendered]],
             items, url = about[done.rel]
             result.rendered += 1
             result.stamps[done.rel] = done.stamp
+            if done.trim is not None:
+                result.trims[done.rel] = done.trim
+                items = done.trim.kept
             result.outputs.append(OutputFile(done.rel, "feed", items, done.changed))
             if done.changed:
                 result.changed_urls.append(url)

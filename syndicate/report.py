@@ -7,12 +7,20 @@ pure function of the source folder and the config)::
      "feeds":    [{"path", "items", "changed"}],
      "outputs":  [{"path", "kind", "items", "changed"}],   # feeds + OPML + HTML index
      "stale":    [path, ...], "pruned": [path, ...], "foreign": [path, ...],
+     "next_due": "2026-12-07T09:00:00Z" | null,
+     "trimmed":  [{"path", "items", "kept", "dropped", "full_bytes", "bytes"}],
      "summary":  {"read", "parsed", "reused", "selected", "filtered", "rejected",
-                  "warnings", "feeds", "written", "stale", "pruned", "seconds"},
+                  "scheduled", "warnings", "feeds", "written", "stale", "pruned",
+                  "seconds"},
      "version":  "<syndicate version>"}
 
 Every source file appears in ``articles`` exactly once, and
-``read == selected + filtered + rejected``. A selected article's ``reason`` lists the
+``read == selected + filtered + rejected + scheduled``. A ``scheduled`` article is
+dated after the build's ``--now`` and held back; its reason says when it is due, and
+``next_due`` is the earliest such moment (null when none is held), so a cron wrapper
+knows when to run next. ``trimmed`` lists the feed files over ``output.max_feed_bytes``
+that kept only their newest ``kept`` of ``items`` (``full_bytes`` with every item,
+``bytes`` as written). A selected article's ``reason`` lists the
 feeds that carry it by output path without extension (``all, topics/ai,
 providers/example-com``), as ``syndicate explain`` does. ``warnings`` lists, one string
 each, the values dropped from that article (``images[0].width: must be a whole number
@@ -33,6 +41,7 @@ from syndicate import __version__
 from syndicate.atomicfile import atomic_write
 from syndicate.errors import ReportError
 from syndicate.result import BuildResult, OutputFile
+from syndicate.schedule import rfc3339_us
 
 
 def summary_line(result: BuildResult) -> str:
@@ -44,15 +53,25 @@ def summary_line(result: BuildResult) -> str:
 
     Feed files are counted apart from the OPML list and the HTML index, which are
     named; "written" means the bytes changed and the file was replaced, "unchanged"
-    that it was left alone (same bytes, same mtime)."""
+    that it was left alone (same bytes, same mtime). Only when they apply: ", N
+    scheduled" after the rejected count (articles held back until their time), "; N
+    trimmed to output.max_feed_bytes" and "; next scheduled article due <time>" after
+    the output files (the time a cron wrapper should run next)."""
     warnings = result.warning_count
     counts = (f"read {result.read} files ({result.parsed} parsed, {result.reused} unchanged): "
               f"{result.selected} selected, {result.filtered} filtered, "
-              f"{result.rejected} rejected, {warnings} warning{'' if warnings == 1 else 's'}")
+              f"{result.rejected} rejected")
+    if result.scheduled:
+        counts += f", {result.scheduled} scheduled"
+    counts += f", {warnings} warning{'' if warnings == 1 else 's'}"
     parts = [counts, _feed_files(result.feeds)]
     listed = _named_files([o for o in result.outputs if o.kind != "feed"])
     if listed:
         parts.append(listed)
+    if result.trimmed:
+        parts.append(f"{len(result.trimmed)} trimmed to output.max_feed_bytes")
+    if result.next_due_us is not None:
+        parts.append(f"next scheduled article due {rfc3339_us(result.next_due_us)}")
     if result.stale:
         parts.append(f"{len(result.stale)} stale (use --prune)")
     if result.pruned:
@@ -108,6 +127,11 @@ def report_data(result: BuildResult) -> dict[str, Any]:
         "stale": sorted(result.stale),
         "pruned": sorted(result.pruned),
         "foreign": sorted(result.foreign),
+        "next_due": (None if result.next_due_us is None
+                     else rfc3339_us(result.next_due_us)),
+        "trimmed": [{"path": t.path, "items": t.items, "kept": t.kept,
+                     "dropped": t.items - t.kept, "full_bytes": t.full_bytes,
+                     "bytes": t.size} for t in result.trimmed],
         "summary": {
             "read": result.read,
             "parsed": result.parsed,
@@ -115,6 +139,7 @@ def report_data(result: BuildResult) -> dict[str, Any]:
             "selected": result.selected,
             "filtered": result.filtered,
             "rejected": result.rejected,
+            "scheduled": result.scheduled,
             "warnings": result.warning_count,
             "feeds": sum(1 for o in outputs if o.kind == "feed"),
             "written": result.written,

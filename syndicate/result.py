@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from syndicate.model import Outcome, Rejection, Warned
 
@@ -45,6 +45,16 @@ class OutputFile:
     changed: bool  # bytes written this run
 
 
+class Trim(NamedTuple):
+    """A feed file over ``output.max_feed_bytes`` that kept only its newest items."""
+
+    path: str
+    items: int  # the feed's items before trimming
+    kept: int  # newest items kept
+    full_bytes: int  # its size with every item
+    size: int  # its size as written (<= the budget, unless even no item fits)
+
+
 @dataclass(frozen=True, slots=True)
 class BuildResult:
     read: int  # source files found
@@ -68,6 +78,9 @@ class BuildResult:
     # publish.written_by_us): neither kept by the build nor ever pruned.
     foreign: tuple[str, ...] = ()
     warnings: tuple[Warned, ...] = ()  # articles kept with values dropped, by path
+    scheduled: int = 0  # articles held back: dated after the build's moment
+    next_due_us: int | None = None  # when the earliest of them is due (µs since epoch)
+    trimmed: tuple[Trim, ...] = ()  # feeds cut to their size budget, sorted by path
 
     @property
     def warning_count(self) -> int:

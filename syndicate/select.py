@@ -11,6 +11,12 @@ Rules (issue 3, "Selection" and "Accounting"):
   ``duplicate of <winner path>``.
 * Inside a feed: newest ``published`` first, ties broken by link, then path; at most
   ``items_per_feed`` entries.
+* Scheduled publishing (issue 12): with the build's moment ``now``, an eligible article
+  dated after it — its ``publishedDateTime``, or an ``updatedDateTime`` that would put
+  a future date into a feed — is in no feed, with status ``scheduled`` and its due time
+  as the reason (:func:`scheduled_reason`); it takes no part in dedupe until then (a
+  live copy of the story is not hidden behind a future one). ``Selection.next_due`` is
+  the earliest such moment: the selection holds for every ``now`` before it.
 * Topic feeds are keyed by :func:`topic_key`; provider feeds by the provider's domain.
   A feed's display name is the spelling carried by the eligible article with the
   smallest path, so it never depends on the order articles arrive in.
@@ -36,11 +42,15 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Generic, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from syndicate.config import SelectionConfig, Thresholds
+from syndicate.custom_feeds import Aliases, CustomFeeds
 from syndicate.dedupe import Candidate, dedupe_key, dedupe_losers
 from syndicate.model import Article, Outcome
+from syndicate.schedule import scheduled_reason
+from syndicate.topk import FeedKey, TopK
 
 __all__ = [
     "PUBLISHED_WARNING_PREFIX",
@@ -112,6 +122,12 @@ class Selection:
     topics: tuple[FeedItems, ...]
     providers: tuple[FeedItems, ...]
     outcomes: dict[str, Outcome]
+    # µs since the epoch of the earliest held-back article's due time; None when none is
+    # held (or selection ran without a moment).
+    next_due_us: int | None = None
+    # One per [[feeds.custom]] (key = slug, name as configured), in slug order, empty
+    # ones included: a configured feed always exists.
+    custom: tuple[FeedItems, ...] = ()
 
 
 @runtime_checkable
@@ -138,6 +154,10 @@ class SelectionSource(Protocol[P]):
         """The Article of an item that made it into a feed."""
         ...
 
+    def item_type(self, payload: P) -> str:
+        """The ``type`` of a row's article (asked only by a custom feed filtering by it)."""
+        ...
+
 
 def topic_key(name: str) -> str:
     """Case- and spacing-insensitive identity of a topic name: ``"Machine  learning"``
@@ -145,42 +165,60 @@ def topic_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def select(source: SelectionSource[P] | Iterable[Article], rules: SelectionConfig
-           ) -> Selection:
-    """Select from ``source`` (see the module docstring for the rules). A plain iterable
-    of Articles is read through :class:`ArticleSource`. Raises ValueError if two
-    records share a path."""
+def select(source: SelectionSource[P] | Iterable[Article], rules: SelectionConfig,
+           now: datetime | None = None) -> Selection:
+    """Select from ``source`` (see the module docstring for the rules) at the moment
+    ``now`` (None: nothing is held back). A plain iterable of Articles is read through
+    :class:`ArticleSource`. Raises ValueError if two records share a path."""
+    now_us = None if now is None else micros(now)
     if isinstance(source, SelectionSource):
-        return _select(source, rules)
-    return _select(ArticleSource(_reader(source)), rules)
+        return _select(source, rules, now_us)
+    return _select(ArticleSource(_reader(source)), rules, now_us)
 
 
-def _select(source: SelectionSource[P], rules: SelectionConfig) -> Selection:
-    losers = dedupe_losers(source.candidates())
+def _select(source: SelectionSource[P], rules: SelectionConfig, now_us: int | None
+            ) -> Selection:
+    all_candidates = list(source.candidates())
     limits = rules.min_quality
-    floor = min(limits.all, limits.topics, limits.providers)
-    outcomes: dict[str, Outcome] = {}
-    picked = fill_feeds(source.rows(floor, outcomes), rules, losers, outcomes)
+    custom = CustomFeeds(rules.custom)
+    floor = min(limits.all, limits.topics, limits.providers, custom.floor)
+    # Articles live by their publishedDateTime but updated after ``now``: their updated
+    # time is only known once they are decoded, which happens to the items that land in
+    # a feed. Rare, so such a selection simply runs again with them held back.
+    held: dict[str, int] = {}
+    while True:
+        losers = dedupe_losers(
+            c for c in all_candidates
+            if now_us is None or (c.published_us <= now_us and c.path not in held))
+        outcomes: dict[str, Outcome] = {}
+        picked = fill_feeds(source.rows(floor, outcomes), rules, losers, outcomes,
+                            now_us=now_us, held=held, item_type=source.item_type)
+        # An article in several feeds is one payload object offered to each (see
+        # fill_feeds), alive in ``picked`` throughout: decoded once, keyed by identity.
+        memo: dict[int, Article] = {}
+        for payloads in (picked.all, *(p for _, _, p in picked.topics),
+                         *(p for _, _, p in picked.providers), *picked.custom):
+            for payload in payloads:
+                if id(payload) not in memo:
+                    memo[id(payload)] = source.article(payload)
+        late = {} if now_us is None else {
+            a.path: micros(a.updated) for a in memo.values() if micros(a.updated) > now_us}
+        if not late:
+            break
+        held.update(late)
     if not source.ordered:
         outcomes = {path: outcomes[path] for path in sorted(outcomes)}
-    # An article in several feeds is one payload object offered to each (see
-    # fill_feeds), alive in ``picked`` throughout: decoded once, keyed by identity.
-    memo: dict[int, Article] = {}
 
     def items(payloads: tuple[P, ...]) -> tuple[Article, ...]:
-        out: list[Article] = []
-        for payload in payloads:
-            article = memo.get(id(payload))
-            if article is None:
-                article = memo[id(payload)] = source.article(payload)
-            out.append(article)
-        return tuple(out)
+        return tuple(memo[id(payload)] for payload in payloads)
 
     return Selection(
         all=items(picked.all),
         topics=tuple(FeedItems(k, n, items(p)) for k, n, p in picked.topics),
         providers=tuple(FeedItems(k, n, items(p)) for k, n, p in picked.providers),
-        outcomes=outcomes)
+        outcomes=outcomes, next_due_us=picked.next_due_us,
+        custom=tuple(FeedItems(f.slug, f.name, items(p))
+                     for f, p in zip(rules.custom, picked.custom, strict=True)))
 
 
 def _reader(articles: Iterable[Article]) -> Callable[[], Iterable[Article]]:
@@ -222,6 +260,9 @@ class ArticleSource:
     def article(self, payload: Article) -> Article:
         return payload
 
+    def item_type(self, payload: Article) -> str:
+        return payload.type
+
 
 # --- the light view of an article ------------------------------------------------------
 
@@ -251,37 +292,10 @@ def micros(when: datetime) -> int:
 
 # --- pass 2: bounded top-K per feed --------------------------------------------------
 
-_FeedKey = tuple[int, str, str]  # (-published µs, link, path): feed order, smallest first
-
-
-class _TopK(Generic[P]):
-    """The first ``limit`` items of a feed in O(limit) memory: items are appended to a
-    buffer that is sorted and cut back to ``limit`` whenever it doubles; after a cut,
-    anything sorting after the last kept item is refused in O(1). Keys are unique (they
-    end in the path), so payloads are never compared."""
-
-    __slots__ = ("buffer", "cutoff", "limit")
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.buffer: list[tuple[_FeedKey, P]] = []
-        self.cutoff: _FeedKey | None = None
-
-    def offer(self, key: _FeedKey, payload: P) -> None:
-        cutoff = self.cutoff
-        if cutoff is not None and key > cutoff:
-            return
-        buffer = self.buffer
-        buffer.append((key, payload))
-        if len(buffer) >= 2 * self.limit:
-            buffer.sort()
-            del buffer[self.limit:]
-            self.cutoff = buffer[-1][0]
-
-    def items(self) -> list[tuple[_FeedKey, P]]:
-        self.buffer.sort()
-        del self.buffer[self.limit:]
-        return self.buffer
+def _type_of(item_type: Callable[[P], str] | None, payload: P) -> str:
+    if item_type is None:
+        raise ValueError("a custom feed filters by type: fill_feeds needs item_type")
+    return item_type(payload)
 
 
 def _number(value: float) -> str:
@@ -345,6 +359,8 @@ class Picked(Generic[P]):
     all: tuple[P, ...]
     topics: tuple[_Feed[P], ...]
     providers: tuple[_Feed[P], ...]
+    next_due_us: int | None = None  # the earliest due time of a held-back article
+    custom: tuple[tuple[P, ...], ...] = ()  # per custom feed, in config (slug) order
 
 
 def fill_feeds(
@@ -352,17 +368,29 @@ def fill_feeds(
     rules: SelectionConfig,
     losers: dict[str, str],
     outcomes: dict[str, Outcome],
+    *,
+    now_us: int | None = None,
+    held: dict[str, int] | None = None,
+    item_type: Callable[[P], str] | None = None,
 ) -> Picked[P]:
     """Pass 2: every row's outcome (added to ``outcomes``, which the source may be
-    filling with rejections meanwhile) and the top K of every feed."""
+    filling with rejections meanwhile) and the top K of every feed. With ``now_us``,
+    an eligible row published after it is ``scheduled``, and so is a row in ``held``
+    (path -> due µs: updated after ``now_us``)."""
+    held = held or {}
+    next_due: int | None = None
+    custom = CustomFeeds(rules.custom)
+    aliases = Aliases(rules.topic_aliases, rules.provider_aliases)
+    has_aliases = bool(aliases)
     limits = rules.min_quality
     min_all, min_topics, min_providers = limits.all, limits.topics, limits.providers
     k = rules.items_per_feed
     not_newest = not_newest_reason(k)
-    everything: _TopK[P] = _TopK(k)
-    topic_heaps: dict[str, _TopK[P]] = {}
+    everything: TopK[P] = TopK(k)
+    custom_heaps: list[TopK[P]] = [TopK(k) for _ in rules.custom]
+    topic_heaps: dict[str, TopK[P]] = {}
     topic_names: dict[str, _Named] = {}
-    provider_heaps: dict[str, _TopK[P]] = {}
+    provider_heaps: dict[str, TopK[P]] = {}
     provider_names: dict[str, _Named] = {}
     quality_reasons: dict[tuple[float, float], str] = {}  # shared strings, not one per file
     duplicate_reasons: dict[str, str] = {}
@@ -381,18 +409,33 @@ def fill_feeds(
             outcomes[path] = _new(Outcome, (path, "filtered", reason, None, None))
             continue
 
+        if has_aliases:
+            topics, provider = aliases.apply(topics, provider)
         in_all = quality >= min_all
         in_topics = bool(topics) and quality >= min_topics
         in_provider = provider is not None and quality >= min_providers
-        if not (in_all or in_topics or in_provider):
+        customs = custom.matching(quality, topics, provider, partial(
+            _type_of, item_type, payload)) if custom.feeds else ()
+        if not (in_all or in_topics or in_provider or customs):
             outcomes[path] = _new(Outcome, (path, "filtered", quality_reason(
                 quality, bool(topics), provider is not None, limits, quality_reasons) or "",
                 None, None))
             continue
 
+        if now_us is not None and (micros > now_us or (held and path in held)):
+            due = micros if micros > now_us else held[path]
+            outcomes[path] = _new(Outcome, (path, "scheduled",
+                                            scheduled_reason(due, micros <= now_us),
+                                            None, None))
+            if next_due is None or due < next_due:
+                next_due = due
+            continue
+
         # Provisional: overwritten below if the article survives in some feed's top K.
         outcomes[path] = _new(Outcome, (path, "filtered", not_newest, None, None))
-        key: _FeedKey = (-micros, link, path)
+        key: FeedKey = (-micros, link, path)
+        for i in customs:
+            custom_heaps[i].offer(key, payload)
         # The cutoff test is inlined: most offers to a full feed are refused by it.
         if in_all:
             cutoff = everything.cutoff
@@ -402,7 +445,7 @@ def fill_feeds(
             for tkey, spelling in topics:
                 heap = topic_heaps.get(tkey)
                 if heap is None:
-                    heap = topic_heaps[tkey] = _TopK(k)
+                    heap = topic_heaps[tkey] = TopK(k)
                 cutoff = heap.cutoff
                 if cutoff is None or key < cutoff:
                     heap.offer(key, payload)
@@ -415,7 +458,7 @@ def fill_feeds(
             domain, name = provider
             heap = provider_heaps.get(domain)
             if heap is None:
-                heap = provider_heaps[domain] = _TopK(k)
+                heap = provider_heaps[domain] = TopK(k)
             cutoff = heap.cutoff
             if cutoff is None or key < cutoff:
                 heap.offer(key, payload)
@@ -440,8 +483,14 @@ def fill_feeds(
                 feeds_of.setdefault(key[2], []).append(label)
             feeds.append((fkey, names[fkey].name, tuple(p for _, p in items)))
         families.append(tuple(feeds))
+    custom_items: list[tuple[P, ...]] = []
+    for feed, heap in zip(rules.custom, custom_heaps, strict=True):
+        items = heap.items()
+        for key, _ in items:
+            feeds_of.setdefault(key[2], []).append(f"custom:{feed.slug}")
+        custom_items.append(tuple(p for _, p in items))
     for path, labels in feeds_of.items():
         outcomes[path] = _new(Outcome, (path, "selected", ", ".join(labels), None, None))
 
     return Picked(all=tuple(p for _, p in all_items), topics=families[0],
-                  providers=families[1])
+                  providers=families[1], next_due_us=next_due, custom=tuple(custom_items))

@@ -117,7 +117,9 @@ folder = {_toml(str(self.tmp / "state"))}
         return load_config(self.config_path)
 
     def build(self) -> BuildResult:
-        return run_build(self.config(), BuildOptions(now=datetime(2026, 12, 6, tzinfo=UTC),
+        # After every story the tests add (dated 2030, to be the newest): none is held
+        # back as scheduled.
+        return run_build(self.config(), BuildOptions(now=datetime(2031, 1, 1, tzinfo=UTC),
                                                      jobs=1))
 
     def url(self, rel: str) -> str:

@@ -100,6 +100,9 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
 
 def _config(tmp: Path, *, source: str, output: str, name: str = "config.toml") -> Path:
+    # withdrawn_days = 0: RFC 6721 tombstones come from the build history, and these
+    # tests compare with folder builds made from an empty state (tests/test_withdrawn.py
+    # covers tombstones).
     cfg = tmp / name
     cfg.write_text(textwrap.dedent(f"""\
         [site]
@@ -113,6 +116,7 @@ def _config(tmp: Path, *, source: str, output: str, name: str = "config.toml") -
         ttl = 30
         [output]
         {output}
+        withdrawn_days = 0
         [state]
         folder = "state-{name}"
         """))

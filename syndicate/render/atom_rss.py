@@ -49,9 +49,11 @@ from syndicate.render.common import (
     topic_names,
     url,
     utc,
+    utc_us,
 )
 from syndicate.render.feedgen_ext import (
     add_entry,
+    add_tombstones,
     feed_links,
     holds_element_end_tag,
     new_feed,
@@ -75,6 +77,8 @@ def render_atom(plan: FeedPlan, config: Config) -> bytes:
         entry.summary(clean(article.excerpt) or entry.title(), type="text")
         if article.provider is not None:
             entry.author(name=provider_name(article.provider), uri=provider_uri(article.provider))
+    if plan.withdrawn:
+        add_tombstones(fg, [(t.ref, utc_us(t.when_us)) for t in plan.withdrawn])
     return _hex_references(bytes(fg.atom_str(pretty=True, encoding="UTF-8",
                                               xml_declaration=True)))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from syndicate import __version__
@@ -130,6 +130,11 @@ def entry_id(article: Article) -> str:
 @lru_cache(maxsize=_CACHE_SIZE)
 def _link_id(link: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, dedupe_key(link))}"
+
+
+def utc_us(us: int) -> datetime:
+    """µs since the epoch as an aware UTC datetime (exact: no float on the way)."""
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
 
 
 def utc(moment: datetime) -> datetime:

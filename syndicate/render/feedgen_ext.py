@@ -31,13 +31,17 @@ feedgen builds Atom and RSS well, but:
    :class:`BodyEntryExtension` writes the item body as a CDATA section: Atom
    ``content type="html"``, RSS ``content:encoded`` (last in the item, after
    ``description``).
-
 9. **Atom text constructs are always written untyped** (plain text): feedgen has no
    ``type`` for feed/entry ``title``, ``subtitle`` or ``rights``. Text that holds the end
    tag of an HTML element (``</b>``, in an editor's site title, say) is what readers
    and the W3C validator (ContainsUndeclaredHTML) take for markup; :class:`AtomTextExtension`
    declares such a construct ``type="html"`` and escapes it, so every reader shows
    exactly the text. Record text never needs it (the reader removed element markup).
+10. **No feed-level foreign elements**: feedgen offers no way to add an element of
+    another namespace to the Atom feed itself; :class:`TombstoneExtension` writes the
+    RFC 6721 ``at:deleted-entry`` elements, registered by :func:`add_tombstones` only
+    for a feed that has some, so every other feed stays free of the ``at`` namespace.
+
 feedgen writes Atom elements without a namespace and declares the default namespace by
 hand on the root, so Atom elements we add to an Atom entry are plain ``link`` elements;
 in RSS they are ``{ATOM_NS}link``.
@@ -64,6 +68,7 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
+TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"  # RFC 6721
 
 RSS_DOCS = "https://www.rssboard.org/rss-specification"
 
@@ -72,6 +77,7 @@ _RELATED = "syndicate_related"
 _RSS = "syndicate_rss"
 _BODY = "syndicate_body"
 _TEXT = "syndicate_text"
+_TOMBSTONES = "syndicate_tombstones"
 
 
 class MediaFeedExtension(BaseExtension):  # type: ignore[misc]
@@ -229,6 +235,32 @@ def _cdata(html: str) -> etree.CDATA | str:
     # A CDATA section cannot hold "]]>". The body never has one (">" in record text is
     # escaped, and no tag of ours ends in "]]"); if it ever did, escaped text says the same.
     return etree.CDATA(html) if "]]>" not in html else html
+
+
+class TombstoneExtension(BaseExtension):  # type: ignore[misc]
+    """Atom feed: one ``at:deleted-entry ref when`` per withdrawn story (RFC 6721),
+    after the entries. feedgen has no feed-level hook for foreign elements other than
+    an extension; registered only for a feed that has tombstones, so every other feed
+    stays free of the namespace declaration."""
+
+    def __init__(self) -> None:
+        self.tombstones: tuple[tuple[str, datetime], ...] = ()
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"at": TOMBSTONES_NS}
+
+    def extend_atom(self, feed: etree._Element) -> etree._Element:
+        for ref, when in self.tombstones:
+            etree.SubElement(feed, f"{{{TOMBSTONES_NS}}}deleted-entry",
+                             {"ref": ref, "when": when.isoformat()})
+        return feed
+
+
+def add_tombstones(fg: FeedGenerator, tombstones: Sequence[tuple[str, datetime]]) -> None:
+    """Announce withdrawn stories in the Atom feed (RSS and JSON Feed have no standard
+    for it and get nothing)."""
+    fg.register_extension(_TOMBSTONES, TombstoneExtension, None, rss=False)
+    cast(TombstoneExtension, getattr(fg, _TOMBSTONES)).tombstones = tuple(tombstones)
 
 
 def new_feed(*, updated: datetime, generator: str, version: str | None) -> FeedGenerator:

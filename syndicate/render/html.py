@@ -20,6 +20,7 @@ FORMAT_LABELS: dict[Format, str] = {"atom": "Atom", "rss": "RSS", "json": "JSON 
 
 _SECTIONS: tuple[tuple[Family, str, str], ...] = (
     ("all", "all", "All articles"),
+    ("custom", "custom", "Custom feeds"),
     ("topic", "topics", "Topics"),
     ("provider", "providers", "Providers"),
 )

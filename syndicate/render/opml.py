@@ -26,6 +26,7 @@ from syndicate.render.common import clean, rfc822, url
 
 _GROUPS: tuple[tuple[Family, str], ...] = (
     ("all", "All articles"),
+    ("custom", "Custom feeds"),
     ("topic", "Topics"),
     ("provider", "Providers"),
 )
