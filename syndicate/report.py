@@ -58,7 +58,8 @@ def summary_line(result: BuildResult) -> str:
     trimmed to output.max_feed_bytes" and "; next scheduled article due <time>" after
     the output files (the time a cron wrapper should run next)."""
     warnings = result.warning_count
-    counts = (f"read {result.read} files ({result.parsed} parsed, {result.reused} unchanged): "
+    files = "file" if result.read == 1 else "files"
+    counts = (f"read {result.read} {files} ({result.parsed} parsed, {result.reused} unchanged): "
               f"{result.selected} selected, {result.filtered} filtered, "
               f"{result.rejected} rejected")
     if result.scheduled:
