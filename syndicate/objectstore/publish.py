@@ -39,6 +39,9 @@ from syndicate.config import Config
 from syndicate.objectstore.client import MAX_CONCURRENCY, make_client, remote_errors
 from syndicate.objectstore.url import S3Location, parse_s3_url
 
+# The same types `syndicate serve` sends (one table: a bucket and the preview agree).
+from syndicate.serve import CONTENT_TYPES
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
@@ -46,16 +49,6 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "s3-output-manifest.json"
 
-CONTENT_TYPES: dict[str, str] = {
-    ".atom": "application/atom+xml; charset=utf-8",
-    ".rss": "application/rss+xml; charset=utf-8",
-    ".json": "application/feed+json; charset=utf-8",
-    ".opml": "text/x-opml; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-    ".xml": "application/xml; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
-}
 _FEED_SUFFIXES = (".atom", ".rss", ".json")
 _LAST = ("feeds.opml", "index.html")  # link to every feed: uploaded after them
 
