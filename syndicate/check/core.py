@@ -6,7 +6,8 @@ import datetime
 import json
 import re
 
-from syndicate.check.atom import ATOM03_NS, ATOM_NS, check_atom
+from syndicate.check.atom import ATOM03_NS, check_atom
+from syndicate.check.atom_constructs import ATOM_NS
 from syndicate.check.findings import CheckResult, Finding, Format, finding
 from syndicate.check.jsonfeed import check_jsonfeed, looks_like_jsonfeed
 from syndicate.check.jsontext import LinedDict, loads_fast, loads_with_lines
@@ -15,7 +16,8 @@ from syndicate.check.markup import hex_escaped_lines
 from syndicate.check.media import check_media
 from syndicate.check.opml import check_opml
 from syndicate.check.rdf import RDF_NS, RSS11_NS, check_rdf, check_rss11, is_rss1
-from syndicate.check.rss import USERLAND_NS, check_rss
+from syndicate.check.rss import check_rss
+from syndicate.check.rss_elements import USERLAND_NS
 from syndicate.check.tree import line_of, split
 from syndicate.check.xml import bad_characters, parse_xml
 

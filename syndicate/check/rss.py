@@ -8,7 +8,6 @@ Namespaced elements (content:encoded, dc:creator, media:*, ...) are accepted as 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 
 from lxml import etree
 
@@ -17,6 +16,23 @@ from syndicate.check.dtd import check_doctype
 from syndicate.check.findings import Finding
 from syndicate.check.markup import element_hex_escaped, html_in_text
 from syndicate.check.modules import check_modules
+from syndicate.check.rss_elements import (
+    _CHANNEL_SEMANTICS,
+    _CONTENT_ENCODED,
+    _DC,
+    _ITEM_SEMANTICS,
+    ATOM_NS,
+    USERLAND_NS,
+    _attributes,
+    _blank,
+    _date,
+    _duplicate_semantics,
+    _group,
+    _once,
+    _url,
+    _value,
+    image_url_format_ok,
+)
 from syndicate.check.tree import (
     Sink,
     elements,
@@ -27,23 +43,17 @@ from syndicate.check.tree import (
     split,
 )
 from syndicate.check.values import (
-    DateVerdict,
     canonical_uri,
-    implausible,
     is_http_url,
     is_iso639,
     is_mime_type,
     non_negative_int,
-    rfc822_check,
-    rfc822_moment,
     url_problem,
 )
 from syndicate.check.xmlattr import check_xml_attributes
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RSS1_NS = "http://purl.org/rss/1.0/"
-USERLAND_NS = "http://backend.userland.com/rss2"  # an old, harmless default namespace
 
 _CHANNEL_ONCE = ("title", "link", "description", "language", "copyright", "managingEditor",
                  "webMaster", "pubDate", "lastBuildDate", "generator", "docs", "cloud", "ttl",
@@ -55,14 +65,6 @@ _ITEM_KNOWN = frozenset(_ITEM_ONCE) | {"category", "enclosure"}
 _IMAGE_KNOWN = frozenset(("url", "title", "link", "width", "height", "description"))
 _TEXTINPUT_KNOWN = frozenset(("title", "description", "name", "link"))
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# The unqualified attributes RSS defines per element; any other is an error (the W3C
-# validator's UnexpectedAttribute), e.g. a guid's "ispermalink" in the wrong case.
-_RSS_ATTRIBUTES: dict[str, frozenset[str]] = {
-    "rss": frozenset(("version",)), "guid": frozenset(("isPermaLink",)),
-    "category": frozenset(("domain",)), "source": frozenset(("url",)),
-    "enclosure": frozenset(("url", "length", "type")),
-    "cloud": frozenset(("domain", "port", "path", "registerProcedure", "protocol")),
-}
 # A textInput name is an HTML form-control name: it starts with a letter (the W3C
 # validator's InvalidFormComponentName, which checks the first character only).
 _FORM_NAME = re.compile(r"[a-zA-Z]")
@@ -99,138 +101,6 @@ def check_rss(root: etree._Element, location: str | None, *,
     check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings
 
-
-def _attributes(sink: Sink, el: etree._Element, name: str) -> None:
-    allowed = _RSS_ATTRIBUTES.get(name, frozenset())
-    for key in el.attrib:
-        attr = key.decode() if isinstance(key, bytes) else key
-        if not attr.startswith("{") and attr not in allowed:
-            sink.add("rss.unexpected-attribute", f"unexpected {attr!r} attribute on {name}",
-                     line_of(el))
-
-
-# The Atom elements an RSS channel or item may carry (the W3C validator's do_atom_*);
-# any other Atom element there is misplaced (its UndefinedElement).
-_ATOM_IN: dict[str, frozenset[str]] = {
-    "channel": frozenset(("author", "category", "contributor", "generator", "id", "icon",
-                          "link", "logo", "title", "subtitle", "rights", "updated")),
-    "item": frozenset(("id", "link", "title", "summary", "author", "contributor",
-                       "content", "published", "updated")),
-}
-
-
-def _group(el: etree._Element, sink: Sink, parent: str, known: frozenset[str],
-           *, allow_items: bool = False) -> dict[str, list[etree._Element]]:
-    # Elements that hold elements only: text there is an error (W3C UnexpectedText).
-    stray = (el.text or "").strip() or next(
-        ((k.tail or "").strip() for k in el if (k.tail or "").strip()), "")
-    if stray:
-        sink.add("rss.unexpected-text",
-                 f"unexpected text {stray[:40]!r} in {parent} (it holds elements only)",
-                 line_of(el))
-    groups: dict[str, list[etree._Element]] = defaultdict(list)
-    for child in elements(el):
-        ns, name = split(child.tag)
-        if ns not in ("", USERLAND_NS):
-            if ns == ATOM_NS:
-                if name == "link":
-                    groups["atom:link"].append(child)
-                if name not in _ATOM_IN.get(parent, frozenset()):
-                    sink.add("rss.atom.misplaced",
-                             f"atom:{name} is not defined in an RSS {parent}", line_of(child))
-            continue
-        if name in known or (allow_items and name == "item"):
-            groups[name].append(child)
-            if child.attrib:
-                _attributes(sink, child, name)
-        else:
-            sink.add("rss.unknown-element", f"undefined {parent} element: {name}",
-                     line_of(child))
-    return groups
-
-
-_DC = "{http://purl.org/dc/elements/1.1/}"
-_CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
-# (RSS element, extension element) pairs saying the same thing, as the W3C validator lists.
-_CHANNEL_SEMANTICS = (
-    ("managingEditor", _DC + "creator"), ("category", _DC + "subject"),
-    ("pubDate", _DC + "date"), ("webMaster", _DC + "publisher"),
-    ("language", _DC + "language"), ("copyright", _DC + "rights"),
-    ("lastBuildDate", "{http://purl.org/dc/terms/}modified"),
-    ("generator", "{http://webns.net/mvcb/}generatorAgent"),
-)
-_ITEM_SEMANTICS = (
-    ("author", _DC + "creator"), ("category", _DC + "subject"), ("pubDate", _DC + "date"),
-    ("guid", "{" + ATOM_NS + "}id"), ("pubDate", "{" + ATOM_NS + "}published"),
-    ("source", _DC + "source"),
-)
-
-
-def _duplicate_semantics(sink: Sink, el: etree._Element,
-                         pairs: tuple[tuple[str, str], ...], parent: str) -> None:
-    tags = {child.tag: child for child in elements(el)}
-    for core, ext in pairs:
-        if core in tags and ext in tags:
-            prefix = tags[ext].prefix or ""
-            sink.add("rss.duplicate-semantics",
-                     f"{parent} should not include both {core} and "
-                     f"{prefix + ':' if prefix else ''}{split(ext)[1]}", line_of(tags[ext]))
-
-
-def _once(sink: Sink, g: dict[str, list[etree._Element]], parent: str,
-          names: tuple[str, ...]) -> None:
-    for name in names:
-        for extra in g.get(name, [])[1:]:
-            sink.add("rss.duplicate-element", f"{parent} contains more than one {name}",
-                     line_of(extra))
-
-
-def _value(el: etree._Element) -> str:
-    return (el.text or "").strip()
-
-
-def _url(sink: Sink, el: etree._Element, what: str, value: str | None = None) -> None:
-    v = _value(el) if value is None else value
-    if why := url_problem(v):
-        sink.add("rss.bad-url", f"{what} must be a full URL, got {v!r}: {why}", line_of(el))
-
-
-def _date(sink: Sink, el: etree._Element, code: str, what: str) -> None:
-    verdict, why = rfc822_check(el.text or "")
-    if verdict is DateVerdict.INVALID:
-        sink.add(code, f"{what} must be an RFC 822 date-time, got {el.text!r}: {why}",
-                 line_of(el))
-    elif verdict is DateVerdict.WRONG_WEEKDAY:
-        sink.add("rss.date.wrong-weekday", f"incorrect day of week in {what}: {why}",
-                 line_of(el))
-    elif verdict is DateVerdict.PROBLEMATIC:
-        sink.add("rss.date.problematic", f"problematical RFC 822 date in {what}: {why}",
-                 line_of(el))
-    elif (moment := rfc822_moment(el.text or "")) and (doubt := implausible(moment)):
-        sink.add("rss.date.implausible", f"implausible date {el.text!r} in {what}: {doubt}",
-                 line_of(el))
-
-
-_IMAGE_EXTENSION = re.compile(r"\w+\Z")
-
-
-def image_url_format_ok(url: str) -> bool:
-    """Whether a channel image URL can be a GIF, JPEG or PNG (RSS 2.0: "url is the URL of
-    a GIF, JPEG or PNG image"), judged as the W3C validator does (ImageUrlFormat): by an
-    extension after the last dot, when there is one."""
-    ext = url.rsplit(".", 1)[-1].lower()
-    return not _IMAGE_EXTENSION.match(ext) or ext in ("jpg", "jpeg", "gif", "png")
-
-
-def _blank(sink: Sink, g: dict[str, list[etree._Element]], parent: str,
-           names: tuple[str, ...]) -> None:
-    """Elements the W3C validator wants non-blank (NotBlank): a present but empty title
-    or category says nothing."""
-    for name in names:
-        for el in g.get(name, ()):
-            if not _value(el):
-                sink.add("rss.blank-element", f"{parent} {name} should not be blank",
-                         line_of(el))
 
 
 class _Channel:

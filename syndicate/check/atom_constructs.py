@@ -1,0 +1,275 @@
+"""Atom 1.0 (RFC 4287) checks of the constructs feed, entry and source share: text
+constructs (3.1), atom:content (4.1.3) and atom:link (4.2.7), with the self link.
+
+Split out of atom.py (kept under the house's ~500-line limit): atom.py's checker class
+inherits these methods, so they keep working on its sink, location and hex_lines.
+"""
+
+from __future__ import annotations
+
+import binascii
+
+from lxml import etree
+
+from syndicate.check.markup import element_hex_escaped, html_in_text
+from syndicate.check.tree import (
+    Sink,
+    elements,
+    line_of,
+    relative_without_base,
+    resolve,
+    same_location,
+)
+from syndicate.check.values import iri_problem, is_language_tag, is_mime_type, non_negative_int
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+_XHTML_DIV = "{" + XHTML_NS + "}div"
+_ENTRY = "{" + ATOM_NS + "}entry"
+
+# IANA link relations (https://www.iana.org/assignments/link-relations), names only.
+_REGISTERED_RELS = frozenset("""
+about acl alternate amphtml appendix apple-touch-icon apple-touch-startup-image archives
+author blocked-by bookmark c2pa-manifest canonical chapter cite-as collection
+compression-dictionary contents convertedfrom copyright create-form current describedby
+describes disclosure dns-prefetch duplicate edit edit-form edit-media enclosure external
+first glossary help hosts hub ice-server icon index intervalafter intervalbefore
+intervalcontains intervaldisjoint intervalduring intervalequals intervalfinishedby
+intervalfinishes intervalin intervalmeets intervalmetby intervaloverlappedby
+intervaloverlaps intervalstartedby intervalstarts item last latest-version license linkset
+lrdd manifest mask-icon me media-feed memento micropub modulepreload monitor monitor-group
+next next-archive nofollow noopener noreferrer opener openid2.local_id openid2.provider
+original payment pingback preconnect predecessor-version prefetch preload prerender prev
+prev-archive preview previous privacy-policy profile publication related replies restconf
+search section self service service-desc service-doc service-meta sip-trunking sponsored
+start status stylesheet subsection successor-version sunset tag terms-of-service timegate
+timemap type ugc up version-history via webmention working-copy working-copy-of
+""".split())  # noqa: SIM905  (a word list reads better)
+_IANA_REL = "http://www.iana.org/assignments/relation/"
+_FEED_HISTORY_RELS = frozenset(("current", "first", "last", "next", "next-archive",
+                                "prev-archive", "previous", "prev"))  # RFC 5005 paging
+_FEED_TYPES = frozenset(("application/atom+xml", "application/rss+xml",
+                         "application/rdf+xml"))
+_ISEGMENT_NZ_NC = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                            "-._~!$&'()*+,;=@%")
+
+
+def _rel(link: etree._Element) -> str:
+    """The link's relation, defaulting to alternate, with the IANA IRI form shortened."""
+    # White space around the value is tolerated, as by the W3C validator.
+    rel = (link.get("rel") or "").strip() or "alternate"
+    return rel.removeprefix(_IANA_REL)
+
+
+class AtomConstructs:
+    """Text construct, content and link checks, mixed into atom.py's checker."""
+
+    sink: Sink
+    location: str | None
+    hex_lines: frozenset[int] | None
+
+    def _plain(self, el: etree._Element, name: str) -> None:
+        """A type="text" construct: warn when its text looks like HTML (W3C
+        ContainsUndeclaredHTML); readers would show the tags."""
+        value = el.text or ""
+        escaped = element_hex_escaped(self.hex_lines, line_of(el), value) \
+            if self.hex_lines else False
+        markup = html_in_text(value, hex_escaped=escaped)
+        if markup is not None:
+            self.sink.add("atom.text.contains-html",
+                          f"{name} is type=\"text\" but holds HTML ({markup.sample!r}): "
+                          "declare type=\"html\" or remove the markup", line_of(el))
+
+    def _text(self, el: etree._Element, name: str) -> None:
+        kind = el.get("type")
+        if kind in (None, "text", "html"):
+            self._no_children(el, f"{name} (type {kind or 'text'})")
+            self._blank(el, name)
+            if kind != "html":
+                self._plain(el, name)
+        elif kind == "xhtml":
+            self._xhtml_div(el, name)
+        else:
+            self.sink.add("atom.text.bad-type",
+                          f"{name} type attribute must be \"text\", \"html\" or \"xhtml\", "
+                          f"not {kind!r}", line_of(el))
+
+    def _blank(self, el: etree._Element, name: str) -> None:
+        if not (el.text or "").strip() and not len(el):
+            self.sink.add("atom.text.empty", f"{name} should not be blank", line_of(el))
+
+    def _no_children(self, el: etree._Element, what: str) -> None:
+        for child in elements(el):
+            self.sink.add("atom.text.unexpected-child",
+                          f"{what} must not contain child elements (escape markup instead); "
+                          f"found {child.tag}", line_of(child))
+            return
+
+    def _xhtml_div(self, el: etree._Element, name: str) -> None:
+        kids = list(elements(el))
+        stray_text = (el.text or "").strip() or any((k.tail or "").strip() for k in el)
+        if len(kids) != 1 or kids[0].tag != _XHTML_DIV or stray_text:
+            self.sink.add("atom.text.missing-xhtml-div",
+                          f"{name} of type xhtml must contain exactly one xhtml:div element "
+                          "and nothing else", line_of(el))
+            return
+        for inner in kids[0].iter():
+            if isinstance(inner.tag, str) and inner.tag[0] != "{":
+                self.sink.add("atom.xhtml.no-namespace",
+                              f"{name}: element {inner.tag!r} inside the xhtml:div has no "
+                              "namespace (it must be XHTML or a namespaced extension)",
+                              line_of(inner))
+                return
+
+    def content(self, el: etree._Element) -> bool:
+        """Check atom:content; returns True when the entry must then carry a summary."""
+        sink = self.sink
+        kind = el.get("type")
+        src = el.get("src")
+        if src is not None:
+            if why := iri_problem(src):
+                sink.add("atom.content.bad-src", f"content src must be an IRI reference: {why}",
+                         line_of(el))
+            if (el.text or "").strip() or len(el):
+                sink.add("atom.content.src-not-empty",
+                         "content with a src attribute must be empty", line_of(el))
+            if kind is None:
+                sink.add("atom.content.src-missing-type",
+                         "content with src should have a type attribute (a MIME media type)",
+                         line_of(el))
+            elif kind in ("text", "html", "xhtml") or not is_mime_type(kind):
+                sink.add("atom.content.bad-type",
+                         f"content with src must have a MIME media type, not {kind!r}",
+                         line_of(el))
+            return True
+        if kind in (None, "text", "html"):
+            self._no_children(el, f"content (type {kind or 'text'})")
+            self._blank(el, "content")
+            if kind != "html":
+                self._plain(el, "content")
+            return False
+        if kind == "xhtml":
+            self._xhtml_div(el, "content")
+            return False
+        media = kind.split(";", 1)[0].strip().lower()
+        if not is_mime_type(kind) or media.startswith(("multipart/", "message/")):
+            sink.add("atom.content.bad-type",
+                     f"content type must be text, html, xhtml or a simple MIME media type, "
+                     f"not {kind!r}", line_of(el))
+            return False
+        if media.startswith("text/"):
+            self._no_children(el, f"content (type {kind})")
+            if not media.endswith("/html"):
+                self._plain(el, "content")
+            return False
+        if media.endswith(("/xml", "+xml", "/xml-external-parsed-entity",
+                           "/xml-dtd")):
+            if len(el) and ((el.text or "").strip()
+                            or any((k.tail or "").strip() for k in el)):
+                sink.add("atom.content.mixed",
+                         f"content of type {kind!r} holds text beside its XML elements "
+                         "(W3C UnexpectedText)", line_of(el))
+            return False
+        # Neither text nor XML: RFC 4287 4.1.3.3 says the content is base64.
+        if len(el):
+            self._no_children(el, f"content (type {kind}, base64)")
+        else:
+            payload = "".join((el.text or "").split())
+            try:
+                binascii.a2b_base64(payload.encode("ascii"), strict_mode=True)
+            except (binascii.Error, UnicodeEncodeError, ValueError):
+                sink.add("atom.content.bad-base64",
+                         f"content of type {kind!r} must be base64-encoded", line_of(el))
+        return True
+
+    def _link(self, el: etree._Element) -> None:
+        sink = self.sink
+        href = el.get("href")
+        if href is None:
+            sink.add("atom.link.missing-href", "link must have an href attribute",
+                     line_of(el))
+        elif why := iri_problem(href) if href else None:
+            sink.add("atom.link.bad-href", f"link href must be an IRI reference: {why}",
+                     line_of(el))
+        elif (el.get("rel") or "").strip() == "license" and \
+                (why := iri_problem(href, absolute=True)):
+            # RFC 4946: a license is named by an IRI that stands on its own.
+            sink.add("atom.link.bad-href", f"license link href must be a full IRI: {why}",
+                     line_of(el))
+        rel = el.get("rel")
+        if rel is not None:
+            rel = rel.strip()  # surrounding white space tolerated (W3C validator)
+        if rel is not None and rel.startswith(_IANA_REL):
+            rel = rel[len(_IANA_REL):]  # RFC 4287 4.2.7.2: the same relation as the short name
+        if rel is not None:
+            if ":" in rel:
+                if why := iri_problem(rel, absolute=True):
+                    sink.add("atom.link.bad-rel",
+                             f"link rel {rel!r} must be a relation name or an absolute IRI: "
+                             f"{why}", line_of(el))
+            elif not rel or not set(rel) <= _ISEGMENT_NZ_NC:
+                sink.add("atom.link.bad-rel",
+                         f"link rel {rel!r} must be a relation name or an absolute IRI",
+                         line_of(el))
+            elif rel.lower() not in _REGISTERED_RELS:
+                sink.add("atom.link.unregistered-rel",
+                         f"unregistered link relationship {rel!r}", line_of(el))
+        kind = el.get("type")
+        if kind is not None and not is_mime_type(kind):
+            sink.add("atom.link.bad-type", f"link type {kind!r} is not a MIME media type",
+                     line_of(el))
+        lang = el.get("hreflang")
+        if lang is not None and not is_language_tag(lang):
+            sink.add("atom.link.bad-hreflang", f"link hreflang {lang!r} is not a language tag",
+                     line_of(el))
+        length = el.get("length")
+        if length is not None and non_negative_int(length) is None:
+            sink.add("atom.link.bad-length",
+                     f"link length {length!r} must be a non-negative integer", line_of(el))
+        parent = el.getparent()
+        if rel in _FEED_HISTORY_RELS and parent is not None and parent.tag == _ENTRY:
+            sink.add("atom.link.feed-rel-in-entry",
+                     f"the feed paging relation {rel!r} belongs on the feed, not an entry",
+                     line_of(el))
+        if rel == "self" and kind is not None and is_mime_type(kind) and \
+                kind.split(";")[0].strip().lower() not in _FEED_TYPES:
+            sink.add("atom.link.self-not-atom",
+                     f"\"self\" link references a non-feed representation ({kind})",
+                     line_of(el))
+        if (el.text or "").strip() or len(el):
+            sink.add("atom.link.not-empty",
+                     "link should not have content (all data is in attributes)", line_of(el))
+
+    def _alternates(self, links: list[etree._Element] | tuple[()], code: str,
+                    parent: str) -> None:
+        seen: set[tuple[str | None, str | None]] = set()
+        for link in links:
+            if _rel(link) != "alternate":
+                continue
+            key = (link.get("type"), link.get("hreflang"))
+            if key in seen:
+                self.sink.add(code, f"{parent} has more than one alternate link with type "
+                                    f"{key[0]!r} and hreflang {key[1]!r}", line_of(link))
+            seen.add(key)
+
+    def _self_link(self, feed: etree._Element, links: list[etree._Element] | tuple[()]) -> None:
+        selfs = [link for link in links if _rel(link) == "self"]
+        if not selfs:
+            self.sink.add("atom.feed.missing-self-link",
+                          "missing atom:link with rel=\"self\"", line_of(feed))
+            return
+        for link in selfs:
+            href = link.get("href")
+            if href is None:
+                continue
+            if relative_without_base(link, href):
+                self.sink.add("atom.link.relative-self",
+                              f"self reference {href!r} is relative; it should be absolute",
+                              line_of(link))
+            if self.location is None:
+                continue
+            target = resolve(link, href, self.location)
+            if not same_location(target, self.location):
+                self.sink.add("atom.feed.self-link-mismatch",
+                              f"self reference {target!r} doesn't match document location "
+                              f"{self.location!r}", line_of(link))
