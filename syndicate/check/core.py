@@ -19,6 +19,7 @@ from syndicate.check.rdf import RDF_NS, RSS11_NS, check_rdf, check_rss11, is_rss
 from syndicate.check.rss import check_rss
 from syndicate.check.rss_elements import USERLAND_NS
 from syndicate.check.tree import line_of, split
+from syndicate.check.values import CHECKING_NOW
 from syndicate.check.xml import bad_characters, parse_xml
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -38,14 +39,19 @@ def check_bytes(data: bytes, *, path: str = "-", base_url: str | None = None,
         return CheckResult(path, "unknown", (finding(
             "file.too-large", f"{len(data)} bytes is more than the {MAX_BYTES}-byte cap",
             None),))
-    wide = _wide_json_codec(data)
-    start = data[3:] if data.startswith(_BOM8) else data
-    first = start.lstrip(_WHITESPACE)[:1]
-    if first in (b"{", b"[") or wide is not None:
-        fmt, findings = _check_json(data, base_url, wide,
-                                    now or datetime.datetime.now(datetime.UTC))
-    else:
-        fmt, findings = _check_xml(data, base_url)
+    if now is None:
+        now = datetime.datetime.now(datetime.UTC)  # library use: the run passes its own
+    token = CHECKING_NOW.set(now)
+    try:
+        wide = _wide_json_codec(data)
+        start = data[3:] if data.startswith(_BOM8) else data
+        first = start.lstrip(_WHITESPACE)[:1]
+        if first in (b"{", b"[") or wide is not None:
+            fmt, findings = _check_json(data, base_url, wide, now)
+        else:
+            fmt, findings = _check_xml(data, base_url)
+    finally:
+        CHECKING_NOW.reset(token)
     findings.extend(size_lint(len(data), fmt))
     # Report in document order (stable, so findings on one line keep the rules' order).
     findings.sort(key=lambda f: f.line or 0)

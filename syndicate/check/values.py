@@ -8,6 +8,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import re
+from contextvars import ContextVar
 from enum import Enum
 
 # --- RFC 3339 ---------------------------------------------------------------------------
@@ -125,13 +126,21 @@ PLAUSIBLE_FROM = datetime.datetime(1990, 1, 1, tzinfo=datetime.UTC)
 FUTURE_SLACK = datetime.timedelta(minutes=10)
 
 
+# The checking clock of the document being checked: set once per document by
+# core.check_bytes (from the one reading per run in run.run_check), so the date rules
+# deep in the format checkers neither read the clock per date nor disagree with the
+# future-date lints about what "now" is.
+CHECKING_NOW: ContextVar[datetime.datetime] = ContextVar("checking_now")
+
+
 def implausible(moment: datetime.datetime, now: datetime.datetime | None = None) -> str | None:
-    """Why a valid date is implausible for a feed (before 1990, in the future), or None."""
+    """Why a valid date is implausible for a feed (before 1990, in the future), or None.
+    ``now`` defaults to :data:`CHECKING_NOW`."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
     if moment < PLAUSIBLE_FROM:
         return "it is before 1990"
-    if moment > (now or datetime.datetime.now(datetime.UTC)) + FUTURE_SLACK:
+    if moment > (now or CHECKING_NOW.get()) + FUTURE_SLACK:
         return "it is in the future"
     return None
 
