@@ -5,7 +5,8 @@ production web server does for feeds (see docs/serving.md): the right Content-Ty
 format, strong validators (ETag from the content, Last-Modified from the file), conditional
 GET answered with 304, gzip when the client asks for it, HEAD, ``Cache-Control`` with the
 feeds' ``ttl``, a ``Link`` header naming each feed's ``self`` URL (and its WebSub hubs),
-``X-Content-Type-Options: nosniff``, and nothing outside the folder: no directory
+``X-Content-Type-Options: nosniff``, a feed URL answered with the page beside it when a
+browser asks (syndicate/negotiate.py), and nothing outside the folder: no directory
 listings, no traversal, no hidden files, no symlinks leading out.
 """
 
@@ -30,7 +31,7 @@ from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from syndicate import __version__
 from syndicate.config import Config, FeedsConfig
-from syndicate.plan import EXTENSIONS
+from syndicate.negotiate import accepts_gzip, is_feed_path, page_for, wants_page
 from syndicate.render.common import url
 
 log = logging.getLogger("syndicate.serve")
@@ -64,14 +65,12 @@ class Headers:
     def link(self, rel_path: str) -> str | None:
         """The ``Link`` value for the file at ``rel_path`` (POSIX, relative to the
         folder), or None when it is not a feed or no base URL is known."""
-        if self.base_url is None or not rel_path.endswith(_FEED_SUFFIXES):
+        if self.base_url is None or not is_feed_path(rel_path):
             return None
         links = [f'<{url(self.base_url + quote(rel_path))}>; rel="self"']
         links += [f'<{url(hub)}>; rel="hub"' for hub in self.hubs]
         return ", ".join(links)
 
-
-_FEED_SUFFIXES = tuple(EXTENSIONS.values())
 
 # Larger files are streamed, not read whole per request (and never gzipped): a stray
 # 1 GB file in the folder must not cost 1 GB of memory per concurrent client.
@@ -146,34 +145,6 @@ def target_segments(target: str) -> tuple[list[str], bool]:
     return segments, path.endswith("/")
 
 
-def accepts_gzip(header: str | None) -> bool:
-    """Whether an ``Accept-Encoding`` value allows gzip (RFC 9110 12.5.3), ``q=0`` respected."""
-    if not header:
-        return False
-    weights: dict[str, float] = {}
-    for item in header.split(","):
-        coding, _, params = item.strip().partition(";")
-        coding = coding.strip().lower()
-        if not coding:
-            continue
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value.strip())
-                except ValueError:
-                    q = 0.0  # a weight we cannot read is no permission to compress
-                if not 0.0 <= q <= 1.0:
-                    q = 0.0
-        weights[coding] = q
-    gzip_q = weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0)))
-    if gzip_q <= 0.0:
-        return False
-    identity_q = weights.get("identity")
-    return identity_q is None or gzip_q >= identity_q
-
-
 def etag_matches(header: str, etag: str) -> bool:
     """``If-None-Match`` evaluation: ``*`` or any listed tag equal under weak comparison."""
     if header.strip() == "*":
@@ -240,6 +211,8 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
     _encoding: str | None = None
     _etag: str | None = None
     _link: str | None = None
+    _feed_path = False  # a feed URL: its answer depends on Accept (Vary)
+    _page: str | None = None  # the Content-Location of a feed URL answered with its page
 
     # -- methods -------------------------------------------------------------------------
 
@@ -306,6 +279,13 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         if found is None:
             self.send_error(HTTPStatus.NOT_FOUND, "not found")
             return
+        rel = found.relative_to(self.server.root).as_posix()
+        self._feed_path = is_feed_path(rel)
+        if self._feed_path and wants_page(self.headers.get("Accept")):
+            page = self._page_beside(rel)
+            if page is not None:
+                found, rel = page, page.relative_to(self.server.root).as_posix()
+                self._page = "/" + quote(rel)
         content_type = CONTENT_TYPES.get(found.suffix.lower(), _FALLBACK_TYPE)
         try:
             # read and stat the same open file, so the validators describe these bytes
@@ -327,7 +307,7 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         mtime = int(st.st_mtime)
         last_modified = email.utils.formatdate(mtime, usegmt=True)
         self._encoding, self._etag = rep.encoding, rep.etag
-        self._link = self.server.headers.link(found.relative_to(self.server.root).as_posix())
+        self._link = self.server.headers.link(rel)  # None for a page: it has no self URL
 
         inm = self.headers.get("If-None-Match")
         ims = self.headers.get("If-Modified-Since")
@@ -349,6 +329,18 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if send_body:
             self.wfile.write(rep.body)
+
+    def _page_beside(self, rel: str) -> Path | None:
+        """The page written beside the feed at ``rel``, if there is one inside the folder
+        (not a symlink out of it): a browser asking for the feed URL gets it."""
+        page_rel = page_for(rel)
+        if page_rel is None:
+            return None
+        try:
+            real = self.server.root.joinpath(page_rel).resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        return real if real.is_relative_to(self.server.root) and real.is_file() else None
 
     def _stream(self, fh: BinaryIO, st: os.stat_result, content_type: str, *,
                 send_body: bool) -> None:
@@ -399,8 +391,14 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         self.send_header("ETag", rep.etag)
         self.send_header("Last-Modified", last_modified)
         self.send_header("Cache-Control", self.server.headers.cache_control)
-        if negotiable:
-            self.send_header("Vary", "Accept-Encoding")
+        # Both variants of a feed URL say that Accept chose them, so a cache keeps the
+        # page for browsers apart from the feed for readers (RFC 9110 12.5.5).
+        vary = [name for name, on in (("Accept", self._feed_path),
+                                      ("Accept-Encoding", negotiable)) if on]
+        if vary:
+            self.send_header("Vary", ", ".join(vary))
+        if self._page:
+            self.send_header("Content-Location", self._page)
         if self._link:
             self.send_header("Link", self._link)
 
@@ -434,6 +432,7 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
                         content_encoding=self._encoding, etag=self._etag))
         # one handler serves every request of a keep-alive connection
         self._status, self._encoding, self._etag, self._link = 0, None, None, None
+        self._feed_path, self._page = False, None
         super().end_headers()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from syndicate.negotiate import accepts_gzip
 from syndicate.serve import (
     BadTarget,
     Headers,
     Served,
-    accepts_gzip,
     etag_matches,
     make_server,
     run_serve,
@@ -160,7 +160,7 @@ def test_matching_if_none_match_gets_304_without_body(site: Running, inm: str) -
     assert resp.body == b""
     assert resp.header("ETag") == etag
     assert resp.header("Cache-Control") == "public, max-age=3600"  # the default ttl, 60 min
-    assert resp.header("Vary") == "Accept-Encoding"
+    assert resp.header("Vary") == "Accept, Accept-Encoding"  # a feed URL: page or feed
 
 
 @pytest.mark.parametrize("inm", ['"other"', '"other", W/"more"', "garbage", '""'])
@@ -194,7 +194,8 @@ def test_gzip_when_asked_with_its_own_validator(site: Running) -> None:
     assert gzip.decompress(zipped.body) == ATOM
     assert len(zipped.body) < len(ATOM)
     assert zipped.header("Content-Length") == str(len(zipped.body))
-    assert zipped.header("Vary") == plain.header("Vary") == "Accept-Encoding"
+    assert zipped.header("Vary") == plain.header("Vary") == "Accept, Accept-Encoding"
+    assert site.get("/index.html").header("Vary") == "Accept-Encoding"  # not a feed URL
     assert plain.header("Content-Encoding") is None
     assert zipped.header("ETag") != plain.header("ETag")
     # the gzip bytes (and so the tag) do not change from request to request
