@@ -28,26 +28,26 @@ from syndicate.serve import Headers, make_server
 READERS = [
     # feedparser 6, feedparser/http.py ACCEPT_HEADER
     ("feedparser", ("application/atom+xml,application/rdf+xml,application/rss+xml,"
-                   "application/x-netcdf,application/xml;q=0.9,text/xml;q=0.2,*/*;q=0.1")),
+                    "application/x-netcdf,application/xml;q=0.9,text/xml;q=0.2,*/*;q=0.1")),
     # reader 3.26, measured here against a loopback server
     ("reader", ("application/atom+xml,application/rdf+xml,application/rss+xml,"
-               "application/x-netcdf,application/feed+json,application/xml;q=0.9,"
-               "application/json;q=0.9,text/xml;q=0.2,*/*;q=0.1")),
+                "application/x-netcdf,application/feed+json,application/xml;q=0.9,"
+                "application/json;q=0.9,text/xml;q=0.2,*/*;q=0.1")),
     # Miniflux 2.2.16, its debug log in miniflux/v2#3998 (lists text/html, not first)
     ("Miniflux", ("application/xml, application/atom+xml, application/rss+xml, "
-                 "application/rdf+xml, application/feed+json, text/html, */*;q=0.9")),
+                  "application/rdf+xml, application/feed+json, text/html, */*;q=0.9")),
     # SimplePie (FreshRSS's fetcher), simplepie/simplepie#20 and #784
     ("SimplePie / FreshRSS", ("application/atom+xml, application/rss+xml, "
-                             "application/rdf+xml;q=0.9, application/xml;q=0.8, "
-                             "text/xml;q=0.8, text/html;q=0.7, unknown/unknown;q=0.1, "
-                             "application/unknown;q=0.1, */*;q=0.1")),
+                              "application/rdf+xml;q=0.9, application/xml;q=0.8, "
+                              "text/xml;q=0.8, text/html;q=0.7, unknown/unknown;q=0.1, "
+                              "application/unknown;q=0.1, */*;q=0.1")),
     # FreshRSS requests reported in FreshRSS/FreshRSS#6712; NetNewsWire, Feedly and
     # Inoreader set no Accept of their own that we could find: a client default
     ("*/* (FreshRSS report, URLSession/curl defaults)", "*/*"),
     # Liferea and QuiteRSS, quoted in emacs-elfeed/elfeed#386
     ("Liferea", "application/atom+xml,application/xml;q=0.9,text/xml;q=0.8,*/*;q=0.7"),
     ("QuiteRSS", ("application/atom+xml,application/rss+xml;q=0.9,application/xml;q=0.8,"
-                 "text/xml;q=0.7,*/*;q=0.6")),
+                  "text/xml;q=0.7,*/*;q=0.6")),
     # rss-forwarder, morphy2k/rss-forwarder#178
     ("rss-forwarder", "application/atom+xml, application/rss+xml, application/xml, text/xml"),
     ("no Accept header (Python urllib, many scripts)", None),
@@ -56,14 +56,18 @@ READERS = [
 
 # (browser, Accept of a top-level navigation) — each must get the PAGE.
 BROWSERS = [
-    # Chromium 156 (measured here with headless Chromium), Chrome, Edge, Opera
+    # Chromium 156, measured here (tests/test_browser.py checks it on every navigation)
+    ("Chromium 156", ("text/html,application/xhtml+xml,application/xml;q=0.9,image/jxl,"
+                      "image/avif,image/webp,image/apng,*/*;q=0.8,"
+                      "application/signed-exchange;v=b3;q=0.7")),
+    # Chrome, Edge and Opera before JPEG XL
     ("Chrome", ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,"
-               "image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7")),
+                "image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7")),
     # Firefox 128 and later (MDN: "Accept default values")
     ("Firefox", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
     # Firefox 92-127
     ("Firefox 92", ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,"
-                   "image/webp,*/*;q=0.8")),
+                    "image/webp,*/*;q=0.8")),
     # Safari 17 (macOS and iOS)
     ("Safari", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
     ("curl asking for HTML", "Text/HTML ; q=0.9"),
