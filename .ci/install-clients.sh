@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the feed clients tests/test_clients.py reads the built feeds with, beyond the
 # Python ones in the test extra: Node.js and npm from Debian, then the JavaScript feed
-# parsers pinned by tests/js/package-lock.json into tests/js/node_modules (git-ignored).
+# parsers pinned by tests/js/package-lock.json into tests/js/node_modules (git-ignored),
+# with playwright-core, which tests/test_browser.py drives Debian's Chromium with
+# (playwright-core downloads no browser of its own).
 # Run as root (CI is); safe to run again. .ci/run calls it before the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
