@@ -48,6 +48,8 @@ READERS = [
     ("Liferea", "application/atom+xml,application/xml;q=0.9,text/xml;q=0.8,*/*;q=0.7"),
     ("QuiteRSS", ("application/atom+xml,application/rss+xml;q=0.9,application/xml;q=0.8,"
                   "text/xml;q=0.7,*/*;q=0.6")),
+    # ROME's fetcher as subclassed by Carbide.c++'s news reader (CarbideFeedFetcher.java)
+    ("ROME (Carbide.c++)", "*/xml"),
     # rss-forwarder, morphy2k/rss-forwarder#178
     ("rss-forwarder", "application/atom+xml, application/rss+xml, application/xml, text/xml"),
     ("no Accept header (Python urllib, many scripts)", None),
@@ -282,3 +284,26 @@ def test_other_files_are_not_negotiated(site: Site, rel: str) -> None:
         assert reply.status == 200 and reply.body == expected, (site.name, rel)
         assert "accept" not in reply.vary(), (site.name, rel)
         assert reply.headers["Content-Location"] is None, (site.name, rel)
+
+
+def test_serve_never_answers_with_a_page_leading_out_of_the_folder(tmp_path: Path) -> None:
+    root = tmp_path / "feeds"
+    root.mkdir()
+    (root / "all.atom").write_bytes(b"<feed/>")
+    (tmp_path / "secret.html").write_text("outside", encoding="utf-8")
+    (root / "all.html").symlink_to(tmp_path / "secret.html")
+    (root / "topics.atom").write_bytes(b"<feed/>")
+    (root / "topics.html").mkdir()  # a folder named like a page is no page
+    server = make_server(root)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        site = Site("serve", root, server.server_address[1])
+        for rel in ("all.atom", "topics.atom"):
+            reply = site.ask("/" + rel, CHROME)
+            assert (reply.status, reply.body) == (200, b"<feed/>"), rel
+            assert reply.headers["Content-Location"] is None, rel
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
