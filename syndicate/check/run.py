@@ -112,24 +112,21 @@ def _check_job(job: _FileJob) -> CheckResult:
     return check_file(job.file, job.shown, job.location, job.now)
 
 
-# Below this many files a worker pool costs more than it saves (its start-up is tens of
-# milliseconds); above it, every core checks files (results keep the report order).
+# Below this many files forking costs more than it saves; above it, every core checks
+# files (the calling process too: parallel.py), and results keep the report order.
 POOL_MIN_FILES = 200
-_CHUNK = 64
+_CHUNK = 16
 
 
 def _check_all(jobs: list[_FileJob | CheckResult]) -> list[CheckResult]:
     files = [j for j in jobs if isinstance(j, _FileJob)]
-    workers = min(os.cpu_count() or 1, len(files) // _CHUNK)
-    if len(files) < POOL_MIN_FILES or workers < 2 or sys.platform != "linux":
+    if len(files) < POOL_MIN_FILES:
         checked: Iterator[CheckResult] = map(_check_job, files)
-        return [next(checked) if isinstance(j, _FileJob) else j for j in jobs]
-    import multiprocessing  # only for big runs: its import alone costs start-up time
+    else:
+        from syndicate.check.parallel import cores, ordered_map
 
-    # fork: the workers inherit the imported checker instead of importing it again.
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        done = iter(pool.imap(_check_job, files, chunksize=_CHUNK))
-        return [next(done) if isinstance(j, _FileJob) else j for j in jobs]
+        checked = iter(ordered_map(_check_job, files, workers=cores(), chunk=_CHUNK))
+    return [next(checked) if isinstance(j, _FileJob) else j for j in jobs]
 
 
 def _stdin(location: str | None, now: datetime.datetime | None = None) -> CheckResult:
