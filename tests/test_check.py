@@ -660,3 +660,11 @@ def test_the_parallel_map_forks_one_worker_fewer_than_the_processes_it_may_use(
     assert forks == []
     assert parallel.ordered_map(abs, list(range(100)), workers=3, chunk=4) == list(range(100))
     assert len(forks) == 2
+
+
+def test_a_doctype_hidden_from_a_byte_search_by_utf7_is_still_refused() -> None:
+    # The parse skips the DTD look-up when no DOCTYPE is in sight; UTF-7 spells "<!" as
+    # "+ADw-!", so the look must be at the decoded text as well as at the bytes.
+    data = (b'<?xml version="1.0" encoding="utf-7"?>+ADw-!DOCTYPE feed +AFs-+ADw-!ENTITY a '
+            b'"b"+AD4-+AF0-+AD4-<feed xmlns="http://www.w3.org/2005/Atom"/>')
+    assert "xml.doctype-entity" in [f.code for f in check_bytes(data).findings]
