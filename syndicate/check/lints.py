@@ -132,11 +132,20 @@ def _atom_references(root: etree._Element) -> Iterator[tuple[etree._Element, str
             yield el, value.strip()
 
 
-def _scheme(value: str) -> str:
+# What urlsplit() takes for a scheme when nothing precedes it: a value matching this has
+# one (the common case, decided without building a SplitResult per URL).
+_HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def _relative(value: str) -> bool:
+    """Whether the value is a relative reference: urlsplit() finds no scheme (a malformed
+    URL is not one: the format rules report it)."""
+    if _HAS_SCHEME.match(value) is not None:
+        return False
     try:
-        return urlsplit(value).scheme
+        return not urlsplit(value).scheme
     except ValueError:
-        return "?"  # malformed: the format rules report it
+        return False
 
 
 def xml_lints(root: etree._Element) -> list[Finding]:
@@ -156,7 +165,7 @@ def xml_lints(root: etree._Element) -> list[Finding]:
         bare: list[int | None] = []
         based: list[int | None] = []
         for el, value in _atom_references(root):
-            if not _scheme(value):
+            if _relative(value):
                 (based if _absolute_base(el) else bare).append(line_of(el))
         count = len(bare) + len(based)
         found += _summary("lint.relative-url", bare, count,
@@ -227,7 +236,7 @@ def json_lints(doc: LinedDict, now: datetime.datetime) -> list[Finding]:
                       "items have images only in image/banner_image: NetNewsWire and "
                       "feedparser-based readers ignore those members and show none; put an "
                       "<img> in content_html")
-    relative = [line for line, value in _json_urls(doc) if not _scheme(value)]
+    relative = [line for line, value in _json_urls(doc) if _relative(value)]
     found += _summary("lint.relative-url", relative, len(relative),
                       "relative URLs in a JSON Feed, which has no base to resolve them: "
                       "write absolute URLs")
