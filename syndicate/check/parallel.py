@@ -15,6 +15,7 @@ time: the parent does every chunk it did not receive itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -24,7 +25,9 @@ J = TypeVar("J")
 R = TypeVar("R")
 
 _UNIT = 4  # bytes per chunk number in the queue pipe
-_MAX_CHUNKS = 8192  # 32 KiB of chunk numbers: below the pipe's 64 KiB, so writing never blocks
+# 4 KiB of chunk numbers: a pipe holds at least one page even when the user's pipe
+# budget is spent (pipe-user-pages-soft), so writing them all never blocks.
+_MAX_CHUNKS = 1024
 
 
 def cores() -> int:
@@ -51,9 +54,12 @@ def ordered_map(func: Callable[[J], R], jobs: Sequence[J], *, workers: int,
 
     done: dict[int, list[R]] = {}
     queue_r, queue_w = os.pipe()
-    os.write(queue_w, b"".join(i.to_bytes(_UNIT, "little") for i in range(count)))
+    numbers = memoryview(b"".join(i.to_bytes(_UNIT, "little") for i in range(count)))
+    while numbers:
+        numbers = numbers[os.write(queue_w, numbers):]
     os.close(queue_w)  # EOF once the numbers are taken: workers stop by themselves
     children: list[tuple[int, int]] = []  # (pid, read end of its result pipe)
+    finished = False
     try:
         for _ in range(workers - 1):
             res_r, res_w = os.pipe()
@@ -76,13 +82,17 @@ def ordered_map(func: Callable[[J], R], jobs: Sequence[J], *, workers: int,
                 received = {}
             if isinstance(received, dict):
                 done.update(received)
+        finished = True
     finally:
         os.close(queue_r)
         for pid, res_r in children:
-            try:
+            if not finished:  # an exception here (Ctrl-C): the workers' results are moot
+                import signal
+
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGTERM)
+            with contextlib.suppress(OSError):
                 os.close(res_r)
-            except OSError:
-                pass
             os.waitpid(pid, 0)
     out: list[R] = []
     for i in range(count):
