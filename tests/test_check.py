@@ -569,6 +569,12 @@ def test_check_command_imports_nothing_from_the_builder(tmp_path: Path) -> None:
                "feedgen", "yaml", "dateutil", "tomllib"}
     assert loaded & builder == set()
     assert not any(m.startswith(("feedgen.", "yaml.", "dateutil.")) for m in loaded)
+    # Only what an Atom document needs: no other format's rules, no JSON, no pool.
+    assert "syndicate.check.atom" in loaded
+    others = {"syndicate.check.rss", "syndicate.check.rdf", "syndicate.check.opml",
+              "syndicate.check.jsonfeed", "syndicate.check.lints_json", "json",
+              "multiprocessing", "pickle", "email", "http.client"}
+    assert loaded & others == set()
 
 
 def test_fast_json_parse_reads_the_same_values_as_the_line_keeping_parse() -> None:

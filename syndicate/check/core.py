@@ -194,7 +194,7 @@ def _check_json(data: bytes, base_url: str | None, wide: str | None,
 
     from syndicate.check.jsonfeed import check_jsonfeed, looks_like_jsonfeed
     from syndicate.check.jsontext import LinedDict, loads_fast, loads_with_lines
-    from syndicate.check.lints import json_lints
+    from syndicate.check.lints_json import json_lints
 
     findings: list[Finding] = []
     body = data
