@@ -141,3 +141,19 @@ def test_the_previous_bytes_are_never_read_through_a_link_leading_outside(
     assert read_previous(root, "big.atom", 99) is None
     assert read_previous(root, "big.atom", 100) == b"x" * 100
     assert read_previous(root, "missing.atom", 100) is None
+
+
+def test_a_deleted_article_is_a_vanished_item_where_no_tombstone_announces_it(
+        tmp_path: Path) -> None:
+    # The article between two others goes: Atom feeds announce it (RFC 6721 tombstone),
+    # RSS and JSON Feed cannot, so readers of those keep showing it.
+    config = _site(tmp_path)
+    article(config.source.folder, "2024-03-06-five.md", title="Five",
+            when="2024-03-06T10:00:00Z")
+    _report(config, tmp_path)
+    (config.source.folder / "nested/2024-03-04-four.md").unlink()
+    data = _report(config, tmp_path, "--compare-previous", "--allow-shrink")
+    vanished = {h["path"] for h in data["history"] if h["code"] == "history.item-vanished"}
+    assert vanished == {"all.rss", "all.json"}
+    assert all(h["severity"] == "warning" for h in data["history"])
+    assert "deleted-entry" in (config.output.folder / "all.atom").read_text("utf-8")
