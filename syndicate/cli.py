@@ -3,8 +3,8 @@ codes — decided here and nowhere else.
 
 Exit codes (documented in README):
   0  success
-  1  the work ran but found problems (checker errors; rejected articles under --strict;
-     a build that published nothing because it found no article file or its selection
+  1  the work ran but found problems (checker errors; rejected articles, or history
+     errors with --compare-previous, under --strict; a build that published nothing because it found no article file or its selection
      shrank beyond safety.max_shrink)
   2  usage, config or I/O error
   3  another build holds the lock (and --wait, if given, ran out)
