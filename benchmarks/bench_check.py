@@ -1,18 +1,30 @@
 """Benchmark ``syndicate check``: whole-command time on many feeds, against baselines.
 
-    .venv/bin/python benchmarks/bench_check.py                  # both issue-13 scenarios
-    .venv/bin/python benchmarks/bench_check.py --scenario small --runs 7
+    .venv/bin/python benchmarks/bench_check.py                  # both issue-13 workloads
+    .venv/bin/python benchmarks/bench_check.py --scenario small --runs 9
     .venv/bin/python benchmarks/bench_check.py --baseline /work/baseline   # another checkout
     .venv/bin/python benchmarks/bench_check.py --inprocess --n 5000 --items 50
 
-Scenarios (issue 13): "small" is 1,300 feeds of about 1 KB, "big" 1,000 feeds of 50
-items; a deterministic mix of Atom, RSS, JSON Feed and OPML, one in ten with a deliberate
-error. Each run is one ``python -m syndicate check FOLDER --format json`` call, timed from
-outside (start-up included), repeated; the minimum and median are printed with the peak
-RSS of the command. In the same run the benchmark times two baselines on the same files:
-a bare lxml parse of every file in one process (the floor for any lxml-based checker) and,
-with ``--baseline DIR``, the ``syndicate check`` of another checkout (e.g. the commit the
-work started from). Numbers are printed, never asserted: the machine may be shared.
+Workloads (issue 13): "small" is 1,300 feeds of about 1 KB, "big" 1,000 feeds of 50
+items; a deterministic mix of Atom, RSS 2.0 and JSON Feed (a third each), one in ten
+with a deliberate error. Each run is one ``python -m syndicate check FOLDER --format
+json`` call, timed from outside (start-up included). In the same run, on the same
+files, and interleaved run by run (so a change in machine load hits every row alike),
+the benchmark times the baselines:
+
+- ``--baseline DIR``: the ``syndicate check`` of another checkout (e.g. the commit the
+  work started from);
+- the floor: ``python -c "import lxml.etree"`` (start-up alone), and a bare lxml parse
+  (``json.loads`` for JSON) of every file in one process.
+
+Per command it prints the minimum and median wall time, the minimum CPU time (user +
+system, forked workers included), the peak RSS of the largest process (``os.wait4``) and
+the ratio of the minimum wall time to this checkout's. The load average is printed
+before and after. Children run with a warm bytecode cache (a private
+``PYTHONPYCACHEPREFIX``, as an installed package has its ``.pyc`` files), unless
+``--cold-bytecode``: then every run compiles every module it imports, as under
+``PYTHONDONTWRITEBYTECODE=1`` with no cache. Numbers are printed, never asserted: the
+machine may be shared.
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -82,8 +95,11 @@ def _opml(i: int, items: int) -> str:
            f"<body>{outlines}</body></opml>\n"
 
 
-def generate(folder: Path, n: int, items: int) -> int:
-    makers = ((".atom", _atom), (".rss", _rss), (".json", _json), (".opml", _opml))
+def generate(folder: Path, n: int, items: int, *, opml: bool = False) -> int:
+    makers: tuple[tuple[str, Callable[[int, int], str]], ...] = (
+        (".atom", _atom), (".rss", _rss), (".json", _json))
+    if opml:
+        makers += ((".opml", _opml),)
     total = 0
     for i in range(n):
         suffix, make = makers[i % len(makers)]
@@ -116,45 +132,78 @@ from syndicate.cli import main
 sys.exit(main(["check", "--format", "json", sys.argv[2]]))
 """
 
-SCENARIOS = {"small": (1300, 5), "big": (1000, 50)}
+SCENARIOS = {"small": (1300, 4), "big": (1000, 50)}
+_IMPORT_LXML = "import lxml.etree"
 
 
-def _time(cmd: list[str], runs: int) -> tuple[float, float, float, float]:
-    """Over ``runs`` runs of ``cmd``: min and median wall seconds, min CPU seconds (user +
-    system, pool workers included: less disturbed by other load than wall time), and the
-    peak RSS (MB) of any command run so far."""
-    times, cpus = [], []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+class _Row:
+    def __init__(self, label: str, cmd: list[str]) -> None:
+        self.label, self.cmd = label, cmd
+        self.walls: list[float] = []
+        self.cpus: list[float] = []
+        self.rss_mb = 0.0
+
+    def run(self, env: dict[str, str]) -> None:
         start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return min(times), statistics.median(times), min(cpus), peak
+        proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env=env)
+        _, _, usage = os.wait4(proc.pid, 0)
+        self.walls.append(time.perf_counter() - start)
+        proc.returncode = 0  # reaped above; keeps Popen from waiting again
+        # ru_* of this child (and the workers it reaped): CPU summed, RSS the largest.
+        self.cpus.append(usage.ru_utime + usage.ru_stime)
+        self.rss_mb = max(self.rss_mb, usage.ru_maxrss / 1024)
 
 
-def _scenario(name: str, n: int, items: int, runs: int, baseline: str | None) -> None:
+def _child_env(cold: bool, cache: str) -> dict[str, str]:
+    env = dict(os.environ)
+    if cold:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.pop("PYTHONPYCACHEPREFIX", None)
+    else:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = cache
+    return env
+
+
+def _scenario(name: str, n: int, items: int, runs: int, baseline: str | None,
+              cold: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
-        folder = Path(tmp)
+        folder = Path(tmp) / "feeds"
+        folder.mkdir()
         size = generate(folder, n, items)
         py = sys.executable
-        rows = [("syndicate check (this checkout)",
-                 [py, "-m", "syndicate", "check", "--format", "json", str(folder)])]
+        here = str(Path(__file__).resolve().parents[1])
+        rows = [_Row("syndicate check (this checkout)",
+                     [py, "-c", _OTHER_CHECKOUT, here, str(folder)])]
         if baseline:
-            rows.append((f"syndicate check ({baseline})",
-                         [py, "-c", _OTHER_CHECKOUT, baseline, str(folder)]))
-        rows.append(("bare lxml/json parse, one process", [py, "-c", _BARE_PARSE, str(folder)]))
-        print(f"{name}: {n} feeds, {items} items each, {size / n / 1024:.1f} KB average, "
-              f"{runs} runs each; load average {os.getloadavg()[0]:.2f}")
-        mine = None
-        for label, cmd in rows:
-            best, median, cpu, peak = _time(cmd, runs)
-            mine = mine or best
-            print(f"  {label:<36} wall min {best:6.3f} s, median {median:6.3f} s "
-                  f"(x{best / mine:.2f} of this checkout); CPU min {cpu:6.3f} s; "
-                  f"peak RSS so far {peak:.0f} MB")
+            rows.append(_Row(f"syndicate check ({baseline})",
+                             [py, "-c", _OTHER_CHECKOUT, baseline, str(folder)]))
+        rows.append(_Row("floor: python -c 'import lxml.etree'", [py, "-c", _IMPORT_LXML]))
+        rows.append(_Row("floor: + lxml/json parse of every file",
+                         [py, "-c", _BARE_PARSE, str(folder)]))
+        env = _child_env(cold, str(Path(tmp) / "pycache"))
+        for row in rows:
+            row.run(env)  # untimed warm-up: page cache, and the bytecode cache unless cold
+            row.walls.clear()
+            row.cpus.clear()
+        print(f"{name}: {n} feeds, {items} items each, {size / n / 1024:.2f} KB average, "
+              f"{runs} runs each, interleaved; {'cold' if cold else 'warm'} bytecode; "
+              f"load average {_load()} before")
+        for _ in range(runs):
+            for row in rows:
+                row.run(env)
+        mine = min(rows[0].walls)
+        for row in rows:
+            best = min(row.walls)
+            print(f"  {row.label:<40} wall min {best:6.3f} s, median "
+                  f"{statistics.median(row.walls):6.3f} s (x{best / mine:.2f} of this "
+                  f"checkout); CPU min {min(row.cpus):6.3f} s; peak RSS {row.rss_mb:.0f} MB")
+        print(f"  load average {_load()} after")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _inprocess(n: int, items: int) -> None:
@@ -186,9 +235,11 @@ def _inprocess(n: int, items: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", choices=(*SCENARIOS, "both"), default="both")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per command")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per command")
     parser.add_argument("--baseline", metavar="DIR",
                         help="another checkout whose `syndicate check` to time alongside")
+    parser.add_argument("--cold-bytecode", action="store_true",
+                        help="children compile every module on every run (no .pyc cache)")
     parser.add_argument("--inprocess", action="store_true",
                         help="instead: one in-process run_check (with --n/--items) and its "
                              "Python heap peak")
@@ -200,7 +251,7 @@ def main() -> None:
         return
     for name, (n, items) in SCENARIOS.items():
         if args.scenario in (name, "both"):
-            _scenario(name, n, items, args.runs, args.baseline)
+            _scenario(name, n, items, args.runs, args.baseline, args.cold_bytecode)
 
 
 if __name__ == "__main__":

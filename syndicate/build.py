@@ -59,7 +59,7 @@ from syndicate.plan import name_feeds, plan_feeds
 from syndicate.publish import remove_temporaries, tidy
 from syndicate.refresh import refresh
 from syndicate.render_all import render_all
-from syndicate.result import BuildOptions, BuildResult, OutputFile
+from syndicate.result import BuildOptions, BuildResult, HistoryFinding, OutputFile
 from syndicate.select import Selection, micros, select
 from syndicate.source import Survey, check_source, survey
 from syndicate.withdrawn import HISTORY, dump_history, load_history, withdraw
@@ -161,6 +161,7 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         next_due_us, trims = last.next_due_us, last.trims
         outcomes = index.get_outcomes() if options.want_outcomes else []
         rendered, changed_urls, skipped = 0, [], True
+        history: list[HistoryFinding] = []  # nothing rewritten: nothing to compare
     else:
         chosen = _choose(index, config, last, sel_key, options.now)
         # Before anything is rendered; raising rolls the index back, so the refused
@@ -180,7 +181,8 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         rendering = render_all(index, config, plans, ren_key,
                                last.stamps if last is not None else {}, chosen.digests,
                                jobs=options.jobs, before_publish=pings.before_publish,
-                               previous_trims=last.trims if last is not None else {})
+                               previous_trims=last.trims if last is not None else {},
+                               compare=options.compare_previous)
         log.debug("%.2f s: rendered %d files", watch.seconds(), rendering.rendered)
         outputs = tuple(rendering.outputs)
         if chosen.outcomes is None:  # the last build's selection: its outcomes stand
@@ -201,6 +203,7 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
             FeedPaths.of(chosen.selection), now_us, next_due_us, trims,
             drawn.expires_us).to_meta())
         rendered, changed_urls, skipped = rendering.rendered, rendering.changed_urls, False
+        history = rendering.history
     index.commit()
     log.debug("%.2f s: index committed", watch.seconds())
 
@@ -214,7 +217,8 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         outcomes=tuple(outcomes), rejections=rejections, ping_failures=tuple(failures),
         skipped_render=skipped, foreign=left.foreign, warnings=warnings,
         scheduled=counts.scheduled, next_due_us=next_due_us,
-        trimmed=tuple(trims[p] for p in sorted(trims)))
+        trimmed=tuple(trims[p] for p in sorted(trims)),
+        history=tuple(history) if options.compare_previous else None)
 
 
 def _policy(config: Config, options: BuildOptions) -> ShrinkPolicy:

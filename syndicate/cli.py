@@ -3,8 +3,8 @@ codes — decided here and nowhere else.
 
 Exit codes (documented in README):
   0  success
-  1  the work ran but found problems (checker errors; rejected articles under --strict;
-     a build that published nothing because it found no article file or its selection
+  1  the work ran but found problems (checker errors; rejected articles, or history
+     errors with --compare-previous, under --strict; a build that published nothing because it found no article file or its selection
      shrank beyond safety.max_shrink)
   2  usage, config or I/O error
   3  another build holds the lock (and --wait, if given, ran out)
@@ -151,7 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, metavar="DIR", help="output folder (overrides config)")
     b.add_argument("--report", type=Path, metavar="FILE",
                    help="write the full accounting (every file, every feed) as JSON")
-    b.add_argument("--strict", action="store_true", help="exit 1 if any file was rejected")
+    b.add_argument("--strict", action="store_true",
+                   help="exit 1 if any file was rejected (or, with --compare-previous, a "
+                        "rewritten feed has a history error)")
+    b.add_argument("--compare-previous", action="store_true",
+                   help="compare every feed file rewritten with the bytes it replaces and "
+                        "report what makes readers misbehave (as check --previous; also "
+                        "[report] compare_previous in the config)")
     b.add_argument("--prune", action="store_true",
                    help="delete feed files of topics/providers that no longer have articles")
     b.add_argument("--jobs", type=_jobs, default=0, metavar="N",
@@ -378,7 +384,9 @@ def _build(config: Config, args: argparse.Namespace, now: datetime) -> int:
         now=now, prune=bool(args.prune), jobs=int(args.jobs or 0), use_index=not args.no_index,
         wait=float(args.wait or 0.0),
         progress=progress_enabled(sys.stderr, bool(getattr(args, "quiet", False))),
-        want_outcomes=args.report is not None, allow_shrink=bool(args.allow_shrink))
+        want_outcomes=args.report is not None, allow_shrink=bool(args.allow_shrink),
+        compare_previous=bool(getattr(args, "compare_previous", False))
+        or config.report.compare_previous)
     try:
         result = run_build(config, options)
     except LockBusy as exc:
@@ -407,17 +415,20 @@ def _build(config: Config, args: argparse.Namespace, now: datetime) -> int:
         return EXIT_USAGE
     for r in result.rejections:
         log.warning("%s: %s", shown(r.where()), shown(r.reason))
-    _show_warnings(result, quiet=bool(getattr(args, "quiet", False)))
+    from syndicate.report import history_lines, summary_line, warning_lines, write_report
+
+    for line in warning_lines(result, quiet=bool(getattr(args, "quiet", False))):
+        log.warning("%s", line)
     for t in result.trimmed:
         log.info("feed over output.max_feed_bytes: %s keeps its newest %d of %d items "
                  "(%d -> %d bytes)", shown(t.path), t.kept, t.items, t.full_bytes, t.size)
+    for line in history_lines(result):
+        log.warning("%s", line)
     for s in result.stale:
         log.info("stale feed kept (no articles any more; --prune deletes it): %s", shown(s))
     for s in result.foreign:
         log.info("foreign file in the feed folders left alone (not written by syndicate): %s",
                  shown(s))
-    from syndicate.report import summary_line, write_report
-
     log.info("%s", summary_line(result))
     if args.report is not None:
         try:
@@ -427,26 +438,11 @@ def _build(config: Config, args: argparse.Namespace, now: datetime) -> int:
             return EXIT_USAGE
     if args.strict and result.rejected:
         return EXIT_PROBLEMS
+    # The comparison reports; the feeds are published already. Only --strict (a CI
+    # run) turns a history error into exit 1.
+    if args.strict and any(h.severity == "error" for h in result.history or ()):
+        return EXIT_PROBLEMS
     return EXIT_OK
-
-
-def _show_warnings(result: BuildResult, *, quiet: bool) -> None:
-    """One line per dropped value, so cron mails them; with --quiet one line counting
-    them (what to fix is in the full output and the report)."""
-    if not result.warnings:
-        return
-    if quiet:
-        count, articles = result.warning_count, len(result.warnings)
-        log.warning("syndicate: %s in %s (run without --quiet to see them, or read "
-                    "--report FILE)", _plural(count, "warning"), _plural(articles, "article"))
-        return
-    for w in result.warnings:
-        for text in w.warnings:
-            log.warning("%s: warning: %s", shown(w.path), shown(text))
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 # --- syndicate watch ---------------------------------------------------------------------

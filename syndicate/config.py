@@ -118,6 +118,15 @@ class SafetyConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportConfig:
+    """What a build reports beyond its accounting."""
+
+    # Compare every feed file the build rewrites with the bytes it replaces (the
+    # checker's `check --previous` rules); the same as `build --compare-previous`.
+    compare_previous: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class StateConfig:
     folder: Path  # incremental index and lock live here
 
@@ -133,6 +142,7 @@ class Config:
     websub: WebSubConfig = field(default_factory=WebSubConfig)
     state: StateConfig | None = None
     safety: SafetyConfig = field(default_factory=SafetyConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
 
     @property
     def state_folder(self) -> Path:
@@ -399,9 +409,13 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
     safety = SafetyConfig(max_shrink=float(max_shrink))
     safety_t.check_unknown()
 
+    report_t = root.table("report")
+    report = ReportConfig(compare_previous=report_t.boolean("compare_previous", False))
+    report_t.check_unknown()
+
     root.check_unknown()
     config = Config(path=path, site=site, source=source, selection=selection, output=output,
-                    feeds=feeds, websub=websub, state=state, safety=safety)
+                    feeds=feeds, websub=websub, state=state, safety=safety, report=report)
     check_folders(config)
     return config
 

@@ -112,6 +112,23 @@ def check_output_folder(root: Path) -> None:
                 raise UnsafePathError(f"{link} is a link leading outside {root}")
 
 
+def read_previous(root: Path, rel: str, limit: int) -> bytes | None:
+    """The bytes of ``root/rel`` before this build replaces them, or None when there is
+    no such regular file inside ``root`` (a new feed; a link leading out is never read)
+    or it is over ``limit`` bytes or cannot be read: then there is nothing to compare.
+    Raises :class:`UnsafePathError` for a ``rel`` that leaves ``root``."""
+    target = root.joinpath(*_parts(rel))
+    try:
+        # Checked before opening: opening a FIFO would block (write_many refuses one).
+        if not _inside(root.resolve(), target) or not stat.S_ISREG(target.stat().st_mode):
+            return None
+        with target.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError:
+        return None
+    return data if len(data) <= limit else None
+
+
 def write_if_changed(root: Path, rel: str, data: bytes) -> bool:
     """Make ``root/rel`` hold exactly ``data``. Returns True when the file was written,
     False when it already held these bytes (then it is not touched: same mtime).

@@ -33,8 +33,8 @@ from syndicate.index import Index
 from syndicate.model import Article
 from syndicate.plan import INDEX_PATH, OPML_PATH, FeedPlan, newest_updated
 from syndicate.pool import pool_map, worker_count
-from syndicate.publish import write_if_changed, write_many
-from syndicate.result import OutputFile, OutputKind, Trim
+from syndicate.publish import read_previous, write_if_changed, write_many
+from syndicate.result import HistoryFinding, OutputFile, OutputKind, Trim
 
 # Rendering in workers pays off from this many feed files per worker; plans travel to
 # workers in batches of RENDER_BATCH, at most IN_FLIGHT batches per worker at a time.
@@ -58,11 +58,13 @@ class Rendered(NamedTuple):
     changed: bool  # its bytes differ from what was there
     stamp: Stamp
     trim: Trim | None  # when it was over output.max_feed_bytes
+    history: tuple[HistoryFinding, ...] = ()  # against the bytes it replaced (compare)
 
 
 class RenderTask(NamedTuple):
     config: Config
     batch: list[tuple[FeedPlan, list[Job]]]  # full plans and their files
+    compare: bool = False  # compare each file with the bytes it replaces
 
 
 @dataclass(slots=True)
@@ -74,18 +76,22 @@ class Rendering:
     trims: dict[str, Trim] = field(default_factory=dict)  # feed files cut to the budget
     changed_urls: list[str] = field(default_factory=list)  # feeds whose bytes changed
     rendered: int = 0
+    history: list[HistoryFinding] = field(default_factory=list)  # in path order
 
 
 def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: bytes,
                previous: dict[str, Stamp], digests: dict[str, bytes], *, jobs: int = 0,
                before_publish: Callable[[list[str]], None] | None = None,
-               previous_trims: dict[str, Trim] | None = None) -> Rendering:
+               previous_trims: dict[str, Trim] | None = None,
+               compare: bool = False) -> Rendering:
     """Render and publish every output file whose fingerprint moved (or that is
     missing or touched). ``key`` is the render key, ``previous`` the last build's
     stamps, ``digests`` the record digest of every item in ``plans``.
     ``before_publish`` gets the URLs of the feed files about to be rewritten, before
     the first one is. ``previous_trims``: the last build's trims (an unchanged file
-    keeps its trim)."""
+    keeps its trim). ``compare``: each feed file rewritten is compared with the bytes it
+    replaces (the checker's ``check --previous`` rules): ``Rendering.history``. Files
+    whose fingerprint did not move are not rewritten, so not read either."""
     root = config.output.folder
     result = Rendering()
     all_prints: list[bytes] = []
@@ -120,7 +126,8 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
     def tasks() -> Iterator[RenderTask]:
         for start in range(0, len(pending), RENDER_BATCH):
             chunk = pending[start:start + RENDER_BATCH]
-            yield RenderTask(config, [(full.plan(plan), todo) for plan, todo in chunk])
+            yield RenderTask(config, [(full.plan(plan), todo) for plan, todo in chunk],
+                             compare)
 
     if before_publish is not None and about:
         before_publish(sorted(url for _, url in about.values()))
@@ -129,6 +136,7 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
              about)
     _render_listings(result, config, plans, key, all_prints, previous)
     result.outputs.sort(key=lambda o: o.path)
+    result.history.sort(key=lambda h: (h.path, h.line or 0))
     return result
 
 
@@ -202,10 +210,26 @@ def render_batch(task: RenderTask) -> list[Rendered]:
             files.append((job.rel, fitted.data))
             trims.append(None if fitted.kept == len(plan.items) else Trim(
                 job.rel, len(plan.items), fitted.kept, fitted.full_bytes, len(fitted.data)))
+    history = [_history(root, rel, data) if task.compare else () for rel, data in files]
     changed = write_many(root, files)
     jobs = [job for _, todo in task.batch for job in todo]
-    return [Rendered(job.rel, was_changed, stamp_of(root, job.rel, job.fingerprint), trim)
-            for job, was_changed, trim in zip(jobs, changed, trims, strict=True)]
+    return [Rendered(job.rel, was_changed, stamp_of(root, job.rel, job.fingerprint), trim,
+                     found)
+            for job, was_changed, trim, found in zip(jobs, changed, trims, history,
+                                                     strict=True)]
+
+
+def _history(root: Path, rel: str, data: bytes) -> tuple[HistoryFinding, ...]:
+    """The checker's Gate 1 on ``rel``: its bytes on disk (about to be replaced) against
+    ``data``. Nothing to say for a new file or for the same bytes."""
+    from syndicate.check.compare import compare_feeds  # the builder may use the checker
+    from syndicate.check.core import MAX_BYTES
+
+    old = read_previous(root, rel, MAX_BYTES)
+    if old is None or old == data:
+        return ()
+    return tuple(HistoryFinding(rel, f.code, f.severity, f.message, f.line)
+                 for f in compare_feeds(old, data))
 
 
 def _collect(result: Rendering, batches: Iterable[list[Rendered]],
@@ -221,6 +245,7 @@ def _collect(result: Rendering, batches: Iterable[list[Rendered]],
             result.outputs.append(OutputFile(done.rel, "feed", items, done.changed))
             if done.changed:
                 result.changed_urls.append(url)
+            result.history.extend(done.history)
 
 
 class _FullRecords:

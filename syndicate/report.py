@@ -9,6 +9,7 @@ pure function of the source folder and the config)::
      "stale":    [path, ...], "pruned": [path, ...], "foreign": [path, ...],
      "next_due": "2026-12-07T09:00:00Z" | null,
      "trimmed":  [{"path", "items", "kept", "dropped", "full_bytes", "bytes"}],
+     "history":  [{"path", "code", "severity", "message", "line"}] | null,
      "summary":  {"read", "parsed", "reused", "selected", "filtered", "rejected",
                   "scheduled", "warnings", "feeds", "written", "stale", "pruned",
                   "seconds"},
@@ -27,7 +28,11 @@ each, the values dropped from that article (``images[0].width: must be a whole n
 of pixels, got a string; image dropped``), empty for most; ``summary.warnings`` counts
 them all. ``stale`` lists feed files of
 vanished topics/providers that this tool wrote (what ``--prune`` deletes); ``foreign``
-the feed-named files in the feed folders it did not write (never pruned). Paths are
+the feed-named files in the feed folders it did not write (never pruned). ``history``
+is null unless the build compared (``--compare-previous`` or ``[report]
+compare_previous``): then it lists, for every feed file the run rewrote, what changed
+since the bytes it replaced that makes readers misbehave — the ``history.*`` findings
+of ``syndicate check --previous`` (docs/checks.md), ``line`` in the new file or null. Paths are
 raw (JSON-escaped); a name that is not valid UTF-8 appears with ``\\xNN`` escapes.
 """
 
@@ -39,6 +44,7 @@ from typing import Any
 
 from syndicate import __version__
 from syndicate.atomicfile import atomic_write
+from syndicate.display import shown
 from syndicate.errors import ReportError
 from syndicate.result import BuildResult, OutputFile
 from syndicate.schedule import rfc3339_us
@@ -79,6 +85,30 @@ def summary_line(result: BuildResult) -> str:
         parts.append(f"{len(result.pruned)} pruned")
     parts.append(f"{result.seconds:.2f} s")
     return "; ".join(parts)
+
+
+def warning_lines(result: BuildResult, *, quiet: bool) -> list[str]:
+    """One line per dropped value, so cron mails them; with --quiet one line counting
+    them (what to fix is in the full output and the report)."""
+    if not result.warnings:
+        return []
+    if quiet:
+        count, articles = result.warning_count, len(result.warnings)
+        return [(f"syndicate: {_plural(count, 'warning')} in {_plural(articles, 'article')} "
+                 "(run without --quiet to see them, or read --report FILE)")]
+    return [f"{shown(w.path)}: warning: {shown(text)}"
+            for w in result.warnings for text in w.warnings]
+
+
+def history_lines(result: BuildResult) -> list[str]:
+    """``build --compare-previous``: one line per finding, ``all.atom:12: error: ...
+    [history.id-changed]`` (shown with --quiet too: it is what a cron mail is for)."""
+    return [f"{shown(h.path)}{f':{h.line}' if h.line else ''}: {h.severity}: "
+            f"{shown(h.message)} [{h.code}]" for h in result.history or ()]
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _feed_files(feeds: tuple[OutputFile, ...]) -> str:
@@ -130,6 +160,9 @@ def report_data(result: BuildResult) -> dict[str, Any]:
         "foreign": sorted(result.foreign),
         "next_due": (None if result.next_due_us is None
                      else rfc3339_us(result.next_due_us)),
+        "history": (None if result.history is None else
+                    [{"path": h.path, "code": h.code, "severity": h.severity,
+                      "message": h.message, "line": h.line} for h in result.history]),
         "trimmed": [{"path": t.path, "items": t.items, "kept": t.kept,
                      "dropped": t.items - t.kept, "full_bytes": t.full_bytes,
                      "bytes": t.size} for t in result.trimmed],

@@ -33,6 +33,9 @@ class BuildOptions:
     # build (``syndicate watch``: from file-system events), so only these are stat'ed;
     # None (cron, and watch after a rescan-worthy event) walks the whole source.
     changed: frozenset[str] | None = None
+    # Compare every feed file the build rewrites with the bytes it replaces
+    # (``build --compare-previous`` / ``[report] compare_previous``): BuildResult.history.
+    compare_previous: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,17 @@ class OutputFile:
     kind: OutputKind
     items: int  # entries in a feed; feeds listed for opml/index
     changed: bool  # bytes written this run
+
+
+class HistoryFinding(NamedTuple):
+    """What changed in a rewritten feed file that makes readers misbehave (the checker's
+    ``check --previous`` rules, run on the bytes a build replaces)."""
+
+    path: str  # the feed file, POSIX, relative to the output folder
+    code: str  # a ``history.*`` code of the checker (docs/checks.md)
+    severity: str  # "error" or "warning"
+    message: str
+    line: int | None  # in the new version
 
 
 class Trim(NamedTuple):
@@ -81,6 +95,9 @@ class BuildResult:
     scheduled: int = 0  # articles held back: dated after the build's moment
     next_due_us: int | None = None  # when the earliest of them is due (µs since epoch)
     trimmed: tuple[Trim, ...] = ()  # feeds cut to their size budget, sorted by path
+    # Findings of the comparison with the previous bytes, sorted by path and line; None
+    # when the build was not asked to compare (BuildOptions.compare_previous).
+    history: tuple[HistoryFinding, ...] | None = None
 
     @property
     def warning_count(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import sys
 import tracemalloc
@@ -568,6 +569,12 @@ def test_check_command_imports_nothing_from_the_builder(tmp_path: Path) -> None:
                "feedgen", "yaml", "dateutil", "tomllib"}
     assert loaded & builder == set()
     assert not any(m.startswith(("feedgen.", "yaml.", "dateutil.")) for m in loaded)
+    # Only what an Atom document needs: no other format's rules, no JSON, no pool.
+    assert "syndicate.check.atom" in loaded
+    others = {"syndicate.check.rss", "syndicate.check.rdf", "syndicate.check.opml",
+              "syndicate.check.jsonfeed", "syndicate.check.lints_json", "json",
+              "multiprocessing", "pickle", "email", "http.client"}
+    assert loaded & others == set()
 
 
 def test_fast_json_parse_reads_the_same_values_as_the_line_keeping_parse() -> None:
@@ -607,3 +614,63 @@ def test_a_large_folder_checked_by_the_worker_pool_reports_as_one_process_would(
     files = json.loads(pooled)["files"]
     assert len(files) == count + 1
     assert [f["path"] for f in files] == sorted(f["path"] for f in files)
+
+
+def test_the_checker_dispatches_on_the_same_namespaces_its_rule_modules_use() -> None:
+    # core.py spells the root namespaces itself so that dispatch loads no rule module.
+    from syndicate.check import atom, atom_constructs, core, rdf, rss_elements
+
+    assert core.ATOM_NS == atom_constructs.ATOM_NS
+    assert core.ATOM03_NS == atom.ATOM03_NS
+    assert (core.RDF_NS, core.RSS11_NS) == (rdf.RDF_NS, rdf.RSS11_NS)
+    assert core.USERLAND_NS == rss_elements.USERLAND_NS
+
+
+def test_the_ordered_parallel_map_keeps_input_order_and_redoes_a_dead_workers_chunks(
+        ) -> None:
+    import os
+
+    from syndicate.check.parallel import ordered_map
+
+    parent = os.getpid()
+    jobs = list(range(500))
+    assert ordered_map(lambda j: (j, j * j), jobs, workers=2, chunk=7) == \
+        [(j, j * j) for j in jobs]
+
+    def dies_in_a_worker(j: int) -> int:
+        if os.getpid() != parent:
+            os._exit(9)  # a worker killed mid-run: its chunks must be done by the parent
+        return j + 1
+
+    assert ordered_map(dies_in_a_worker, jobs, workers=2, chunk=3) == [j + 1 for j in jobs]
+    assert ordered_map(str, [], workers=2, chunk=3) == []
+    assert ordered_map(str, [1], workers=4, chunk=3) == ["1"]
+
+
+def test_the_parallel_map_forks_one_worker_fewer_than_the_processes_it_may_use(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Fewer allowed cores than the machine has: the fork count follows the affinity mask.
+    from syndicate.check import parallel
+
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        forks.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(parallel.os, "fork", counting_fork)
+    monkeypatch.setattr(parallel, "cores", lambda: 1)
+    assert parallel.ordered_map(abs, list(range(100)), workers=parallel.cores(),
+                                chunk=4) == list(range(100))
+    assert forks == []
+    assert parallel.ordered_map(abs, list(range(100)), workers=3, chunk=4) == list(range(100))
+    assert len(forks) == 2
+
+
+def test_a_doctype_hidden_from_a_byte_search_by_utf7_is_still_refused() -> None:
+    # The parse skips the DTD look-up when no DOCTYPE is in sight; UTF-7 spells "<!" as
+    # "+ADw-!", so the look must be at the decoded text as well as at the bytes.
+    data = (b'<?xml version="1.0" encoding="utf-7"?>+ADw-!DOCTYPE feed +AFs-+ADw-!ENTITY a '
+            b'"b"+AD4-+AF0-+AD4-<feed xmlns="http://www.w3.org/2005/Atom"/>')
+    assert "xml.doctype-entity" in [f.code for f in check_bytes(data).findings]

@@ -141,7 +141,9 @@ def _group(el: etree._Element, sink: Sink, parent: str,
             sink.add("atom.unknown-element", f"undefined {parent} element: atom:{name}",
                      line_of(child))
             continue
-        if name not in _CONTAINERS:  # containers are checked by their own _group call
+        # Containers are checked by their own _group call; a leaf without attributes
+        # (most elements) has nothing for _shape to look at.
+        if name not in _CONTAINERS and (len(child) or child.keys()):
             _shape(child, name, sink)
         groups[name].append(child)
     return groups

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import datetime
-import json
 import re
+from typing import TYPE_CHECKING
 
-from syndicate.check.atom import ATOM03_NS, check_atom
-from syndicate.check.atom_constructs import ATOM_NS
 from syndicate.check.findings import CheckResult, Finding, Format, finding
-from syndicate.check.jsonfeed import check_jsonfeed, looks_like_jsonfeed
-from syndicate.check.jsontext import LinedDict, loads_fast, loads_with_lines
-from syndicate.check.lints import json_lints, size_lint, xml_lints
-from syndicate.check.markup import hex_escaped_lines
-from syndicate.check.media import check_media
-from syndicate.check.opml import check_opml
-from syndicate.check.rdf import RDF_NS, RSS11_NS, check_rdf, check_rss11, is_rss1
-from syndicate.check.rss import check_rss
-from syndicate.check.rss_elements import USERLAND_NS
 from syndicate.check.tree import line_of, split
 from syndicate.check.values import CHECKING_NOW
 from syndicate.check.xml import bad_characters, parse_xml
+
+# Each format's rules are imported when a document of that format first turns up: a run
+# over Atom files never loads the RSS, RDF, OPML or JSON Feed modules (start-up time).
+# The root namespaces, spelled here so dispatch needs none of those modules (a test
+# checks they equal the rule modules' own constants).
+ATOM_NS = "http://www.w3.org/2005/Atom"
+ATOM03_NS = "http://purl.org/atom/ns#"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RSS11_NS = "http://purl.org/net/rss1.1#"
+USERLAND_NS = "http://backend.userland.com/rss2"
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
 
 MAX_BYTES = 10 * 1024 * 1024
 _WHITESPACE = b" \t\r\n"
@@ -52,6 +54,8 @@ def check_bytes(data: bytes, *, path: str = "-", base_url: str | None = None,
             fmt, findings = _check_xml(data, base_url)
     finally:
         CHECKING_NOW.reset(token)
+    from syndicate.check.lints import size_lint
+
     findings.extend(size_lint(len(data), fmt))
     # Report in document order (stable, so findings on one line keep the rules' order).
     findings.sort(key=lambda f: f.line or 0)
@@ -82,25 +86,31 @@ def _check_xml(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]
     findings.extend(bad_characters(root, data))
     ns, name = split(root.tag)
     if ns in (ATOM_NS, ATOM03_NS) and name in ("feed", "entry"):
-        findings.extend(check_atom(root, base_url, hex_lines=hex_escaped_lines(data)))
-        findings.extend(check_media(root))
-        findings.extend(xml_lints(root))
-        return "atom", findings
+        return "atom", _atom(root, data, base_url, findings)
     if name == "rss" and ns in ("", USERLAND_NS):
-        findings.extend(check_rss(root, base_url, hex_lines=hex_escaped_lines(data)))
-        findings.extend(check_media(root))
-        findings.extend(xml_lints(root))
-        return "rss", findings
+        return "rss", _rss(root, data, base_url, findings)
     if (ns, name) == (RSS11_NS, "Channel"):  # RSS 1.1
+        from syndicate.check.media import check_media
+        from syndicate.check.rdf import check_rss11
+
         findings.extend(check_rss11(root))
         findings.extend(check_media(root))
         return "rss", findings
-    if (ns, name) == (RDF_NS, "RDF") and is_rss1(root):  # RSS 1.0 or RSS 0.90
-        findings.extend(check_rdf(root))
-        findings.extend(check_media(root))
-        findings.extend(xml_lints(root))
-        return "rss", findings
+    if (ns, name) == (RDF_NS, "RDF"):
+        from syndicate.check.rdf import is_rss1
+
+        if is_rss1(root):  # RSS 1.0 or RSS 0.90
+            from syndicate.check.lints import xml_lints
+            from syndicate.check.media import check_media
+            from syndicate.check.rdf import check_rdf
+
+            findings.extend(check_rdf(root))
+            findings.extend(check_media(root))
+            findings.extend(xml_lints(root))
+            return "rss", findings
     if name == "opml" and ns == "":
+        from syndicate.check.opml import check_opml
+
         findings.extend(check_opml(root))
         return "opml", findings
     if name.lower() == "html":  # XHTML or HTML that happens to be well-formed
@@ -109,6 +119,32 @@ def _check_xml(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]
                             f"root element {root.tag!r} is not an Atom feed or entry, RSS "
                             "rss or rdf:RDF, or OPML opml element", line_of(root)))
     return "unknown", findings
+
+
+def _atom(root: _Element, data: bytes, base_url: str | None,
+          findings: list[Finding]) -> list[Finding]:
+    from syndicate.check.atom import check_atom
+    from syndicate.check.lints import xml_lints
+    from syndicate.check.markup import hex_escaped_lines
+    from syndicate.check.media import check_media
+
+    findings.extend(check_atom(root, base_url, hex_lines=hex_escaped_lines(data)))
+    findings.extend(check_media(root))
+    findings.extend(xml_lints(root))
+    return findings
+
+
+def _rss(root: _Element, data: bytes, base_url: str | None,
+         findings: list[Finding]) -> list[Finding]:
+    from syndicate.check.lints import xml_lints
+    from syndicate.check.markup import hex_escaped_lines
+    from syndicate.check.media import check_media
+    from syndicate.check.rss import check_rss
+
+    findings.extend(check_rss(root, base_url, hex_lines=hex_escaped_lines(data)))
+    findings.extend(check_media(root))
+    findings.extend(xml_lints(root))
+    return findings
 
 
 def _sniff_format(data: bytes) -> Format:
@@ -154,6 +190,12 @@ def _wide_json_codec(data: bytes) -> str | None:
 
 def _check_json(data: bytes, base_url: str | None, wide: str | None,
                 now: datetime.datetime) -> tuple[Format, list[Finding]]:
+    import json
+
+    from syndicate.check.jsonfeed import check_jsonfeed, looks_like_jsonfeed
+    from syndicate.check.jsontext import LinedDict, loads_fast, loads_with_lines
+    from syndicate.check.lints_json import json_lints
+
     findings: list[Finding] = []
     body = data
     if wide is not None:

@@ -2,23 +2,20 @@
 
 Each lint is reported at most once per document, at the first place it applies, with a
 count, so a large feed gives one line per problem rather than one per item. Sources for
-each reader's behaviour are in docs/checks.md.
+each reader's behaviour are in docs/checks.md. The JSON Feed lints are in
+lints_json.py (a run over XML feeds never imports the JSON machinery).
 """
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from syndicate.check.findings import Finding, Format, finding
-from syndicate.check.jsontext import LinedDict, LinedList
 from syndicate.check.tree import XML_NS, line_of, split, text
-from syndicate.check.values import FUTURE_SLACK, rfc3339_moment
 
 FEEDBURNER_BYTES = 512 * 1024
 # (bytes, what happens there), checked from the largest down.
@@ -32,7 +29,7 @@ RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RSS1_NS = "http://purl.org/rss/1.0/"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
-_IMG = re.compile(r"<img\b", re.IGNORECASE)
+IMG_TAG = re.compile(r"<img\b", re.IGNORECASE)
 _A = "{" + ATOM_NS + "}"
 _USERLAND = "{http://backend.userland.com/rss2}"
 
@@ -48,7 +45,7 @@ def size_lint(size: int, fmt: Format) -> list[Finding]:
                        "15 MiB") + ": keep fewer or shorter items", 1)]
 
 
-def _summary(code: str, lines: Sequence[int | None], total: int, what: str) -> list[Finding]:
+def summary(code: str, lines: Sequence[int | None], total: int, what: str) -> list[Finding]:
     if not lines:
         return []
     first = next((n for n in lines if n is not None), None)
@@ -90,7 +87,7 @@ def _shown_image(el: etree._Element) -> bool:
             and (el.get("type") or "").lower().startswith("image/")
     if el.get("type") == "xhtml":
         return next(el.iter(f"{{{XHTML_NS}}}img"), None) is not None
-    return _IMG.search(text(el)) is not None
+    return IMG_TAG.search(text(el)) is not None
 
 
 def _images_only_in_media(item: etree._Element) -> bool:
@@ -132,11 +129,20 @@ def _atom_references(root: etree._Element) -> Iterator[tuple[etree._Element, str
             yield el, value.strip()
 
 
-def _scheme(value: str) -> str:
+# What urlsplit() takes for a scheme when nothing precedes it: a value matching this has
+# one (the common case, decided without building a SplitResult per URL).
+_HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def is_relative(value: str) -> bool:
+    """Whether the value is a relative reference: urlsplit() finds no scheme (a malformed
+    URL is not one: the format rules report it)."""
+    if _HAS_SCHEME.match(value) is not None:
+        return False
     try:
-        return urlsplit(value).scheme
+        return not urlsplit(value).scheme
     except ValueError:
-        return "?"  # malformed: the format rules report it
+        return False
 
 
 def xml_lints(root: etree._Element) -> list[Finding]:
@@ -148,7 +154,7 @@ def xml_lints(root: etree._Element) -> list[Finding]:
                              f"{len(items)} items; Inoreader refuses feeds with more than "
                              f"{MAX_ITEMS}", line_of(root)))
     media_only = [line_of(item) for item in items if _images_only_in_media(item)]
-    found += _summary("lint.images-only-in-media", media_only, len(items),
+    found += summary("lint.images-only-in-media", media_only, len(items),
                       "items have images only in media:thumbnail/media:content: NetNewsWire, "
                       "Fluent Reader and Mailchimp read the HTML body (or enclosures) and show "
                       "none; put an <img> in the content")
@@ -156,94 +162,13 @@ def xml_lints(root: etree._Element) -> list[Finding]:
         bare: list[int | None] = []
         based: list[int | None] = []
         for el, value in _atom_references(root):
-            if not _scheme(value):
+            if is_relative(value):
                 (based if _absolute_base(el) else bare).append(line_of(el))
         count = len(bare) + len(based)
-        found += _summary("lint.relative-url", bare, count,
+        found += summary("lint.relative-url", bare, count,
                           "relative URLs have no absolute xml:base: readers resolve them "
                           "against whatever they guess, or not at all; write absolute URLs")
-        found += _summary("lint.relative-url-xml-base", based, count,
+        found += summary("lint.relative-url-xml-base", based, count,
                           "relative URLs rely on xml:base, which Feedbin, Thunderbird, "
                           "follow.it and Mailchimp ignore; write absolute URLs")
-    return found
-
-
-# --- JSON Feed ----------------------------------------------------------------------------
-
-_JSON_URLS = ("home_page_url", "feed_url", "next_url", "icon", "favicon")
-_ITEM_URLS = ("url", "external_url", "image", "banner_image")
-
-
-def _json_urls(doc: LinedDict) -> Iterator[tuple[int, str]]:
-    def author_urls(obj: LinedDict) -> Iterator[tuple[int, str]]:
-        for author in _objects(obj.get("authors")) + (
-                [obj["author"]] if isinstance(obj.get("author"), LinedDict) else []):
-            yield from _members(author, ("url", "avatar"))
-
-    yield from _members(doc, _JSON_URLS)
-    yield from author_urls(doc)
-    for hub in _objects(doc.get("hubs")):
-        yield from _members(hub, ("url",))
-    for item in _objects(doc.get("items")):
-        yield from _members(item, _ITEM_URLS)
-        yield from author_urls(item)
-        for attachment in _objects(item.get("attachments")):
-            yield from _members(attachment, ("url",))
-
-
-def _objects(value: Any) -> list[LinedDict]:
-    return [v for v in value if isinstance(v, LinedDict)] if isinstance(value, LinedList) \
-        else []
-
-
-def _members(obj: LinedDict, keys: tuple[str, ...]) -> Iterator[tuple[int, str]]:
-    for key in keys:
-        value = obj.get(key)
-        if isinstance(value, str) and value.strip():
-            yield obj.lines.get(key, obj.line), value.strip()
-
-
-def _json_media_only(item: LinedDict) -> bool:
-    if not any(isinstance(item.get(k), str) for k in ("image", "banner_image")):
-        return False
-    html = item.get("content_html")
-    if isinstance(html, str) and _IMG.search(html):
-        return False
-    return not any(isinstance(a.get("mime_type"), str)
-                   and a["mime_type"].lower().startswith("image/")
-                   for a in _objects(item.get("attachments")))
-
-
-def json_lints(doc: LinedDict, now: datetime.datetime) -> list[Finding]:
-    """Lints for a JSON Feed; ``now`` is the checking clock (read once by the caller)."""
-    items = _objects(doc.get("items"))
-    found = []
-    if len(items) > MAX_ITEMS:
-        found.append(finding("lint.too-many-items",
-                             f"{len(items)} items; Inoreader refuses feeds with more than "
-                             f"{MAX_ITEMS}", doc.lines.get("items", doc.line)))
-    found += _summary("lint.images-only-in-media",
-                      [item.line for item in items if _json_media_only(item)], len(items),
-                      "items have images only in image/banner_image: NetNewsWire and "
-                      "feedparser-based readers ignore those members and show none; put an "
-                      "<img> in content_html")
-    relative = [line for line, value in _json_urls(doc) if not _scheme(value)]
-    found += _summary("lint.relative-url", relative, len(relative),
-                      "relative URLs in a JSON Feed, which has no base to resolve them: "
-                      "write absolute URLs")
-    future: list[int | None] = []
-    dated = 0
-    for item in items:
-        for key in ("date_published", "date_modified"):
-            value = item.get(key)
-            moment = rfc3339_moment(value) if isinstance(value, str) else None
-            if moment is None or moment.tzinfo is None:
-                continue
-            dated += 1
-            if moment > now + FUTURE_SLACK:
-                future.append(item.lines.get(key, item.line))
-    found += _summary("lint.future-date", future, dated,
-                      "item dates are in the future (more than ten minutes ahead of the "
-                      "checking clock): readers pin such items on top, Planet Venus "
-                      "rewrites them to now; publish them when they are due")
     return found

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 
@@ -69,6 +68,8 @@ def render_json(results: Sequence[CheckResult]) -> str:
                     "errors": sum(len(r.errors) for r in results),
                     "warnings": sum(len(r.warnings) for r in results)},
     }
+    import json  # only for --format json: a text run does without
+
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -64,7 +64,8 @@ def _group(el: etree._Element, sink: Sink, parent: str, known: frozenset[str],
                  line_of(el))
     groups: dict[str, list[etree._Element]] = defaultdict(list)
     for child in elements(el):
-        ns, name = split(child.tag)
+        tag = child.tag
+        ns, name = ("", tag) if tag[0] != "{" else split(tag)  # most RSS tags: no namespace
         if ns not in ("", USERLAND_NS):
             if ns == ATOM_NS:
                 if name == "link":

@@ -50,8 +50,9 @@ def _location(base_url: str | None, rel: str | None) -> str | None:
     return base_url.rstrip("/") + "/" + quote(rel, safe="/")
 
 
-def _walk(folder: Path, problems: list[OSError]) -> Iterator[Path]:
-    """Regular feed files below ``folder``, recursively, in a stable order.
+def _walk(folder: str, problems: list[OSError]) -> Iterator[str]:
+    """Regular feed files below ``folder``, recursively, in a stable order (as strings:
+    Path objects for thousands of files cost a measurable share of a check run).
 
     Symlinked folders are not followed (a link loop cannot trap the walk); FIFOs and
     devices are skipped (reading one could block forever); folders that cannot be
@@ -62,9 +63,9 @@ def _walk(folder: Path, problems: list[OSError]) -> Iterator[Path]:
         for name in sorted(filenames):
             if os.path.splitext(name)[1].lower() not in FEED_SUFFIXES:
                 continue
-            file = Path(dirpath) / name
+            file = os.path.join(dirpath, name)
             try:
-                regular = stat.S_ISREG(file.stat().st_mode)
+                regular = stat.S_ISREG(os.stat(file).st_mode)
             except OSError as exc:
                 problems.append(exc)
                 continue
@@ -112,24 +113,21 @@ def _check_job(job: _FileJob) -> CheckResult:
     return check_file(job.file, job.shown, job.location, job.now)
 
 
-# Below this many files a worker pool costs more than it saves (its start-up is tens of
-# milliseconds); above it, every core checks files (results keep the report order).
+# Below this many files forking costs more than it saves; above it, every core checks
+# files (the calling process too: parallel.py), and results keep the report order.
 POOL_MIN_FILES = 200
-_CHUNK = 64
+_CHUNK = 16
 
 
 def _check_all(jobs: list[_FileJob | CheckResult]) -> list[CheckResult]:
     files = [j for j in jobs if isinstance(j, _FileJob)]
-    workers = min(os.cpu_count() or 1, len(files) // _CHUNK)
-    if len(files) < POOL_MIN_FILES or workers < 2 or sys.platform != "linux":
+    if len(files) < POOL_MIN_FILES:
         checked: Iterator[CheckResult] = map(_check_job, files)
-        return [next(checked) if isinstance(j, _FileJob) else j for j in jobs]
-    import multiprocessing  # only for big runs: its import alone costs start-up time
+    else:
+        from syndicate.check.parallel import cores, ordered_map
 
-    # fork: the workers inherit the imported checker instead of importing it again.
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        done = iter(pool.imap(_check_job, files, chunksize=_CHUNK))
-        return [next(done) if isinstance(j, _FileJob) else j for j in jobs]
+        checked = iter(ordered_map(_check_job, files, workers=cores(), chunk=_CHUNK))
+    return [next(checked) if isinstance(j, _FileJob) else j for j in jobs]
 
 
 def _stdin(location: str | None, now: datetime.datetime | None = None) -> CheckResult:
@@ -160,11 +158,13 @@ def collect(paths: Sequence[str], base_url: str | None, *, timeout: float = DEFA
         if p.is_dir():
             found = False
             problems: list[OSError] = []
-            for file in _walk(p, problems):
+            root = str(p)  # normalised by Path, as the walk's paths then are
+            prefix = p.as_posix().rstrip("/") + "/"
+            for file in _walk(root, problems):
                 found = True
-                rel = file.relative_to(p).as_posix()
-                results.append(_FileJob(str(file), file.as_posix(),
-                                        _location(base_url, rel), now))
+                shown = file if os.sep == "/" else file.replace(os.sep, "/")
+                results.append(_FileJob(file, shown,
+                                        _location(base_url, shown[len(prefix):]), now))
             for exc in problems:
                 shown = Path(exc.filename).as_posix() if exc.filename else arg
                 results.append(_unreadable(shown, exc.strerror or str(exc)))

@@ -66,6 +66,18 @@ _RFC822 = re.compile(
 _COMMENT = re.compile(r"\([^()]*\)")
 
 
+def _uncommented(value: str) -> str:
+    """``value`` with its RFC 822 comments replaced by spaces."""
+    if "(" not in value:
+        return value  # no comment (the common case): no regex pass
+    bare = value
+    while True:  # comments nest, so strip innermost first
+        stripped = _COMMENT.sub(" ", bare)
+        if stripped == bare:
+            return bare
+        bare = stripped
+
+
 class DateVerdict(Enum):
     OK = "ok"
     INVALID = "invalid"
@@ -79,12 +91,7 @@ def rfc822_check(value: str) -> tuple[DateVerdict, str]:
     RFC 822 allows comments and ignores case; like the W3C validator, such dates are
     accepted as PROBLEMATIC (a warning), as are two-digit years and military zones.
     """
-    bare = value
-    while True:  # comments nest, so strip innermost first
-        stripped = _COMMENT.sub(" ", bare)
-        if stripped == bare:
-            break
-        bare = stripped
+    bare = _uncommented(value)
     m = _RFC822.match(bare)
     if m is None:
         return DateVerdict.INVALID, "not in the form 'Wed, 02 Oct 2002 13:00:00 GMT'"
@@ -160,12 +167,7 @@ _ZONES = {"UT": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
 def rfc822_moment(value: str) -> datetime.datetime | None:
     """The instant of a valid RFC 822 date-time, or None (military zones other than Z
     count as UTC, as in the standard library's parser; a leap second has no instant)."""
-    bare = value
-    while True:
-        stripped = _COMMENT.sub(" ", bare)
-        if stripped == bare:
-            break
-        bare = stripped
+    bare = _uncommented(value)
     m = _RFC822.match(bare)
     if m is None:
         return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 from dataclasses import dataclass
 
 from lxml import etree
@@ -136,7 +137,18 @@ def _prolog(data: bytes, text: str) -> str:
     return data.decode("latin-1")
 
 
+_PARSERS = threading.local()  # lxml parsers must not be shared between threads
+
+
 def _parser() -> etree.XMLParser:
+    """This thread's parser: made once, reused for every document (each parse resets it)."""
+    parser: etree.XMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = _new_parser()
+    return parser
+
+
+def _new_parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                            dtd_validation=False, huge_tree=False)
     # Not collect_ids=False: with it, libxml2 tries to load an external DTD subset.
@@ -145,7 +157,8 @@ def _parser() -> etree.XMLParser:
 def parse_xml(data: bytes) -> Parsed:
     """Check the encoding, refuse entity declarations and parse ``data`` securely."""
     findings, text = _encoding_findings(data)
-    if _doctype_entities(_prolog(data, text)):
+    prolog = _prolog(data, text)
+    if _doctype_entities(prolog):
         findings.append(finding("xml.doctype-entity",
                                 "the DOCTYPE declares entities; entity declarations are not "
                                 "allowed in feeds and were not expanded", 1))
@@ -160,6 +173,12 @@ def parse_xml(data: bytes) -> Parsed:
         line = exc.lineno if exc.lineno and exc.lineno > 0 else None
         findings.append(finding(code, message, line))
         return Parsed(None, tuple(findings))
+    if not prolog and not findings and "<!DOCTYPE" not in text and \
+            (data.startswith(b"\xef\xbb\xbf<") or data.lstrip(b" \t\r\n")[:1] == b"<"):
+        # No "<!DOCTYPE" in the bytes nor in the text they decode to (an encoding such as
+        # UTF-7 could hide one from a byte search): no DTD to look into. The common case,
+        # and asking lxml for the DTD costs as much as parsing a small feed.
+        return Parsed(root, tuple(findings))
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):  # type: ignore[union-attr]
         findings.append(finding("xml.doctype-entity",
