@@ -330,3 +330,38 @@ def _config() -> Config:
     return parse_config({"site": {"title": "S", "base_url": BASE,
                                   "home_url": "https://news.example.org/"}},
                         Path("/tmp/config.toml"))
+
+
+def test_switched_off_the_pages_go_stale_and_prune_removes_them(tmp_path: Path) -> None:
+    config = archived_site(tmp_path / "site", items=50)
+    plain = make_site(tmp_path / "plain")
+    for site in (config, plain):
+        for name, day in (("a", 2), ("b", 3), ("c", 4)):
+            article(site.source.folder, f"{name}.md", title=f"Story {name.upper()}",
+                    when=f"2026-11-{day:02d}T10:00:00Z")
+    assert run(config, "2026-12-01T00:00:00Z") == 0 and run(plain, "2026-12-01T00:00:00Z") == 0
+    out = config.output.folder
+    pages_on = sorted(rel for rel in snapshot(out) if rel.startswith("archive/"))
+    assert "archive/topics/power-apps/2.rss" in pages_on
+    config.path.write_text(config.path.read_text(encoding="utf-8").replace(
+        "archives = true", "archives = false"), encoding="utf-8")
+    report = tmp_path / "report.json"
+    assert run(config, "2026-12-02T00:00:00Z", "--report", str(report)) == 0
+    assert json.loads(report.read_text(encoding="utf-8"))["stale"] == pages_on
+    assert run(config, "2026-12-02T00:00:00Z", "--prune") == 0
+    assert snapshot(out) == snapshot(plain.output.folder)
+
+
+def test_an_alias_copy_links_the_kept_feeds_pages(tmp_path: Path) -> None:
+    config = archived_site(tmp_path / "site", items=50,
+                           extra="\n[topics.aliases]\n\"Power Platform\" = \"Power Apps\"\n")
+    for name, day in (("a", 2), ("b", 3), ("c", 4)):
+        article(config.source.folder, f"{name}.md", title=f"Story {name.upper()}",
+                when=f"2026-11-{day:02d}T10:00:00Z",
+                topics=("Power Platform",) if name == "a" else ("Power Apps",))
+    assert run(config, "2026-12-01T00:00:00Z") == 0
+    out = config.output.folder
+    copy = etree.fromstring((out / "topics/power-platform.atom").read_bytes())
+    assert _link(copy, "prev-archive") == f"{BASE}archive/topics/power-apps/2.atom"
+    assert not (out / "archive/topics/power-platform").exists()
+    assert pages(config, "topics/power-apps") == [["Story B", "Story A"], ["Story C"]]
