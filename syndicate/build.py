@@ -179,7 +179,7 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         pages: tuple[FeedPlan, ...] = ()
         index.set_meta(HISTORY, dump_history(drawn.history))
         if config.output.archives:
-            step = archive_step(index, config, plans, options.now)
+            step = archive_step(index, config, plans, options.now, last)
             plans, pages = step.archived.plans, step.archived.pages
             digests = {**step.digests, **digests}
         log.debug("%.2f s: selected and planned %d feeds", watch.seconds(), len(plans))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import sqlite3
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +22,7 @@ from lxml import etree
 from reader import make_reader
 from test_build import article, make_site, snapshot
 
-from syndicate import cli
+from syndicate import archive_history, cli
 from syndicate.archive import archive, newest_archive_url
 from syndicate.config import Config, load_config
 from syndicate.model import Article
@@ -365,3 +367,29 @@ def test_an_alias_copy_links_the_kept_feeds_pages(tmp_path: Path) -> None:
     assert _link(copy, "prev-archive") == f"{BASE}archive/topics/power-apps/2.atom"
     assert not (out / "archive/topics/power-platform").exists()
     assert pages(config, "topics/power-apps") == [["Story B", "Story A"], ["Story C"]]
+
+
+def test_an_edit_only_build_keeps_the_uncapped_feeds_and_writes_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = archived_site(tmp_path / "one")
+    for name, day in (("a", 2), ("b", 3), ("c", 4)):
+        article(config.source.folder, f"{name}.md", title=f"Story {name.upper()}",
+                when=f"2026-11-{day:02d}T10:00:00Z")
+    assert run(config, "2026-12-01T00:00:00Z") == 0
+    shutil.copytree(tmp_path / "one", tmp_path / "two")
+    other = load_config(tmp_path / "two/config.toml")
+    # The second site forgets the kept members: it must select again.
+    with sqlite3.connect(other.state_folder / "index.sqlite") as db:
+        db.execute("DELETE FROM meta WHERE key = ?", (archive_history.MEMBERS,))
+    for site in (config, other):
+        _edit(site.source.folder / "b.md", "Story B", "Story B, revised")
+
+    def no_selection(*args: object, **kwargs: object) -> None:
+        raise AssertionError("selected again although no selection view changed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(archive_history, "select", no_selection)
+        assert run(config, "2026-12-02T00:00:00Z") == 0
+    assert run(other, "2026-12-02T00:00:00Z") == 0
+    assert pages(config) == [["Story B, revised", "Story A"], ["Story C"]]
+    assert snapshot(config.output.folder) == snapshot(other.output.folder)
