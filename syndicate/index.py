@@ -340,8 +340,7 @@ class Index:
             raise IndexCorrupt(f"index {self.file}: {exc}") from None
 
     def put_archive(self, rows: Sequence[tuple[str, str, int]]) -> None:
-        """Store newly given archive numbers, (feed, entry id, seq) each
-        (syndicate.archive_history reads them back with :meth:`stream`)."""
+        """Store new archive numbers: (feed, entry id, seq) rows (syndicate.archive_history)."""
         try:
             self._conn.executemany("INSERT INTO archive (feed, ref, seq) VALUES (?, ?, ?)", rows)
         except sqlite3.DatabaseError as exc:
