@@ -235,7 +235,7 @@ def run_build(cmd: list[str], env: dict[str, str], out: Path, log: Path) -> Run:
                exit_code=proc.returncode)
 
 
-def write_config(work: Path, corpus: Path) -> Path:
+def write_config(work: Path, corpus: Path, *, archives: bool = False) -> Path:
     config = work / "config.toml"
     config.write_text(
         "[site]\n"
@@ -248,6 +248,7 @@ def write_config(work: Path, corpus: Path) -> Path:
         "items_per_feed = 50\n"
         "[output]\n"
         f"folder = {json.dumps(str(work / 'out'))}\n"
+        + ("archives = true\n" if archives else "") +
         "[state]\n"
         f"folder = {json.dumps(str(work / 'state'))}\n",
         encoding="utf-8")
@@ -388,7 +389,7 @@ def bench_one(n: int, args: argparse.Namespace, work: Path) -> Result:
           f"{result.floor_parse_s:.2f} s", flush=True)
 
     work.mkdir(parents=True, exist_ok=True)
-    config = write_config(work, corpus)
+    config = write_config(work, corpus, archives=args.archives)
     cmd = [sys.executable, "-m", "syndicate", "build", "--config", str(config), "--quiet"]
     if args.jobs:
         cmd += ["--jobs", str(args.jobs)]
@@ -499,6 +500,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="keep config, output, state and logs in DIR (else a temp dir)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write results as JSON")
+    parser.add_argument("--archives", action="store_true",
+                        help="build with output.archives = true (RFC 5005 archive pages)")
     parser.add_argument("--profile", action="store_true",
                         help="also profile a one-process cold build and show where time goes")
     args = parser.parse_args(argv)

@@ -36,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from syndicate.archive_history import archive_step
 from syndicate.clock import Stopwatch
 from syndicate.config import Config
 from syndicate.display import shown
@@ -55,7 +56,7 @@ from syndicate.index import Index, discard, open_index, read_key, temporary_inde
 from syndicate.index_rows import IndexRows, stored_warnings
 from syndicate.lock import acquire_lock
 from syndicate.model import Outcome, Rejection
-from syndicate.plan import name_feeds, plan_feeds
+from syndicate.plan import FeedPlan, name_feeds, plan_feeds
 from syndicate.publish import remove_temporaries, tidy
 from syndicate.refresh import refresh
 from syndicate.render_all import render_all
@@ -175,14 +176,19 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
                          load_history(index.get_meta(HISTORY)), now_us=now_us,
                          retention_days=config.output.withdrawn_days,
                          items_per_feed=config.selection.items_per_feed)
-        plans = drawn.plans
+        plans, digests = drawn.plans, chosen.digests
+        pages: tuple[FeedPlan, ...] = ()
         index.set_meta(HISTORY, dump_history(drawn.history))
+        if config.output.archives:
+            step = archive_step(index, config, plans, options.now, last)
+            plans, pages = step.archived.plans, step.archived.pages
+            digests = {**step.digests, **digests}
         log.debug("%.2f s: selected and planned %d feeds", watch.seconds(), len(plans))
         rendering = render_all(index, config, plans, ren_key,
-                               last.stamps if last is not None else {}, chosen.digests,
+                               last.stamps if last is not None else {}, digests,
                                jobs=options.jobs, before_publish=pings.before_publish,
                                previous_trims=last.trims if last is not None else {},
-                               compare=options.compare_previous)
+                               compare=options.compare_previous, pages=pages)
         log.debug("%.2f s: rendered %d files", watch.seconds(), rendering.rendered)
         outputs = tuple(rendering.outputs)
         if chosen.outcomes is None:  # the last build's selection: its outcomes stand

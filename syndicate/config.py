@@ -99,6 +99,10 @@ class OutputConfig:
     max_feed_bytes: int = 524_288
     # Days a withdrawn story is announced in Atom feeds (syndicate.withdrawn); 0: never.
     withdrawn_days: int = 7
+    # RFC 5005 archive pages of every feed (syndicate.archive): opt-in, since turning it
+    # on publishes about items x feeds / archive_page_size more files.
+    archives: bool = False
+    archive_page_size: int = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,6 +362,8 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         url=_s3_url(out_t),
         max_feed_bytes=out_t.integer("max_feed_bytes", 524_288, minimum=8192),
         withdrawn_days=out_t.integer("withdrawn_days", 7, minimum=0, maximum=3650),
+        archives=out_t.boolean("archives", False),
+        archive_page_size=out_t.integer("archive_page_size", 50, minimum=1, maximum=1000),
     )
     out_t.check_unknown()
 

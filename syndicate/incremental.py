@@ -25,8 +25,8 @@ folder, ``--jobs``):
   whether a selection still stands at another moment;
 - :func:`render_key`: the syndicate version and every config field a planner or
   renderer reads: ``[site]``, ``[feeds]``, ``output.formats`` / ``opml`` /
-  ``index_html`` / ``max_feed_bytes`` and ``websub.hubs`` (every feed carries
-  ``rel="hub"`` links);
+  ``index_html`` / ``max_feed_bytes`` / ``archives`` / ``archive_page_size`` and
+  ``websub.hubs`` (every feed carries ``rel="hub"`` links);
 - what changes how files are *read* (source folder, patterns, size limit) is the
   index's own read key (:func:`syndicate.index.read_key`): another read key is another
   index, with no last build at all.
@@ -70,8 +70,11 @@ def selection_key(config: Config) -> bytes:
 def render_key(config: Config) -> bytes:
     """Everything besides the plans that the rendered bytes depend on."""
     out = config.output
+    # Archives only when on: switching them off gives exactly the key (and the files)
+    # of a build before they existed.
+    archives = ((out.archives, out.archive_page_size),) if out.archives else ()
     return _hash("render", config.site, config.feeds, out.formats, out.opml, out.index_html,
-                 config.websub.hubs, out.max_feed_bytes, out.withdrawn_days)
+                 config.websub.hubs, out.max_feed_bytes, out.withdrawn_days, *archives)
 
 
 class Stamp(NamedTuple):

@@ -85,7 +85,8 @@ log = logging.getLogger(__name__)
 INDEX_FILE_NAME = "index.sqlite"
 # 6: files.warns; 7: each branch's own change (bucket listing stamps; last-build moments,
 # trims, custom feeds, feed history); 8: both together: every index is rebuilt once.
-SCHEMA = 8
+# 9: table archive (syndicate.archive_history).
+SCHEMA = 9
 # The version of what a file parses to. BUMP IT whenever parsing or normalisation output
 # changes for the same bytes (frontmatter, articles, the dedupe key, light_fields, the
 # record codec's derived columns...): stored records were made by the old rules and
@@ -127,6 +128,7 @@ CREATE TABLE files (
 CREATE INDEX files_stat ON files (path, size, mtime_ns, racy);
 CREATE INDEX files_dkey ON files (dkey) WHERE dkey IS NOT NULL;
 CREATE INDEX files_warns ON files (path) WHERE warns IS NOT NULL;
+CREATE TABLE archive (feed TEXT, ref TEXT, seq INTEGER NOT NULL, PRIMARY KEY (feed, ref));
 """
 
 
@@ -334,6 +336,13 @@ class Index:
                 if not rows:
                     return
                 yield rows
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(f"index {self.file}: {exc}") from None
+
+    def put_archive(self, rows: Sequence[tuple[str, str, int]]) -> None:
+        """Store new archive numbers: (feed, entry id, seq) rows (syndicate.archive_history)."""
+        try:
+            self._conn.executemany("INSERT INTO archive (feed, ref, seq) VALUES (?, ?, ?)", rows)
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(f"index {self.file}: {exc}") from None
 

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from syndicate.config import Config, Format
 from syndicate.model import Article, Outcome, Tombstone
@@ -29,8 +29,20 @@ FOLDERS: dict[Family, str] = {"all": "", "topic": "topics/", "provider": "provid
 # implausible (ImplausibleDate warning), and readers may treat 1970 as "no date".
 EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
 
+# RFC 5005 archive pages live under this folder, one sub-folder per feed
+# (``archive/topics/ai/3.atom``): see syndicate.archive.
+ARCHIVE_FOLDER = "archive/"
+
 OPML_PATH = "feeds.opml"
 INDEX_PATH = "index.html"
+
+
+class ArchiveSpot(NamedTuple):
+    """Where a plan stands among a feed's RFC 5005 archive pages (syndicate.archive)."""
+
+    page: int  # this archive page's number (1 = oldest); 0 on the subscription feed
+    complete: bool  # an archive page holding all its entries: its bytes are final
+    newest: int  # on the subscription feed: the newest page's number; 0 on a page
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +67,15 @@ class FeedPlan:
     alias_of: str | None = None
     # Stories withdrawn from this feed, announced in Atom (syndicate.withdrawn).
     withdrawn: tuple[Tombstone, ...] = ()
+    # Set only when output.archives is on.
+    archive: ArchiveSpot | None = None
 
     def path(self, fmt: Format) -> str:
-        """POSIX path relative to the output folder: ``all.atom``, ``topics/<slug>.rss``."""
+        """POSIX path relative to the output folder: ``all.atom``, ``topics/<slug>.rss``;
+        an archive page's: ``archive/topics/<slug>/<page>.rss``."""
+        if self.archive is not None and self.archive.page:
+            return (f"{ARCHIVE_FOLDER}{FOLDERS[self.family]}{self.slug}/"
+                    f"{self.archive.page}{EXTENSIONS[fmt]}")
         return f"{FOLDERS[self.family]}{self.slug}{EXTENSIONS[fmt]}"
 
     def url(self, fmt: Format, config: Config) -> str:

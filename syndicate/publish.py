@@ -277,10 +277,12 @@ def remove_temporaries(root: Path) -> list[str]:
 
 def feed_files(root: Path) -> list[str]:
     """Every feed file the build could have written: ``all.*`` / ``*.atom|rss|json`` at
-    the top, in ``topics/`` and ``providers/``; regular files only, sorted."""
+    the top, in ``topics/``, ``providers/`` and ``custom/``, and archive pages
+    (``archive/<feed>/<k>.*``); regular files only, sorted."""
     found: list[str] = []
     real_root = root.resolve()
-    for prefix, folder in [("", root)] + [(f"{name}/", root / name) for name in FEED_FOLDERS]:
+    for prefix, folder in [("", root)] + [(f"{name}/", root / name) for name in FEED_FOLDERS
+                                          ] + _archive_folders(root):
         if folder.is_symlink() or not folder.is_dir() or not _inside(real_root, folder):
             continue
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
@@ -292,6 +294,21 @@ def feed_files(root: Path) -> list[str]:
             if entry.is_file(follow_symlinks=False):
                 found.append(prefix + name)
     return found
+
+
+def _archive_folders(root: Path) -> list[tuple[str, Path]]:
+    """The folders archive pages go in (syndicate.archive): ``archive/all`` and
+    ``archive/<family>/<slug>``; symlinks are skipped like every other folder here."""
+    base = root / "archive"
+    out: list[tuple[str, Path]] = [("archive/all/", base / "all")]
+    for family in FEED_FOLDERS:
+        folder = base / family
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        out += [(f"archive/{family}/{e.name}/", Path(e.path))
+                for e in sorted(os.scandir(folder), key=lambda e: e.name)
+                if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)]
+    return out
 
 
 # What every feed we write carries near its start (before any entry): the generator
@@ -332,9 +349,8 @@ def prune(root: Path, keep: Iterable[str]) -> list[str]:
             continue
         removed.append(rel)
         log.debug("pruned %s", rel)
-    if removed:
-        for name in ("", *FEED_FOLDERS):
-            _fsync_folder(root / name)
+    for folder in sorted({(root / rel).parent for rel in removed}):
+        _fsync_folder(folder)
     return sorted(removed)
 
 

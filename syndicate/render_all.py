@@ -41,6 +41,8 @@ from syndicate.result import HistoryFinding, OutputFile, OutputKind, Trim
 RENDER_PARALLEL_THRESHOLD = 150
 RENDER_BATCH = 16
 IN_FLIGHT = 4
+# Full records kept in the parent between render batches (an item is in several feeds).
+_FULL_RECORDS_HELD = 20_000
 
 
 class Job(NamedTuple):
@@ -83,7 +85,8 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
                previous: dict[str, Stamp], digests: dict[str, bytes], *, jobs: int = 0,
                before_publish: Callable[[list[str]], None] | None = None,
                previous_trims: dict[str, Trim] | None = None,
-               compare: bool = False) -> Rendering:
+               compare: bool = False,
+               pages: Sequence[FeedPlan] = ()) -> Rendering:
     """Render and publish every output file whose fingerprint moved (or that is
     missing or touched). ``key`` is the render key, ``previous`` the last build's
     stamps, ``digests`` the record digest of every item in ``plans``.
@@ -91,13 +94,15 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
     the first one is. ``previous_trims``: the last build's trims (an unchanged file
     keeps its trim). ``compare``: each feed file rewritten is compared with the bytes it
     replaces (the checker's ``check --previous`` rules): ``Rendering.history``. Files
-    whose fingerprint did not move are not rewritten, so not read either."""
+    whose fingerprint did not move are not rewritten, so not read either. ``pages``:
+    the RFC 5005 archive pages (syndicate.archive), rendered like feeds but never
+    listed, announced to hubs or cut to the budget."""
     root = config.output.folder
     result = Rendering()
     all_prints: list[bytes] = []
     pending: list[tuple[FeedPlan, list[Job]]] = []  # (light plan, its files to render)
     about: dict[str, tuple[int, str]] = {}  # rel -> (items, url)
-    for plan in plans:
+    for plan in (*plans, *pages):
         h = hashlib.blake2b(key, digest_size=16)
         h.update(_plan_header(plan).encode("utf-8"))
         for a in plan.items:
@@ -107,7 +112,8 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
         for fmt in config.output.formats:
             rel = plan.path(fmt)
             fp = hashlib.blake2b(base + fmt.encode(), digest_size=16).digest()
-            all_prints.append(fp)
+            if not _is_page(plan):
+                all_prints.append(fp)
             if unchanged(root, rel, fp, previous):
                 result.stamps[rel] = previous[rel]
                 trim = (previous_trims or {}).get(rel)
@@ -117,7 +123,7 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
                 result.outputs.append(OutputFile(rel, "feed", kept, False))
             else:
                 todo.append(Job(fmt, rel, fp))
-                about[rel] = (len(plan.items), plan.url(fmt, config))
+                about[rel] = (len(plan.items), "" if _is_page(plan) else plan.url(fmt, config))
         if todo:
             pending.append((plan, todo))
 
@@ -129,8 +135,9 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
             yield RenderTask(config, [(full.plan(plan), todo) for plan, todo in chunk],
                              compare)
 
-    if before_publish is not None and about:
-        before_publish(sorted(url for _, url in about.values()))
+    urls = sorted(url for _, url in about.values() if url)
+    if before_publish is not None and urls:
+        before_publish(urls)
     workers = min(worker_count(jobs), math.ceil(len(about) / RENDER_PARALLEL_THRESHOLD))
     _collect(result, pool_map(render_batch, tasks(), workers=workers, window=IN_FLIGHT),
              about)
@@ -141,8 +148,15 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
 
 
 def _plan_header(plan: FeedPlan) -> str:
+    # The archive spot only when set: with archives off, the prints of a build before
+    # they existed.
+    spot = () if plan.archive is None else (tuple(plan.archive),)
     return repr((plan.family, plan.key, plan.name, plan.slug, plan.title, plan.subtitle,
-                 plan.updated, len(plan.items), plan.withdrawn))
+                 plan.updated, len(plan.items), plan.withdrawn, *spot))
+
+
+def _is_page(plan: FeedPlan) -> bool:
+    return plan.archive is not None and plan.archive.page > 0
 
 
 def _render_listings(result: Rendering, config: Config, plans: Sequence[FeedPlan],
@@ -206,7 +220,9 @@ def render_batch(task: RenderTask) -> list[Rendered]:
                 return render(dataclasses.replace(plan, items=items,
                                                   updated=newest_updated(items)), config)
 
-            fitted = fit(newest, len(plan.items), budget)
+            # An archive page is never cut: what it left out would be missing from the
+            # history (output.archive_page_size bounds its size instead).
+            fitted = fit(newest, len(plan.items), budget if not _is_page(plan) else 1 << 62)
             files.append((job.rel, fitted.data))
             trims.append(None if fitted.kept == len(plan.items) else Trim(
                 job.rel, len(plan.items), fitted.kept, fitted.full_bytes, len(fitted.data)))
@@ -243,7 +259,7 @@ def _collect(result: Rendering, batches: Iterable[list[Rendered]],
                 result.trims[done.rel] = done.trim
                 items = done.trim.kept
             result.outputs.append(OutputFile(done.rel, "feed", items, done.changed))
-            if done.changed:
+            if done.changed and url:
                 result.changed_urls.append(url)
             result.history.extend(done.history)
 
@@ -258,6 +274,8 @@ class _FullRecords:
 
     def plan(self, plan: FeedPlan) -> FeedPlan:
         full = self._full
+        if len(full) > _FULL_RECORDS_HELD:
+            full.clear()  # archive pages reach every record: keep memory bounded
         missing = [a.path for a in plan.items if a.path not in full]
         for path, record in self._index.load(missing).items():
             if not isinstance(record, Article):

@@ -40,9 +40,10 @@ def test_upload_order_and_headers() -> None:
     pytest.importorskip("boto3", reason="boto3 (the 's3' extra) is not installed")
     from syndicate.objectstore.publish import cache_control, content_type, phase
 
-    assert [phase(r) for r in ("page.css", "items/x.html", "all.atom", "topics/a.rss",
+    assert [phase(r) for r in ("page.css", "items/x.html", "archive/all/3.atom",
+                               "archive/topics/a/1.json", "all.atom", "topics/a.rss",
                                "providers/p.json", "feeds.opml", "index.html")] == \
-        [0, 0, 1, 1, 1, 2, 2]
+        [0, 0, 0, 0, 1, 1, 1, 2, 2]
     assert content_type("topics/a.rss") == "application/rss+xml; charset=utf-8"
     assert content_type("all.json") == "application/feed+json; charset=utf-8"
     assert content_type("feeds.opml") == "text/x-opml; charset=utf-8"

@@ -8,6 +8,7 @@ from lxml import etree
 
 from syndicate.check.atom_constructs import _ENTRY, ATOM_NS, AtomConstructs, _rel
 from syndicate.check.findings import Finding
+from syndicate.check.history import check_archive
 from syndicate.check.modules import check_modules
 from syndicate.check.tree import (
     Sink,
@@ -167,6 +168,7 @@ class _Atom(AtomConstructs):
         self._metadata(g)
         self._alternates(g.get("link", ()), "atom.feed.duplicate-alternate", "feed")
         self._self_link(feed, g.get("link", ()))
+        check_archive(feed, sink, "atom.archive.missing-current")
         has_author = bool(g.get("author"))
         # A feed with no entries needs no author (RFC 4287 4.1.1 asks for one only so
         # that every entry has one; the W3C validator agrees).

@@ -105,6 +105,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     "atom.feed.misplaced-metadata": (E, ("A feed metadata element (title, link, author, ...) "
                                         "comes after an entry.")),
     "atom.feed.missing-self-link": (W, "atom:feed should contain a link with rel=\"self\"."),
+    "atom.archive.missing-current": (W, ("An RFC 5005 archive document (fh:archive) should link "
+                                        "its subscription document with rel=\"current\".")),
+    "rss.archive.missing-current": (W, ("An RFC 5005 archive document (fh:archive) should link "
+                                       "its subscription document with an atom:link "
+                                       "rel=\"current\".")),
     "atom.feed.self-link-mismatch": (W, ("The self link does not match the location given by "
                                         "--base-url.")),
     "atom.entry.missing-id": (E, "atom:entry has no atom:id (exactly one is required)."),

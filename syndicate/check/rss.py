@@ -14,6 +14,7 @@ from lxml import etree
 from syndicate.check.contact import check_contact
 from syndicate.check.dtd import check_doctype
 from syndicate.check.findings import Finding
+from syndicate.check.history import check_archive
 from syndicate.check.markup import element_hex_escaped, html_in_text
 from syndicate.check.modules import check_modules
 from syndicate.check.rss_elements import (
@@ -175,6 +176,7 @@ class _Channel:
         for el in g.get("skipDays", ()):
             self._skip(el, "day", 7, "rss.skipdays.too-many")
         self._atom_links(channel, g.get("atom:link", []))
+        check_archive(channel, sink, "rss.archive.missing-current")
         self._misplaced_items(channel)
         _duplicate_semantics(sink, channel, _CHANNEL_SEMANTICS, "channel")
         guids: dict[str, int] = {}

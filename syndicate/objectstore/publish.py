@@ -62,10 +62,11 @@ def cache_control(ttl_minutes: int) -> str:
 
 
 def phase(rel: str) -> int:
-    """Upload order: 0 pages and the rest, 1 feeds, 2 the OPML list and the index."""
+    """Upload order: 0 pages and the rest (RFC 5005 archive pages among them: a feed's
+    prev-archive link names its newest page), 1 feeds, 2 the OPML list and the index."""
     if rel in _LAST:
         return 2
-    return 1 if rel.endswith(_FEED_SUFFIXES) else 0
+    return 1 if rel.endswith(_FEED_SUFFIXES) and not rel.startswith("archive/") else 0
 
 
 class Record(NamedTuple):

@@ -32,10 +32,12 @@ import re
 from feedgen.entry import FeedEntry  # type: ignore[import-untyped]
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 
-from syndicate.config import Config
+from syndicate.archive import archive_links
+from syndicate.config import Config, Format
 from syndicate.model import Article
 from syndicate.plaintext import ELEMENTS
 from syndicate.plan import FeedPlan, topic_scheme
+from syndicate.render.archive_links import add_archive_links
 from syndicate.render.body import item_html
 from syndicate.render.common import (
     GENERATOR,
@@ -198,8 +200,11 @@ def _feed(plan: FeedPlan, config: Config, fmt: str) -> FeedGenerator:
     name, version = ((GENERATOR, GENERATOR_VERSION) if fmt == "atom"
                      else (f"{GENERATOR} {GENERATOR_VERSION}", None))
     fg = new_feed(updated=utc(plan.updated), generator=name, version=version)
-    self_url = url(plan.url("atom" if fmt == "atom" else "rss", config))
-    fg.id(self_url)
+    form: Format = "atom" if fmt == "atom" else "rss"
+    self_url = url(plan.url(form, config))
+    links = archive_links(plan, form, config)
+    # An archive page is a document of the same feed (RFC 5005): the feed's id.
+    fg.id(url(links.current) if links is not None and links.current else self_url)
     # RSS channel text may be read as HTML (the W3C validator's ContainsHTML applies to
     # all three): title and copyright are encoded like an item title; the description
     # is HTML to feedparser whatever it holds, so it is always escaped, like an item's.
@@ -215,6 +220,8 @@ def _feed(plan: FeedPlan, config: Config, fmt: str) -> FeedGenerator:
     feed_links(fg, self_url=self_url, self_type=MEDIA_TYPES[fmt],
                alternate=url(site.home_url),
                hubs=tuple(url(hub) for hub in config.websub.hubs))
+    if links is not None:
+        add_archive_links(fg, links)
     return fg
 
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from syndicate.archive import archive_links
 from syndicate.config import Config
 from syndicate.model import Article
 from syndicate.plan import FeedPlan
+from syndicate.render.archive_links import json_archive_fields
 from syndicate.render.body import item_html
 from syndicate.render.common import (
     clean,
@@ -55,6 +57,7 @@ def render_json(plan: FeedPlan, config: Config) -> bytes:
     feed["language"] = site.language
     if config.websub.hubs:
         feed["hubs"] = [{"type": "WebSub", "url": url(hub)} for hub in config.websub.hubs]
+    feed.update(json_archive_fields(archive_links(plan, "json", config)))
     feed["items"] = [_item(article) for article in plan.items]
     out: list[str] = []
     _dump(feed, "\n", out)
