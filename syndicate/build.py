@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -96,6 +96,11 @@ def run_build(config: Config, options: BuildOptions) -> BuildResult:
             synced = sync_output(config, prune=options.prune)
             log.info("%s: %d objects uploaded, %d unchanged, %d deleted", config.output.url,
                      len(synced.uploaded), synced.unchanged, len(synced.deleted))
+            if synced.foreign:
+                log.info("%s: %d objects not written by syndicate left alone (as of the "
+                         "last listing of the prefix)", config.output.url, len(synced.foreign))
+                # Listed in the report like foreign files of an output folder.
+                result = replace(result, foreign=result.foreign + synced.foreign)
         return result
 
 
