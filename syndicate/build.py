@@ -55,14 +55,11 @@ from syndicate.index import Index, discard, open_index, read_key, temporary_inde
 from syndicate.index_rows import IndexRows, stored_warnings
 from syndicate.lock import acquire_lock
 from syndicate.model import Outcome, Rejection
-from syndicate.plan import name_feeds, plan_feeds
 from syndicate.publish import remove_temporaries, tidy
 from syndicate.refresh import refresh
-from syndicate.render_all import render_all
 from syndicate.result import BuildOptions, BuildResult, OutputFile
 from syndicate.select import Selection, micros, select
 from syndicate.source import Survey, check_source, survey
-from syndicate.withdrawn import HISTORY, dump_history, load_history, withdraw
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +164,11 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         outcomes = index.get_outcomes() if options.want_outcomes else []
         rendered, changed_urls, skipped = 0, [], True
     else:
+        # Imported here: a run with nothing to render (the cron case) needs none of it.
+        from syndicate.plan import name_feeds, plan_feeds
+        from syndicate.render_all import render_all
+        from syndicate.withdrawn import HISTORY, dump_history, load_history, withdraw
+
         chosen = _choose(index, config, last, sel_key, options.now)
         # Before anything is rendered; raising rolls the index back, so the refused
         # run is not recorded and the next one compares with the same last build.
