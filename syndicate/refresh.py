@@ -35,6 +35,7 @@ from syndicate.clock import file_clock_ns
 from syndicate.codec import RACY_WINDOW_NS, Entry, content_hash, encode
 from syndicate.config import SourceConfig
 from syndicate.index import FileRow, Index, StoredStat, entry_row
+from syndicate.index_rows import WARNINGS_CACHE
 from syndicate.model import Rejection
 from syndicate.pool import pool_map, worker_count
 from syndicate.progress import Progress
@@ -85,6 +86,7 @@ class RefreshStats:
     parsed: int
     reused: int
     deleted: int
+    listing: bytes | None = None  # the listing digest the index now provably matches
 
 
 def compare(found: list[Found], stored: Iterable[StoredStat]) -> Changes:
@@ -163,7 +165,7 @@ def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold
             # The index holds exactly this listing, proven when it was stored: nothing
             # to read, compare or delete.
             log.debug("index: listing digest unchanged; %d files current", len(found))
-            return RefreshStats(len(found), 0, len(found), 0)
+            return RefreshStats(len(found), 0, len(found), 0, digest)
         changes = compare(found, index.iter_stats())
     else:
         found = store.stat_paths(changed)
@@ -173,6 +175,7 @@ def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold
         total += changes.found - (len(indexed) - len(changes.gone)) - len(changes.gone)
     to_parse = list(changes.to_parse)
     reused = changes.reused
+    listing: bytes | None = None
     changed_racy = still_racy = False
     for rel, size, mtime_ns in changes.to_verify:
         stored = index.content_hash_of(rel)
@@ -207,11 +210,14 @@ def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold
         total = changes.found
     else:
         reused = total - parsed
+    if to_parse or changes.to_verify or changes.gone:
+        index.set_meta(WARNINGS_CACHE, None)  # kept for a listing these rows no longer are
     if expected is not None or to_parse or changes.to_verify or changes.gone:
         # A watched build never walks: whatever it wrote, the stored digest no longer
         # proves anything (None). A walked one stores its digest once proven.
         index.set_meta(LISTING, digest if expected is not None else None)
-    stats = RefreshStats(total, parsed, reused, deleted)
+        listing = digest if expected is not None else None
+    stats = RefreshStats(total, parsed, reused, deleted, listing)
     log.debug("index: %d files, %d parsed, %d reused, %d deleted",
               stats.found, stats.parsed, stats.reused, stats.deleted)
     return stats

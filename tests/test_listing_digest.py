@@ -236,3 +236,21 @@ def test_a_watched_build_withdraws_the_digest(
     compared, result = comparisons.during(config)
     assert compared == 1 and result.parsed == 1
     assert b"Owt" not in (config.output.folder / "all.atom").read_bytes()
+
+
+def test_warnings_are_reported_on_every_run_and_follow_their_file(
+        tmp_path: Path, comparisons: Comparisons) -> None:
+    config = site(tmp_path)
+    src = config.source.folder
+    article(src, "2024-03-04-warned.md", title="Warned", topics=("Power Apps", "[a, b]"))
+    aged(src)
+    warned = [("2024-03-04-warned.md", ("topics[1]: must be text, got a list; dropped",))]
+    assert [tuple(w) for w in build(config).warnings] == warned
+    for _ in range(2):  # proven listing: the warnings kept with it
+        compared, result = comparisons.during(config)
+        assert compared == 0 and [tuple(w) for w in result.warnings] == warned
+    fixed = article(src, "2024-03-04-warned.md", title="Warned")
+    os.utime(fixed, ns=(OLD * 10**9 + 55, OLD * 10**9 + 55))
+    for expected_comparisons in (1, 0):
+        compared, result = comparisons.during(config)
+        assert compared == expected_comparisons and result.warnings == ()
