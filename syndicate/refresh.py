@@ -217,6 +217,8 @@ def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold
         # proves anything (None). A walked one stores its digest once proven.
         index.set_meta(LISTING, digest if expected is not None else None)
         listing = digest if expected is not None else None
+    if parsed or deleted or changed is None:
+        index.set_file_count(total)
     stats = RefreshStats(total, parsed, reused, deleted, listing)
     log.debug("index: %d files, %d parsed, %d reused, %d deleted",
               stats.found, stats.parsed, stats.reused, stats.deleted)

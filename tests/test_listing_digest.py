@@ -254,3 +254,17 @@ def test_warnings_are_reported_on_every_run_and_follow_their_file(
     for expected_comparisons in (1, 0):
         compared, result = comparisons.during(config)
         assert compared == expected_comparisons and result.warnings == ()
+
+
+def test_watched_builds_count_the_files_as_a_walk_does(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    assert build(config).read == 3
+    src = config.source.folder
+    article(src, "2024-03-06-five.md", title="Five", when="2024-03-06T10:00:00Z")
+    assert build(config, changed=frozenset({"2024-03-06-five.md"})).read == 4
+    (src / "2024-03-01-one.md").unlink()
+    (src / "2024-03-02-two.md").unlink()
+    gone = frozenset({"2024-03-01-one.md", "2024-03-02-two.md"})
+    assert build(config, changed=gone, allow_shrink=True).read == 2
+    assert build(config, changed=gone).read == 2  # nothing written: the count stands
+    assert build(config).read == 2
