@@ -147,7 +147,7 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
     log.debug("%.2f s: index refreshed", watch.seconds())
     # Again, on what the walk found: the folder may have emptied since (a mount gone).
     _refuse(_empty(config, options, Survey(read.found > 0, 0, None)))
-    warnings = stored_warnings(index, read.listing)
+    warnings = stored_warnings(index)
     # One transaction per run: the generation moves now if files changed, and commits
     # together with the record of the build that used it.
     generation = index.bump_generation()

@@ -333,11 +333,12 @@ class Index:
             self.views_changed = True
         return len(rows)
 
-    def stream(self, sql: str, batch: int = 2000) -> Iterator[list[tuple[Any, ...]]]:
+    def stream(self, sql: str, batch: int = 2000, params: Sequence[Any] = ()
+               ) -> Iterator[list[tuple[Any, ...]]]:
         """The rows of a read-only query, in batches, streamed (see
         :mod:`syndicate.index_rows`). SQLite errors raise :class:`IndexCorrupt`."""
         try:
-            cur = self._conn.execute(sql)
+            cur = self._conn.execute(sql, params)
             while True:
                 rows = cur.fetchmany(batch)
                 if not rows:

@@ -35,7 +35,7 @@ from syndicate.clock import file_clock_ns
 from syndicate.codec import RACY_WINDOW_NS, Entry, content_hash, encode
 from syndicate.config import SourceConfig
 from syndicate.index import FileRow, Index, StoredStat, entry_row
-from syndicate.index_rows import WARNINGS_CACHE
+from syndicate.index_rows import patch_warnings
 from syndicate.model import Rejection
 from syndicate.pool import pool_map, worker_count
 from syndicate.progress import Progress
@@ -210,8 +210,8 @@ def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold
         total = changes.found
     else:
         reused = total - parsed
-    if to_parse or changes.to_verify or changes.gone:
-        index.set_meta(WARNINGS_CACHE, None)  # kept for a listing these rows no longer are
+    # The kept copy of every warning, brought in line in this transaction.
+    patch_warnings(index, to_parse, changes.gone, key=source_key)
     if expected is not None or to_parse or changes.to_verify or changes.gone:
         # A watched build never walks: whatever it wrote, the stored digest no longer
         # proves anything (None). A walked one stores its digest once proven.

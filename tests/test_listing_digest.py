@@ -268,3 +268,22 @@ def test_watched_builds_count_the_files_as_a_walk_does(tmp_path: Path) -> None:
     assert build(config, changed=gone, allow_shrink=True).read == 2
     assert build(config, changed=gone).read == 2  # nothing written: the count stands
     assert build(config).read == 2
+
+
+def test_watched_builds_keep_the_warnings_a_walk_would_report(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    src = config.source.folder
+    build(config)
+    name = "2024-03-02-two.md"
+    warned = [(name, ("topics[1]: must be text, got a list; dropped",))]
+    article(src, name, title="Two", topics=("Power Apps", "[a, b]"))
+    assert [tuple(w) for w in build(config, changed=frozenset({name})).warnings] == warned
+    assert [tuple(w) for w in build(config).warnings] == warned  # the walk agrees
+    article(src, "2024-03-07-six.md", title="Six", topics=("Power Apps", "[c]"))
+    six = [("2024-03-07-six.md", ("topics[1]: must be text, got a list; dropped",))]
+    got = build(config, changed=frozenset({"2024-03-07-six.md"})).warnings
+    assert [tuple(w) for w in got] == warned + six  # path order
+    (src / name).unlink()
+    got = build(config, changed=frozenset({name}), allow_shrink=True).warnings
+    assert [tuple(w) for w in got] == six
+    assert [tuple(w) for w in build(config).warnings] == six
