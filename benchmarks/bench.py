@@ -214,12 +214,14 @@ def snapshot(folder: Path) -> dict[str, int]:
     return out
 
 
-def run_build(cmd: list[str], env: dict[str, str], out: Path, log: Path) -> Run:
+def run_build(cmd: list[str], env: dict[str, str], out: Path, log: Path, *,
+              cwd: Path = REPO) -> Run:
+    """Run ``cmd`` (from ``cwd``: ``python -m`` imports from there first) and measure it."""
     before = snapshot(out) if out.is_dir() else {}
     with open(log, "wb") as log_file:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=env,
-                                cwd=REPO)
+                                cwd=cwd)
         sampler = TreeMemorySampler(proc.pid)
         sampler.start()
         # wait4, not getrusage(RUSAGE_CHILDREN): that one keeps the maximum over every

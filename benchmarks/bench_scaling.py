@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -32,6 +33,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -83,12 +85,14 @@ def _build_cmd(config: Path) -> list[str]:
             "-q"]
 
 
-def _run(name: str, cmd: list[str], env: dict[str, str], out: Path, work: Path) -> bench.Run:
-    run = bench.run_build(cmd, env, out, work / f"{name}.log")
+def _run(name: str, cmd: list[str], env: dict[str, str], out: Path, work: Path, *,
+         cwd: Path = REPO) -> bench.Run:
+    log = work / (re.sub(r"[^\w.]+", "-", name) + ".log")
+    run = bench.run_build(cmd, env, out, log, cwd=cwd)
     if run.exit_code != 0:
-        print((work / f"{name}.log").read_text(errors="replace")[-2000:], file=sys.stderr)
+        print(log.read_text(errors="replace")[-2000:], file=sys.stderr)
         raise SystemExit(f"bench: {name} exited {run.exit_code}")
-    print(f"  {name:<34} {run.wall_s:7.2f} s  {run.max_rss_mb:6.0f} MB max RSS  "
+    print(f"  {name:<40} {run.wall_s:7.2f} s  {run.max_rss_mb:6.0f} MB max RSS  "
           f"{run.tree_mb:6.0f} MB tree  {run.written:5} files written", flush=True)
     return run
 
@@ -99,31 +103,92 @@ def bare_walk(folder: Path) -> float:
                           text=True, check=True)
     wall = time.perf_counter() - started
     count, inner = done.stdout.split()
-    print(f"  {'bare scandir+stat walk (child)':<34} {wall:7.2f} s  ({int(count):,} files; "
+    print(f"  {'bare scandir+stat walk (child)':<40} {wall:7.2f} s  ({int(count):,} files; "
           f"walk alone {float(inner):.2f} s)", flush=True)
     return wall
 
 
-def folder_benchmarks(n: int, cache: Path, work: Path, repeat: int) -> None:
+class Code(NamedTuple):
+    """One checkout whose ``syndicate build`` is measured, with its own config, output
+    and state (so each code keeps its own index)."""
+
+    name: str
+    repo: Path
+    config: Path
+    out: Path
+
+
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def folder_benchmarks(n: int, cache: Path, work: Path, repeat: int, baseline: Path | None,
+                      watch: bool, watch_only: bool = False) -> None:
     corpus = bench.corpus_for(cache, n, 1)
-    files = bench.source_files(corpus)
-    config = bench.write_config(work, corpus)
-    out = work / "out"
-    print(f"\nN = {n:,} (corpus {corpus})", flush=True)
-    bench.floor_read(corpus)  # page cache warm: every figure is for files in memory
-    _run("cold build (to warm the index)", _build_cmd(config), _env(), out, work)
-    ratios = []
-    for i in range(repeat):
-        walk = bare_walk(corpus)
-        run = _run(f"cron no-change run #{i + 1}", _build_cmd(config), _env(), out, work)
-        ratios.append(run.wall_s / walk)
-    print(f"  no-change / bare walk: {', '.join(f'{r:.2f}x' for r in ratios)} "
-          f"(median {sorted(ratios)[len(ratios) // 2]:.2f}x; target <= 1.5x)", flush=True)
-    watch_latency(config, files, out, work, repeat)
+    print(f"\nN = {n:,} (corpus {corpus}; load average {_load()})", flush=True)
+    codes = [Code("after (this checkout)", REPO, *_site(work / f"after-{n}", corpus))]
+    if baseline is not None:
+        codes.insert(0, Code(f"before ({baseline})", baseline.resolve(),
+                             *_site(work / f"before-{n}", corpus)))
+    if watch_only:
+        codes = codes[-1:]
+    # Inodes and dentries warm (all a no-change run touches; reading every file's bytes
+    # too takes minutes at 1,000,000 here, and on this VM idle pages are reclaimed).
+    bare_walk(corpus)
+    for code in codes:
+        env = dict(os.environ, PYTHONPATH=str(code.repo))
+        if not (code.config.parent / "state").is_dir():
+            _run(f"{code.name}: cold build", _build_cmd(code.config), env, code.out, work,
+                 cwd=code.repo)
+        # The first no-change run after a cold build compares with the index (and, on
+        # a code with the listing digest, proves and stores it): shown, not counted.
+        _run(f"{code.name}: warm-up no-change", _build_cmd(code.config), env, code.out, work,
+             cwd=code.repo)
+    walks: list[float] = []
+    repeat_runs = 0 if watch_only else repeat
+    runs: dict[str, list[float]] = {c.name: [] for c in codes}
+    for i in range(repeat_runs):
+        walks.append(bare_walk(corpus))
+        for code in codes:
+            env = dict(os.environ, PYTHONPATH=str(code.repo))
+            run = _run(f"{code.name}: no-change #{i + 1}", _build_cmd(code.config), env,
+                       code.out, work, cwd=code.repo)
+            runs[code.name].append(run.wall_s)
+    if walks:
+        print(f"  median of {repeat}: bare walk {_median(walks):.2f} s", flush=True)
+    for code in codes if walks else ():
+        walk = _median(walks)
+        mid = _median(runs[code.name])
+        print(f"  {code.name}: no-change {mid:.2f} s = {mid / walk:.2f}x the bare walk "
+              f"(per run: {', '.join(f'{r / w:.2f}x' for r, w in zip(runs[code.name], walks))}; "
+              f"target <= 1.5x)", flush=True)
+    if watch:
+        after = codes[-1]
+        watch_latency(after.config, bench.source_files(corpus), after.out, work, repeat)
+
+
+def _site(where: Path, corpus: Path) -> tuple[Path, Path]:
+    where.mkdir(parents=True, exist_ok=True)
+    return bench.write_config(where, corpus), where / "out"
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def in_all_feed(files: list[Path], out: Path) -> Path:
+    """The newest file (by name) whose article is an item of ``all.atom``: at 1,000,000
+    articles (~270 a day) the newest by name is seldom among the 50 newest by time."""
+    feed = (out / "all.atom").read_bytes()
+    for path in reversed(files[-20_000:]):
+        found = re.search(rb'\nwebUrl: "([^"]+)"', path.read_bytes())
+        if found and b'href="' + found.group(1) + b'"' in feed:
+            return path
+    raise SystemExit("bench: no article of all.atom among the newest 20,000 files")
 
 
 def watch_latency(config: Path, files: list[Path], out: Path, work: Path, repeat: int) -> None:
-    edited = bench.pick_file_to_edit(files)
+    edited = in_all_feed(files, out)
     original = edited.read_bytes()
     for debounce in ("0.2", "0.05"):  # the default, and a shorter one
         log = work / f"watch-{debounce}.log"
@@ -150,6 +215,8 @@ def watch_latency(config: Path, files: list[Path], out: Path, work: Path, repeat
                 t0 = time.perf_counter()
                 while marker not in (out / "all.atom").read_bytes():
                     time.sleep(0.002)
+                    if time.perf_counter() - t0 > 120:
+                        raise SystemExit(f"bench: edit of {edited} not in all.atom after 120 s")
                 latencies.append(time.perf_counter() - t0)
                 time.sleep(1.0)  # let the log line land; the next edit is a new burst
             print(f"  watch latency, edit -> all.atom (--debounce {debounce}): "
@@ -169,47 +236,61 @@ def watch_latency(config: Path, files: list[Path], out: Path, work: Path, repeat
     _run("cron run after the watch (restore)", _build_cmd(config), _env(), out, work)
 
 
-def s3_benchmarks(n: int, cache: Path, work: Path) -> None:
+def s3_benchmarks(n: int, cache: Path, work: Path, threads: int) -> None:
     sys.path.insert(0, str(REPO / "tests"))
+    import boto3
     import seaweedfs
+    from botocore.config import Config as BotoConfig
 
     corpus = bench.corpus_for(cache, max(n, 10_000), 1)
     files = bench.source_files(corpus)[:n]
-    print(f"\nobject storage: {n:,} articles, SeaweedFS on 127.0.0.1", flush=True)
-    (work / "weed").mkdir()
-    server = seaweedfs.start(work / "weed")
+    print(f"\nobject storage: {n:,} articles, SeaweedFS on 127.0.0.1 (load average {_load()})",
+          flush=True)
+    where = Path(tempfile.mkdtemp(prefix="s3-", dir=work))
+    (where / "weed").mkdir()
+    server = seaweedfs.start(where / "weed")
     try:
-        client = seaweedfs.make_client(server)
+        env = server.env()
+        client = boto3.session.Session().client(
+            "s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=seaweedfs.REGION,
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            config=BotoConfig(max_pool_connections=threads))
         for bucket in ("bench-src", "bench-out"):
             client.create_bucket(Bucket=bucket)
         started = time.perf_counter()
-        with ThreadPoolExecutor(16) as pool:
+        with ThreadPoolExecutor(threads) as pool:
             list(pool.map(lambda f: client.put_object(
                 Bucket="bench-src", Key=f.relative_to(corpus).as_posix(), Body=f.read_bytes()),
                 files))
-        print(f"  upload of the articles (16 threads): {time.perf_counter() - started:.1f} s",
-              flush=True)
-        config = work / "s3.toml"
+        took = time.perf_counter() - started
+        print(f"  upload of the articles ({threads} threads, {n:,} PutObject): {took:.1f} s "
+              f"({n / took:,.0f} objects/s; load average {_load()})", flush=True)
+        config = where / "s3.toml"
         config.write_text(
             '[site]\ntitle = "Benchmark"\nbase_url = "https://feeds.example.org/"\n'
             '[source]\nurl = "s3://bench-src"\n[selection]\nmin_quality = 50\n'
             '[output]\nurl = "s3://bench-out/feeds"\n'
-            f'[state]\nfolder = {json.dumps(str(work / "s3-state"))}\n')
+            f'[state]\nfolder = {json.dumps(str(where / "s3-state"))}\n')
         edited = bench.pick_file_to_edit(files)
         key = edited.relative_to(corpus).as_posix()
-        for name in ("cold", "no-change", "one-change"):
+        runs = ("cold", "no-change (compares with the index)", "no-change", "no-change",
+                "one-change", "no-change (after the change)")
+        for i, name in enumerate(runs):
             if name == "one-change":
                 data = edited.read_bytes().replace(b'\ntitle: "', b'\ntitle: "Edited ', 1)
                 client.put_object(Bucket="bench-src", Key=key, Body=data)
-            counts = work / f"s3-{name}.json"
-            env = dict(server.env(), PYTHONPATH=str(REPO), COUNT_FILE=str(counts))
-            run = _run(f"s3 {name}", [sys.executable, "-c", _COUNTING, "build", "--config",
-                                      str(config), "--now", NOW, "-q"],
-                       env, work / "s3-state" / "s3-staging", work)
-            del run
-            print(f"    requests: {json.loads(counts.read_text())}", flush=True)
+            counts = where / f"s3-{i}.json"
+            run_env = dict(env, PYTHONPATH=str(REPO), COUNT_FILE=str(counts))
+            _run(f"s3 {name}", [sys.executable, "-c", _COUNTING, "build", "--config",
+                                str(config), "--now", NOW, "-q"],
+                 run_env, where / "s3-state" / "s3-staging", where)
+            seen = json.loads(counts.read_text())
+            print(f"    requests: {sum(seen.values()):,} = {dict(sorted(seen.items()))} "
+                  f"(load average {_load()})", flush=True)
     finally:
         server.stop()
+        shutil.rmtree(where, ignore_errors=True)
 
 
 def main() -> int:
@@ -218,19 +299,33 @@ def main() -> int:
     parser.add_argument("--s3-n", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-folder", action="store_true")
+    parser.add_argument("--skip-watch", action="store_true")
+    parser.add_argument("--watch-only", action="store_true",
+                        help="of the folder benchmarks, only the watch latency")
+    parser.add_argument("--threads", type=int, default=32,
+                        help="upload threads for the object storage corpus (default 32)")
+    parser.add_argument("--baseline", type=Path,
+                        help="another checkout (e.g. /work/baseline) whose no-change build "
+                             "is measured in the same loop")
+    parser.add_argument("--work", type=Path,
+                        help="keep configs, outputs and states here (reused by the next "
+                             "run: no second cold build) instead of a temporary folder")
     parser.add_argument("--skip-s3", action="store_true")
     parser.add_argument("--cache", type=Path, default=Path(os.environ.get(
         "XDG_CACHE_HOME", Path.home() / ".cache")) / "syndicate-bench")
     args = parser.parse_args()
     bench.print_machine(bench.machine_details())
-    work = Path(tempfile.mkdtemp(prefix="syndicate-scaling-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="syndicate-scaling-"))
+    work.mkdir(parents=True, exist_ok=True)
     try:
         if not args.skip_folder:
-            folder_benchmarks(args.n, args.cache, work, args.repeat)
+            folder_benchmarks(args.n, args.cache, work, args.repeat, args.baseline,
+                              not args.skip_watch, args.watch_only)
         if not args.skip_s3:
-            s3_benchmarks(args.s3_n, args.cache, work)
+            s3_benchmarks(args.s3_n, args.cache, work, args.threads)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

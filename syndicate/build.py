@@ -31,12 +31,11 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from syndicate.archive_history import archive_step
 from syndicate.clock import Stopwatch
 from syndicate.config import Config
 from syndicate.display import shown
@@ -56,14 +55,14 @@ from syndicate.index import Index, discard, open_index, read_key, temporary_inde
 from syndicate.index_rows import IndexRows, stored_warnings
 from syndicate.lock import acquire_lock
 from syndicate.model import Outcome, Rejection
-from syndicate.plan import FeedPlan, name_feeds, plan_feeds
 from syndicate.publish import remove_temporaries, tidy
 from syndicate.refresh import refresh
-from syndicate.render_all import render_all
 from syndicate.result import BuildOptions, BuildResult, HistoryFinding, OutputFile
 from syndicate.select import Selection, micros, select
 from syndicate.source import Survey, check_source, survey
-from syndicate.withdrawn import HISTORY, dump_history, load_history, withdraw
+
+if TYPE_CHECKING:
+    from syndicate.plan import FeedPlan
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +96,11 @@ def run_build(config: Config, options: BuildOptions) -> BuildResult:
             synced = sync_output(config, prune=options.prune)
             log.info("%s: %d objects uploaded, %d unchanged, %d deleted", config.output.url,
                      len(synced.uploaded), synced.unchanged, len(synced.deleted))
+            if synced.foreign:
+                log.info("%s: %d objects not written by syndicate left alone (as of the "
+                         "last listing of the prefix)", config.output.url, len(synced.foreign))
+                # Listed in the report like foreign files of an output folder.
+                result = replace(result, foreign=result.foreign + synced.foreign)
         return result
 
 
@@ -164,6 +168,12 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         rendered, changed_urls, skipped = 0, [], True
         history: list[HistoryFinding] = []  # nothing rewritten: nothing to compare
     else:
+        # Imported here: a run with nothing to render (the cron case) needs none of it.
+        from syndicate.archive_history import archive_step
+        from syndicate.plan import name_feeds, plan_feeds
+        from syndicate.render_all import render_all
+        from syndicate.withdrawn import HISTORY, dump_history, load_history, withdraw
+
         chosen = _choose(index, config, last, sel_key, options.now)
         # Before anything is rendered; raising rolls the index back, so the refused
         # run is not recorded and the next one compares with the same last build.

@@ -219,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--now", metavar="TIME",
                    help="a fixed moment for every build, RFC 3339 (default: the clock at "
                         "each build)")
+    w.add_argument("--allow-shrink", action="store_true", help="as for build, for every build")
     _add_verbosity(w)
 
     s = sub.add_parser("serve", help="serve the output folder over HTTP (preview, tests)",
@@ -455,8 +456,8 @@ def _watch(config: Config, args: argparse.Namespace) -> int:
     from syndicate.watch import run_watch
 
     fixed = _moment(args.now) if args.now is not None else None
-    options = BuildOptions(now=fixed or wall_now(), prune=bool(args.prune),
-                           jobs=int(args.jobs or 0), want_outcomes=False)
+    options = BuildOptions(now=fixed or wall_now(), prune=bool(args.prune), jobs=int(args.jobs or 0),
+                           want_outcomes=False, allow_shrink=bool(args.allow_shrink))
 
     def on_build(result: BuildResult) -> None:
         for r in result.rejections:

@@ -65,19 +65,9 @@ from syndicate.errors import IndexCorrupt, StorageError
 from syndicate.model import Article, Outcome, Rejection
 
 __all__ = [
-    "INDEX_FILE_NAME",
-    "FileRow",
-    "Index",
-    "IndexCorrupt",
-    "LightItem",
-    "StorageError",
-    "StoredStat",
-    "discard",
-    "entry_row",
-    "open_index",
-    "open_readonly",
-    "read_key",
-    "temporary_index",
+    "INDEX_FILE_NAME", "FileRow", "Index", "IndexCorrupt", "LightItem",
+    "StorageError", "StoredStat", "discard", "entry_row", "open_index",
+    "open_readonly", "read_key", "temporary_index",
 ]
 
 log = logging.getLogger(__name__)
@@ -139,6 +129,7 @@ class LightItem(NamedTuple):
     digest: bytes
 
 
+FILE_COUNT = "file_count"  # meta key: the number of indexed files, per the last refresh
 # An index entry's stat, as Index.iter_stats streams it: (path, size, mtime_ns, racy).
 # A plain tuple: one per source file on every run (see syndicate.refresh.compare).
 StoredStat = tuple[str, int, int, int]
@@ -271,7 +262,15 @@ class Index:
         the number of files indexed in all."""
         sql = "SELECT path, size, mtime_ns, racy FROM files WHERE path = ?"
         found = [r for p in sorted(set(paths)) for r in self._run(sql, (p,)).fetchall()]
-        return found, int(self._run("SELECT count(*) FROM files").fetchone()[0])
+        # The count the last refresh recorded: count(*) reads every row (0.4 s at 1M).
+        total = self.get_meta(FILE_COUNT)
+        if type(total) is not int:
+            total = int(self._run("SELECT count(*) FROM files").fetchone()[0])
+        return found, total
+
+    def set_file_count(self, total: int) -> None:
+        """Record how many files the index holds (by a refresh, in its transaction)."""
+        self.set_meta(FILE_COUNT, total)
 
     def content_hash_of(self, path: str) -> bytes | None:
         row = self._run("SELECT chash FROM files WHERE path = ?", (path,)).fetchone()
@@ -326,11 +325,12 @@ class Index:
             self.views_changed = True
         return len(rows)
 
-    def stream(self, sql: str, batch: int = 2000) -> Iterator[list[tuple[Any, ...]]]:
+    def stream(self, sql: str, batch: int = 2000, params: Sequence[Any] = ()
+               ) -> Iterator[list[tuple[Any, ...]]]:
         """The rows of a read-only query, in batches, streamed (see
         :mod:`syndicate.index_rows`). SQLite errors raise :class:`IndexCorrupt`."""
         try:
-            cur = self._conn.execute(sql)
+            cur = self._conn.execute(sql, params)
             while True:
                 rows = cur.fetchmany(batch)
                 if not rows:

@@ -315,7 +315,9 @@ def test_deleted_object_leaves_the_feeds_and_stale_feeds_are_pruned_not_foreign_
         _put(client, out, f"pub/{key}", body)
     _upload_articles(client, src, local_articles)
     cfg = _config(tmp_path, source=f'url = "s3://{src}"', output=f'url = "s3://{out}pub"')
-    assert _build(cfg, "--prune") == 0
+    report = tmp_path / "report.json"
+    assert _build(cfg, "--prune", "--report", str(report)) == 0
+    assert json.loads(report.read_bytes())["foreign"] == sorted(foreign)
     first = _bucket(client, out + "pub/")
     # Delete every article of one provider: its feeds go stale.
     provider_feeds = sorted(k for k in first if k.startswith("providers/")
@@ -330,8 +332,11 @@ def test_deleted_object_leaves_the_feeds_and_stale_feeds_are_pruned_not_foreign_
         _delete(client, src, f.name)
         f.unlink()
     calls.clear()
-    assert _build(cfg, "--prune") == 0
+    assert _build(cfg, "--prune", "--report", str(report)) == 0
     assert calls["GetObject"] == 0  # a deletion needs no download
+    # Still reported, from the last listing (this run listed nothing of the output).
+    assert calls["ListObjectsV2"] == 1
+    assert json.loads(report.read_bytes())["foreign"] == sorted(foreign)
     after = _bucket(client, out + "pub/")
     expected = _folder_build(tmp_path, local_articles, "--prune")
     for key, body in foreign.items():

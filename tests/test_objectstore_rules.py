@@ -60,3 +60,20 @@ def test_object_change_key_moves_with_etag_or_last_modified() -> None:
     assert base != change_key('"abd"', "2026-12-06T10:00:00+00:00")
     assert base != change_key('"abc"', "2026-12-06T10:00:01+00:00")
     assert 0 <= base < 2**56
+
+
+@pytest.mark.parametrize("text", ["2026-12-06T09:40:00.000Z", "2026-12-06T09:40:00.123Z",
+                                  "2026-12-06T09:40:00Z", "2026-12-06T09:40:00.123456789Z",
+                                  "Sun, 06 Dec 2026 09:40:00 GMT", "1796550000"])
+def test_listed_moment_is_what_botocore_parsing_gave(text: str) -> None:
+    # The change key of every indexed object was made from botocore's datetime: the
+    # listing's text, left unparsed, must give the same string, or an upgrade would
+    # download every object again.
+    pytest.importorskip("boto3", reason="boto3 (the 's3' extra) is not installed")
+    from botocore.utils import parse_timestamp
+
+    from syndicate.objectstore.source import listed_moment
+
+    parsed = parse_timestamp(text)
+    assert listed_moment(text) == parsed.isoformat()
+    assert listed_moment(parsed) == parsed.isoformat()

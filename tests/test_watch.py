@@ -224,3 +224,41 @@ def test_a_build_told_the_changed_paths_stores_and_writes_what_a_walk_would(
         walked.read, walked.selected, walked.filtered, walked.rejected)
     assert told.parsed == 2  # the edited file and the new one, nothing else read
     assert told.read == len(files) - 1 + 1
+
+
+def test_allow_shrink_lets_a_watcher_publish_a_mass_delete(tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    shutil.copytree(SAMPLES, articles)
+    logs = {}
+    processes = {}
+    for flag in ("guarded", "allowed"):
+        cfg = _config(tmp_path, articles, tmp_path / f"out-{flag}", f"{flag}.toml")
+        logs[flag] = tmp_path / f"{flag}.log"
+        with logs[flag].open("w") as err:
+            processes[flag] = subprocess.Popen(
+                [sys.executable, "-m", "syndicate", "watch", "--config", str(cfg), "--now",
+                 NOW, "--debounce", "0.3", *(["--allow-shrink"] if flag == "allowed" else [])],
+                stderr=err, stdout=subprocess.DEVNULL, text=True,
+                env=dict(os.environ, PYTHONPATH=str(REPO)))
+    guarded = Watcher(processes["guarded"], logs["guarded"], tmp_path / "out-guarded")
+    allowed = Watcher(processes["allowed"], logs["allowed"], tmp_path / "out-allowed")
+    try:
+        for w in (guarded, allowed):
+            _eventually(lambda w=w: w.builds() >= 1, "the first build")
+        before = _files(guarded.out)
+        keep = min(articles.glob("*.md"))
+        for file in articles.glob("*.md"):
+            if file != keep:
+                file.unlink()
+        expected = _cron(tmp_path, articles)  # a fresh state: nothing to shrink from
+        # The feeds of vanished topics stay (stale: no --prune); the rest is the cron build.
+        _eventually(lambda: expected.items() <= _files(allowed.out).items(),
+                    "the mass delete published")
+        _eventually(lambda: "nothing published; run with --allow-shrink" in
+                    guarded.log.read_text(), "the guard refusing the watcher without it")
+        assert _files(guarded.out) == before
+        assert "nothing published" not in allowed.log.read_text()
+    finally:
+        for process in processes.values():
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=PATIENCE)

@@ -15,7 +15,9 @@ same atomic, change-aware writes and render fingerprints as for a plain folder),
 - order: pages and everything else first, then feeds, then ``feeds.opml`` and
   ``index.html`` — nothing links to an object before it is there; deletions
   (``--prune``) come last and remove only keys the manifest says we uploaded, so
-  objects we did not write under the prefix are never deleted;
+  objects we did not write under the prefix are never deleted (they are *foreign*:
+  the keys seen in the last listing of the prefix that neither the staging folder nor
+  the manifest knows, kept in the manifest so every run reports them without a request);
 - an S3 PUT replaces an object atomically, and the manifest is saved only with
   uploads that succeeded (after each phase, and when a phase fails): a failed or
   killed sync leaves every object old or new, and the next run uploads the rest
@@ -84,6 +86,7 @@ class SyncResult:
     unchanged: int
     deleted: tuple[str, ...]
     stale: tuple[str, ...]  # uploaded by us earlier, not staged now, kept (no --prune)
+    foreign: tuple[str, ...] = ()  # under the prefix, not ours: left alone (last listing)
 
 
 class Manifest:
@@ -93,6 +96,7 @@ class Manifest:
         self.file = file
         self.where = where
         self.records: dict[str, Record] = {}
+        self.foreign: tuple[str, ...] = ()
         self.dirty = False
         try:
             raw = json.loads(file.read_bytes())
@@ -108,6 +112,7 @@ class Manifest:
         try:
             self.records = {str(k): Record(str(v[0]), str(v[1]), int(v[2]), int(v[3]))
                             for k, v in raw["objects"].items()}
+            self.foreign = tuple(str(k) for k in raw.get("foreign", ()))
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             log.warning("%s malformed; checking the bucket instead", file)
             self.records = {}
@@ -124,7 +129,8 @@ class Manifest:
         if not self.dirty:
             return
         data = {"target": str(self.where),
-                "objects": {k: list(v) for k, v in sorted(self.records.items())}}
+                "objects": {k: list(v) for k, v in sorted(self.records.items())},
+                "foreign": list(self.foreign)}
         atomic_write(self.file, json.dumps(data, indent=0).encode("utf-8"))
         self.dirty = False
 
@@ -189,13 +195,17 @@ def sync_output(config: Config, *, prune: bool, client: S3Client | None = None
     to_delete = sorted(gone) if prune else []
     if not todo and not to_delete:
         manifest.save()
-        return SyncResult((), unchanged, (), tuple(sorted(gone)))
+        return SyncResult((), unchanged, (), tuple(sorted(gone)), manifest.foreign)
 
     client = client if client is not None else make_client()
     try:
         if any(s.rel not in manifest.records for s in todo):
             # No record (first sync, lost state): what is already there need not move.
             remote = _remote_etags(client, where)
+            foreign = tuple(sorted(rel for rel in remote
+                                   if rel not in staged and rel not in manifest.records))
+            if foreign != manifest.foreign:
+                manifest.foreign, manifest.dirty = foreign, True
             left: list[_Staged] = []
             for s in todo:
                 etag = remote.get(s.rel)
@@ -217,7 +227,8 @@ def sync_output(config: Config, *, prune: bool, client: S3Client | None = None
     finally:
         manifest.save()
     stale = tuple(rel for rel in sorted(gone) if rel not in set(deleted))
-    return SyncResult(tuple(sorted(uploaded)), unchanged, tuple(deleted), stale)
+    return SyncResult(tuple(sorted(uploaded)), unchanged, tuple(deleted), stale,
+                      manifest.foreign)
 
 
 def _remote_etags(client: S3Client, where: S3Location) -> dict[str, str]:

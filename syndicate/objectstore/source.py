@@ -24,6 +24,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
 from fnmatch import translate
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,22 @@ def change_key(etag: str, last_modified: str) -> int:
     return int.from_bytes(hashlib.blake2b(raw, digest_size=7).digest(), "big")
 
 
+def listed_moment(raw: object) -> str:
+    """An object's LastModified as the change key has always held it — the ISO form of
+    the moment botocore would have parsed — from the text of the listing (the client
+    leaves timestamps unparsed: see :func:`syndicate.objectstore.client.make_client`).
+    ``fromisoformat`` takes the listing's form (``2026-12-06T09:40:00.000Z``) in about
+    a microsecond; anything else goes through botocore's own parser."""
+    if isinstance(raw, datetime):
+        return raw.isoformat()
+    try:
+        return datetime.fromisoformat(str(raw)).isoformat()
+    except ValueError:
+        from botocore.utils import parse_timestamp
+
+        return parse_timestamp(str(raw)).isoformat()
+
+
 class BucketStore:
     """The objects below ``source.url`` (see :class:`syndicate.source.SourceStore`)."""
 
@@ -82,7 +99,7 @@ class BucketStore:
                     rel = obj["Key"][len(prefix):]
                     if not self._wanted(rel):
                         continue
-                    stamp = change_key(obj.get("ETag", ""), obj["LastModified"].isoformat())
+                    stamp = change_key(obj.get("ETag", ""), listed_moment(obj["LastModified"]))
                     found.append((rel, int(obj.get("Size", 0)), stamp))
         self.listed = {rel: (size, stamp) for rel, size, stamp in found}
         return found
