@@ -23,7 +23,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from syndicate.budget import fit
 from syndicate.config import Config, Format
@@ -43,10 +43,15 @@ RENDER_BATCH = 16
 IN_FLIGHT = 4
 
 
-class Job(NamedTuple):
-    """One feed file to render."""
+# A feed's HTML page (syndicate.render.pages) is rendered like one more format of it:
+# same plan, same fingerprint base, so it moves exactly when its feed does.
+PAGE: Literal["html"] = "html"
 
-    fmt: Format
+
+class Job(NamedTuple):
+    """One feed file (or the feed's page) to render."""
+
+    fmt: Format | Literal["html"]
     rel: str  # output path
     fingerprint: bytes
 
@@ -90,7 +95,7 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
     result = Rendering()
     all_prints: list[bytes] = []
     pending: list[tuple[FeedPlan, list[Job]]] = []  # (light plan, its files to render)
-    about: dict[str, tuple[int, str]] = {}  # rel -> (items, url)
+    about: dict[str, tuple[int, str | None]] = {}  # rel -> (items, feed url; None: page)
     for plan in plans:
         h = hashlib.blake2b(key, digest_size=16)
         h.update(_plan_header(plan).encode("utf-8"))
@@ -112,6 +117,15 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
             else:
                 todo.append(Job(fmt, rel, fp))
                 about[rel] = (len(plan.items), plan.url(fmt, config))
+        # --- the feed's HTML page: one more file of the same plan
+        page_fp = hashlib.blake2b(base + PAGE.encode(), digest_size=16).digest()
+        page = plan.page_path()
+        if unchanged(root, page, page_fp, previous):
+            result.stamps[page] = previous[page]
+            result.outputs.append(OutputFile(page, "page", len(plan.items), False))
+        else:
+            todo.append(Job(PAGE, page, page_fp))
+            about[page] = (len(plan.items), None)
         if todo:
             pending.append((plan, todo))
 
@@ -123,11 +137,11 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
             yield RenderTask(config, [(full.plan(plan), todo) for plan, todo in chunk])
 
     if before_publish is not None and about:
-        before_publish(sorted(url for _, url in about.values()))
+        before_publish(sorted(url for _, url in about.values() if url is not None))
     workers = min(worker_count(jobs), math.ceil(len(about) / RENDER_PARALLEL_THRESHOLD))
     _collect(result, pool_map(render_batch, tasks(), workers=workers, window=IN_FLIGHT),
              about)
-    _render_listings(result, config, plans, key, all_prints, previous)
+    _render_listings(result, config, plans, key, all_prints, previous, full)
     result.outputs.sort(key=lambda o: o.path)
     return result
 
@@ -138,10 +152,12 @@ def _plan_header(plan: FeedPlan) -> str:
 
 
 def _render_listings(result: Rendering, config: Config, plans: Sequence[FeedPlan],
-                     key: bytes, all_prints: list[bytes], previous: dict[str, Stamp]) -> None:
+                     key: bytes, all_prints: list[bytes], previous: dict[str, Stamp],
+                     full: _FullRecords) -> None:
     """The OPML and the HTML index list every feed; re-rendered when any feed's print
     moved. They read feed titles, paths, item counts and dates: the light plans carry
-    all of it, so no article text is loaded for them."""
+    all of it. The index also shows the all-feed's newest headlines: only those few
+    records are loaded in full (their digests are in the all-feed's prints)."""
     root = config.output.folder
     listing = hashlib.blake2b(key + b"".join(all_prints), digest_size=16).digest()
     plans = [p for p in plans if p.alias_of is None]  # copies at old URLs: not listed
@@ -151,10 +167,15 @@ def _render_listings(result: Rendering, config: Config, plans: Sequence[FeedPlan
         _render_listing(result, root, OPML_PATH, "opml", listing, plans, previous,
                         lambda: render_opml(plans, config))
     if config.output.index_html:
-        from syndicate.render.html import render_index
+        from syndicate.render.html import FRONT_PAGE_ITEMS, render_index
 
-        _render_listing(result, root, INDEX_PATH, "index", listing, plans, previous,
-                        lambda: render_index(plans, config))
+        def index() -> bytes:
+            newest = [p for p in plans if p.family == "all"][:1]
+            headlines = full.plan(dataclasses.replace(
+                newest[0], items=newest[0].items[:FRONT_PAGE_ITEMS])).items if newest else ()
+            return render_index(plans, config, headlines)
+
+        _render_listing(result, root, INDEX_PATH, "index", listing, plans, previous, index)
 
 
 def _render_listing(result: Rendering, root: Path, rel: str, kind: OutputKind,
@@ -178,6 +199,7 @@ def render_batch(task: RenderTask) -> list[Rendered]:
     two fsyncs per file (see write_many for why that is as crash-safe)."""
     from syndicate.render.atom_rss import render_atom, render_rss
     from syndicate.render.jsonfeed import render_json
+    from syndicate.render.pages import render_feed_page
 
     renderers: dict[Format, Callable[[FeedPlan, Config], bytes]] = {
         "atom": render_atom, "rss": render_rss, "json": render_json}
@@ -188,6 +210,10 @@ def render_batch(task: RenderTask) -> list[Rendered]:
     trims: list[Trim | None] = []
     for plan, todo in task.batch:
         for job in todo:
+            if job.fmt == PAGE:  # pages are not cut to the feed byte budget
+                files.append((job.rel, render_feed_page(plan, config)))
+                trims.append(None)
+                continue
             render = renderers[job.fmt]
 
             def newest(n: int, plan: FeedPlan = plan,
@@ -209,7 +235,7 @@ def render_batch(task: RenderTask) -> list[Rendered]:
 
 
 def _collect(result: Rendering, batches: Iterable[list[Rendered]],
-             about: dict[str, tuple[int, str]]) -> None:
+             about: dict[str, tuple[int, str | None]]) -> None:
     for batch in batches:
         for done in batch:
             items, url = about[done.rel]
@@ -218,8 +244,9 @@ def _collect(result: Rendering, batches: Iterable[list[Rendered]],
             if done.trim is not None:
                 result.trims[done.rel] = done.trim
                 items = done.trim.kept
-            result.outputs.append(OutputFile(done.rel, "feed", items, done.changed))
-            if done.changed:
+            kind: OutputKind = "feed" if url is not None else "page"
+            result.outputs.append(OutputFile(done.rel, kind, items, done.changed))
+            if done.changed and url is not None:
                 result.changed_urls.append(url)
 
 
