@@ -131,3 +131,31 @@ def test_time_datetime_has_at_most_three_fraction_digits() -> None:
     assert _html_datetime(T0) == "2021-06-02T16:12:27Z"
     assert _html_datetime(T0.replace(microsecond=250_000)) == "2021-06-02T16:12:27.250Z"
     assert _html_datetime(T0.replace(microsecond=999)) == "2021-06-02T16:12:27Z"
+
+
+def test_feed_page_shows_older_items_link_only_when_given() -> None:
+    from syndicate.render.pages import render_feed_page
+
+    cfg = config()
+    plan = plans(cfg)[0]
+    without = parse(render_feed_page(plan, cfg))
+    assert without.xpath("//*[contains(@class, 'older')]") == []
+    page = parse(render_feed_page(plan, cfg, archive_url='archive/1.html?"x"'))
+    older = page.xpath("//section[@class='feed-items']/p[@class='older']/a")
+    assert [(a.get("href"), a.text_content()) for a in older] == [
+        ('archive/1.html?"x"', "Older items →")]
+    # The list comes first, the link after it.
+    assert page.xpath("//p[@class='older']/preceding-sibling::ol[@class='items']")
+
+
+def test_feed_page_escapes_site_and_feed_strings() -> None:
+    from syndicate.render.pages import render_feed_page
+
+    cfg = config()
+    for plan in plans(cfg):
+        data = render_feed_page(plan, cfg)
+        doc = parse(data)
+        assert doc.xpath("//script") == [] and b"<script" not in data
+        assert doc.findtext(".//h1") == plan.title
+        assert doc.findtext(".//title") == plan.title
+        assert doc.xpath("string(//p[@class='feed-description'])") == plan.subtitle
