@@ -236,6 +236,18 @@ def test_pages_are_accessible_and_self_contained(built: Built) -> None:
     assert "url(" not in css and "@import" not in css and "max-width:100%" in css
 
 
+def test_without_index_html_no_page_links_to_it(tmp_path: Path) -> None:
+    config = write_config(tmp_path, SAMPLES)
+    config.write_text(config.read_text().replace("[output]\n", "[output]\nindex_html = false\n"
+                                                 "opml = false\n"))
+    assert build(tmp_path) == 0
+    out = tmp_path / "out"
+    assert not (out / "index.html").exists() and len(pages(out)) > 3
+    for path in pages(out):
+        for a in doc(path).xpath("//a[not(contains(@href, '://'))]"):
+            assert (path.parent / a.get("href")).is_file(), (path, a.get("href"))
+
+
 def test_no_images_when_html_images_is_false(tmp_path: Path) -> None:
     site = make(tmp_path, SAMPLES, images=False)
     assert any(b"<img" in p.read_bytes() for p in feed_files(site.out))  # bodies keep theirs

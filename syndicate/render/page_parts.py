@@ -108,9 +108,10 @@ def head(config: Config, title: str, alternates: Sequence[tuple[Format, str, str
 def site_nav(config: Config, up: str) -> str:
     """The navigation every page starts with; ``up`` leads to the output folder's top
     (``""`` or ``"../"``)."""
-    links = [f'<li><a href="{up}index.html">All feeds</a></li>',
-             f'<li><a href="{up}all.html">Newest articles</a></li>',
-             f'<li><a href="{e(url(config.site.home_url))}">Website</a></li>']
+    links = [f'<li><a href="{up}index.html">All feeds</a></li>'] if config.output.index_html \
+        else []
+    links += [f'<li><a href="{up}all.html">Newest articles</a></li>',
+              f'<li><a href="{e(url(config.site.home_url))}">Website</a></li>']
     if config.output.opml:
         links.append(f'<li><a href="{up}feeds.opml">All feeds as OPML</a></li>')
     return f'<nav aria-label="Site"><ul>{"".join(links)}</ul></nav>'

@@ -72,7 +72,8 @@ def _subscribe(plan: FeedPlan, config: Config, name: str, up: str) -> list[str]:
             f'value="{e(url(plan.url(fmt, config)))}"> '
             f'<a href="{name}{EXTENSIONS[fmt]}" type="{MEDIA_TYPES[fmt]}">Open the {_OPEN[fmt]}</a>'
             "</li>")
-    out += ["</ul>",
-            f'<p><a href="{up}index.html">Every feed of this site</a></p>',
-            "</section>"]
+    out.append("</ul>")
+    if config.output.index_html:
+        out.append(f'<p><a href="{up}index.html">Every feed of this site</a></p>')
+    out.append("</section>")
     return out
