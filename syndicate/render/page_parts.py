@@ -51,6 +51,7 @@ h2{font-size:1.25rem;margin-top:2rem}
 h3{font-size:1.05rem;margin:0 0 .25rem;overflow-wrap:anywhere}
 .muted,.item-meta,.item-topics{color:#595959}
 .subscribe{background:#f3f4f6;padding:.75rem 1rem;border-radius:.5rem}
+.subscribe h2{margin-top:0}
 .subscribe ul{list-style:none;margin:0;padding:0}
 .subscribe li{margin:.5rem 0}
 .subscribe label{display:block;font-weight:600}
