@@ -92,6 +92,10 @@ class OutputConfig:
     formats: tuple[Format, ...] = FORMATS  # in FORMATS order
     opml: bool = True
     index_html: bool = True
+    # The HTML pages (index and one per feed) show each item's lead image, hot-linked
+    # from the record's own URL; False writes no <img> at all, so a page loads nothing
+    # from outside the output folder.
+    html_images: bool = True
     # s3://BUCKET/PREFIX: the output is rendered into ``folder`` (then a staging folder
     # in the state folder) and synced to the bucket. See syndicate.objectstore.
     url: str | None = None
@@ -359,6 +363,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         formats=tuple(f for f in FORMATS if f in formats),
         opml=out_t.boolean("opml", True),
         index_html=out_t.boolean("index_html", True),
+        html_images=out_t.boolean("html_images", True),
         url=_s3_url(out_t),
         max_feed_bytes=out_t.integer("max_feed_bytes", 524_288, minimum=8192),
         withdrawn_days=out_t.integer("withdrawn_days", 7, minimum=0, maximum=3650),

@@ -25,8 +25,8 @@ folder, ``--jobs``):
   whether a selection still stands at another moment;
 - :func:`render_key`: the syndicate version and every config field a planner or
   renderer reads: ``[site]``, ``[feeds]``, ``output.formats`` / ``opml`` /
-  ``index_html`` / ``max_feed_bytes`` / ``archives`` / ``archive_page_size`` and
-  ``websub.hubs`` (every feed carries ``rel="hub"`` links);
+  ``index_html`` / ``html_images`` / ``max_feed_bytes`` / ``archives`` /
+  ``archive_page_size`` and ``websub.hubs`` (every feed carries ``rel="hub"`` links);
 - what changes how files are *read* (source folder, patterns, size limit) is the
   index's own read key (:func:`syndicate.index.read_key`): another read key is another
   index, with no last build at all.
@@ -54,7 +54,7 @@ LAST_BUILD = "last_build"  # its key in the index's meta table
 # The keys of a record written before builds had a moment (scheduled publishing).
 _BEFORE_MOMENTS = frozenset({"generation", "selection_key", "render_key", "stamps",
                              "outputs", "counts", "rejections", "feeds"})
-_KINDS: tuple[OutputKind, ...] = ("feed", "opml", "index")
+_KINDS: tuple[OutputKind, ...] = ("feed", "page", "opml", "index")
 
 
 def _hash(*parts: object) -> bytes:
@@ -74,7 +74,8 @@ def render_key(config: Config) -> bytes:
     # of a build before they existed.
     archives = ((out.archives, out.archive_page_size),) if out.archives else ()
     return _hash("render", config.site, config.feeds, out.formats, out.opml, out.index_html,
-                 config.websub.hubs, out.max_feed_bytes, out.withdrawn_days, *archives)
+                 config.websub.hubs, out.max_feed_bytes, out.withdrawn_days,
+                 out.html_images, *archives)
 
 
 class Stamp(NamedTuple):

@@ -20,6 +20,7 @@ from syndicate.slug import assign_slugs, slugify
 Family = Literal["all", "topic", "provider", "custom"]
 
 EXTENSIONS: dict[Format, str] = {"atom": ".atom", "rss": ".rss", "json": ".json"}
+PAGE_EXTENSION = ".html"
 FOLDERS: dict[Family, str] = {"all": "", "topic": "topics/", "provider": "providers/",
                               "custom": "custom/"}
 
@@ -82,6 +83,16 @@ class FeedPlan:
         """Absolute URL the feed is served at (its ``rel="self"``). Slugs are
         ``[a-z0-9-]`` so the path needs no quoting."""
         return config.site.base_url + self.path(fmt)
+
+    def page_path(self) -> str:
+        """The feed's HTML page, beside its feed files: ``all.html``,
+        ``topics/<slug>.html``. A contract with ``syndicate serve`` and the shipped
+        server configs, which answer a browser asking for ``P.atom`` with ``P.html``."""
+        return f"{FOLDERS[self.family]}{self.slug}{PAGE_EXTENSION}"
+
+    def page_url(self, config: Config) -> str:
+        """Absolute URL of :meth:`page_path`: the feeds' ``alternate`` link."""
+        return config.site.base_url + self.page_path()
 
 
 def newest_updated(items: Sequence[Article]) -> datetime:

@@ -27,6 +27,8 @@ from syndicate.errors import OutputRefused, UnsafePathError
 log = logging.getLogger(__name__)
 
 FEED_SUFFIXES = (".atom", ".rss", ".json")
+# A feed's HTML page (P.html beside P.atom): stale with its feed, pruned with it.
+PAGE_SUFFIX = ".html"
 FEED_FOLDERS = ("topics", "providers", "custom")
 
 # A new file is readable by the web server whatever the umask of the build (mkstemp
@@ -277,7 +279,8 @@ def remove_temporaries(root: Path) -> list[str]:
 
 def feed_files(root: Path) -> list[str]:
     """Every feed file the build could have written: ``all.*`` / ``*.atom|rss|json`` at
-    the top, in ``topics/``, ``providers/`` and ``custom/``, and archive pages
+    the top, in ``topics/``, ``providers/`` and ``custom/``, their pages (``all.html``,
+    ``topics/*.html``...; never ``index.html``) and archive pages
     (``archive/<feed>/<k>.*``); regular files only, sorted."""
     found: list[str] = []
     real_root = root.resolve()
@@ -287,7 +290,7 @@ def feed_files(root: Path) -> list[str]:
             continue
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
             name = entry.name
-            if name.startswith(".") or not name.endswith(FEED_SUFFIXES):
+            if name.startswith(".") or not name.endswith((*FEED_SUFFIXES, PAGE_SUFFIX)):
                 continue
             if prefix == "" and not name.startswith("all."):
                 continue
@@ -316,6 +319,7 @@ def _archive_folders(root: Path) -> list[tuple[str, Path]]:
 # path. A file a person put in topics/ (an old feed, a hand-made one) has neither.
 _HEAD_BYTES = 1 << 20  # the generator follows the title, which a config can make long
 _ATOM_RSS_MARK = re.compile(rb"<generator(?: [^>]*)?>syndicate[ <]")
+_PAGE_MARK = re.compile(rb'<meta name="generator" content="syndicate[ "]')
 
 
 def written_by_us(path: Path, rel: str) -> bool:
@@ -327,6 +331,8 @@ def written_by_us(path: Path, rel: str) -> bool:
     if rel.endswith(".json"):
         match = re.search(rb'"feed_url": "([^"]*)"', head)
         return match is not None and match.group(1).endswith(b"/" + rel.encode("utf-8"))
+    if rel.endswith(PAGE_SUFFIX):
+        return bool(_PAGE_MARK.search(head))
     return bool(_ATOM_RSS_MARK.search(head))
 
 

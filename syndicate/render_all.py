@@ -23,7 +23,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from syndicate.budget import fit
 from syndicate.config import Config, Format
@@ -31,7 +31,7 @@ from syndicate.errors import IndexCorrupt
 from syndicate.incremental import Stamp, stamp_of, unchanged
 from syndicate.index import Index
 from syndicate.model import Article
-from syndicate.plan import INDEX_PATH, OPML_PATH, FeedPlan, newest_updated
+from syndicate.plan import INDEX_PATH, OPML_PATH, PAGE_EXTENSION, FeedPlan, newest_updated
 from syndicate.pool import pool_map, worker_count
 from syndicate.publish import read_previous, write_if_changed, write_many
 from syndicate.result import HistoryFinding, OutputFile, OutputKind, Trim
@@ -45,10 +45,15 @@ IN_FLIGHT = 4
 _FULL_RECORDS_HELD = 20_000
 
 
-class Job(NamedTuple):
-    """One feed file to render."""
+# A feed's HTML page (syndicate.render.pages) is rendered like one more format of it:
+# same plan, same fingerprint base, so it moves exactly when its feed does.
+PAGE: Literal["html"] = "html"
 
-    fmt: Format
+
+class Job(NamedTuple):
+    """One feed file (or the feed's page) to render."""
+
+    fmt: Format | Literal["html"]
     rel: str  # output path
     fingerprint: bytes
 
@@ -101,7 +106,7 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
     result = Rendering()
     all_prints: list[bytes] = []
     pending: list[tuple[FeedPlan, list[Job]]] = []  # (light plan, its files to render)
-    about: dict[str, tuple[int, str]] = {}  # rel -> (items, url)
+    about: dict[str, tuple[int, str | None]] = {}  # rel -> (items, feed url; None: no URL)
     for plan in (*plans, *pages):
         h = hashlib.blake2b(key, digest_size=16)
         h.update(_plan_header(plan).encode("utf-8"))
@@ -123,7 +128,20 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
                 result.outputs.append(OutputFile(rel, "feed", kept, False))
             else:
                 todo.append(Job(fmt, rel, fp))
-                about[rel] = (len(plan.items), "" if _is_page(plan) else plan.url(fmt, config))
+                about[rel] = (len(plan.items), None if _is_page(plan) else plan.url(fmt, config))
+        if _is_page(plan):  # an archive page has no HTML page of its own
+            if todo:
+                pending.append((plan, todo))
+            continue
+        # --- the feed's HTML page: one more file of the same plan
+        page_fp = hashlib.blake2b(base + PAGE.encode(), digest_size=16).digest()
+        page = plan.page_path()
+        if unchanged(root, page, page_fp, previous):
+            result.stamps[page] = previous[page]
+            result.outputs.append(OutputFile(page, "page", len(plan.items), False))
+        else:
+            todo.append(Job(PAGE, page, page_fp))
+            about[page] = (len(plan.items), None)
         if todo:
             pending.append((plan, todo))
 
@@ -135,13 +153,13 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
             yield RenderTask(config, [(full.plan(plan), todo) for plan, todo in chunk],
                              compare)
 
-    urls = sorted(url for _, url in about.values() if url)
+    urls = sorted(url for _, url in about.values() if url is not None)
     if before_publish is not None and urls:
         before_publish(urls)
     workers = min(worker_count(jobs), math.ceil(len(about) / RENDER_PARALLEL_THRESHOLD))
     _collect(result, pool_map(render_batch, tasks(), workers=workers, window=IN_FLIGHT),
              about)
-    _render_listings(result, config, plans, key, all_prints, previous)
+    _render_listings(result, config, plans, key, all_prints, previous, full)
     result.outputs.sort(key=lambda o: o.path)
     result.history.sort(key=lambda h: (h.path, h.line or 0))
     return result
@@ -160,10 +178,12 @@ def _is_page(plan: FeedPlan) -> bool:
 
 
 def _render_listings(result: Rendering, config: Config, plans: Sequence[FeedPlan],
-                     key: bytes, all_prints: list[bytes], previous: dict[str, Stamp]) -> None:
+                     key: bytes, all_prints: list[bytes], previous: dict[str, Stamp],
+                     full: _FullRecords) -> None:
     """The OPML and the HTML index list every feed; re-rendered when any feed's print
     moved. They read feed titles, paths, item counts and dates: the light plans carry
-    all of it, so no article text is loaded for them."""
+    all of it. The index also shows the all-feed's newest headlines: only those few
+    records are loaded in full (their digests are in the all-feed's prints)."""
     root = config.output.folder
     listing = hashlib.blake2b(key + b"".join(all_prints), digest_size=16).digest()
     plans = [p for p in plans if p.alias_of is None]  # copies at old URLs: not listed
@@ -173,10 +193,15 @@ def _render_listings(result: Rendering, config: Config, plans: Sequence[FeedPlan
         _render_listing(result, root, OPML_PATH, "opml", listing, plans, previous,
                         lambda: render_opml(plans, config))
     if config.output.index_html:
-        from syndicate.render.html import render_index
+        from syndicate.render.html import FRONT_PAGE_ITEMS, render_index
 
-        _render_listing(result, root, INDEX_PATH, "index", listing, plans, previous,
-                        lambda: render_index(plans, config))
+        def index() -> bytes:
+            newest = [p for p in plans if p.family == "all"][:1]
+            headlines = full.plan(dataclasses.replace(
+                newest[0], items=newest[0].items[:FRONT_PAGE_ITEMS])).items if newest else ()
+            return render_index(plans, config, headlines)
+
+        _render_listing(result, root, INDEX_PATH, "index", listing, plans, previous, index)
 
 
 def _render_listing(result: Rendering, root: Path, rel: str, kind: OutputKind,
@@ -198,8 +223,10 @@ def render_batch(task: RenderTask) -> list[Rendered]:
     """Render and publish some feed files (in a worker process, or inline). The whole
     batch is published together: one durability barrier for all its files instead of
     two fsyncs per file (see write_many for why that is as crash-safe)."""
+    from syndicate.archive import newest_archive_url
     from syndicate.render.atom_rss import render_atom, render_rss
     from syndicate.render.jsonfeed import render_json
+    from syndicate.render.pages import render_feed_page
 
     renderers: dict[Format, Callable[[FeedPlan, Config], bytes]] = {
         "atom": render_atom, "rss": render_rss, "json": render_json}
@@ -210,6 +237,11 @@ def render_batch(task: RenderTask) -> list[Rendered]:
     trims: list[Trim | None] = []
     for plan, todo in task.batch:
         for job in todo:
+            if job.fmt == PAGE:  # pages are not cut to the feed byte budget
+                older = newest_archive_url(plan, config.output.formats[0], config)
+                files.append((job.rel, render_feed_page(plan, config, archive_url=older)))
+                trims.append(None)
+                continue
             render = renderers[job.fmt]
 
             def newest(n: int, plan: FeedPlan = plan,
@@ -249,7 +281,7 @@ def _history(root: Path, rel: str, data: bytes) -> tuple[HistoryFinding, ...]:
 
 
 def _collect(result: Rendering, batches: Iterable[list[Rendered]],
-             about: dict[str, tuple[int, str]]) -> None:
+             about: dict[str, tuple[int, str | None]]) -> None:
     for batch in batches:
         for done in batch:
             items, url = about[done.rel]
@@ -258,8 +290,9 @@ def _collect(result: Rendering, batches: Iterable[list[Rendered]],
             if done.trim is not None:
                 result.trims[done.rel] = done.trim
                 items = done.trim.kept
-            result.outputs.append(OutputFile(done.rel, "feed", items, done.changed))
-            if done.changed and url:
+            kind: OutputKind = "page" if done.rel.endswith(PAGE_EXTENSION) else "feed"
+            result.outputs.append(OutputFile(done.rel, kind, items, done.changed))
+            if done.changed and url is not None:
                 result.changed_urls.append(url)
             result.history.extend(done.history)
 

@@ -5,13 +5,13 @@ pure function of the source folder and the config)::
 
     {"articles": [{"path", "status", "reason", "warnings", "line"?, "column"?}],
      "feeds":    [{"path", "items", "changed"}],
-     "outputs":  [{"path", "kind", "items", "changed"}],   # feeds + OPML + HTML index
+     "outputs":  [{"path", "kind", "items", "changed"}],   # feeds, pages, OPML, index
      "stale":    [path, ...], "pruned": [path, ...], "foreign": [path, ...],
      "next_due": "2026-12-07T09:00:00Z" | null,
      "trimmed":  [{"path", "items", "kept", "dropped", "full_bytes", "bytes"}],
      "history":  [{"path", "code", "severity", "message", "line"}] | null,
      "summary":  {"read", "parsed", "reused", "selected", "filtered", "rejected",
-                  "scheduled", "warnings", "feeds", "written", "stale", "pruned",
+                  "scheduled", "warnings", "feeds", "pages", "written", "stale", "pruned",
                   "seconds"},
      "version":  "<syndicate version>"}
 
@@ -39,6 +39,7 @@ raw (JSON-escaped); a name that is not valid UTF-8 appears with ``\\xNN`` escape
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +73,12 @@ def summary_line(result: BuildResult) -> str:
         counts += f", {result.scheduled} scheduled"
     counts += f", {warnings} warning{'' if warnings == 1 else 's'}"
     parts = [counts, _feed_files(result.feeds)]
-    listed = _named_files([o for o in result.outputs if o.kind != "feed"])
+    listed = _named_files([o for o in result.outputs if o.kind in ("opml", "index")])
     if listed:
         parts.append(listed)
+    pages = [o for o in result.outputs if o.kind == "page"]
+    if pages:
+        parts.append(_counted(pages, "page", "pages"))
     if result.trimmed:
         parts.append(f"{len(result.trimmed)} trimmed to output.max_feed_bytes")
     if result.next_due_us is not None:
@@ -112,9 +116,13 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _feed_files(feeds: tuple[OutputFile, ...]) -> str:
-    total = len(feeds)
-    written = sum(1 for o in feeds if o.changed)
-    noun = "feed file" if total == 1 else "feed files"
+    return _counted(feeds, "feed file", "feed files")
+
+
+def _counted(files: Sequence[OutputFile], one: str, many: str) -> str:
+    total = len(files)
+    written = sum(1 for o in files if o.changed)
+    noun = one if total == 1 else many
     if written == total:
         return f"{total} {noun} written"
     if written == 0:
@@ -176,6 +184,7 @@ def report_data(result: BuildResult) -> dict[str, Any]:
             "scheduled": result.scheduled,
             "warnings": result.warning_count,
             "feeds": sum(1 for o in outputs if o.kind == "feed"),
+            "pages": sum(1 for o in outputs if o.kind == "page"),
             "written": result.written,
             "stale": len(result.stale),
             "pruned": len(result.pruned),

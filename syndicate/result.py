@@ -9,7 +9,8 @@ from typing import Literal, NamedTuple
 
 from syndicate.model import Outcome, Rejection, Warned
 
-OutputKind = Literal["feed", "opml", "index"]
+# "page": a feed's HTML page (P.html beside P.atom, syndicate.render.pages).
+OutputKind = Literal["feed", "page", "opml", "index"]
 
 # Below this many files to parse, forking workers costs more than it saves.
 PARALLEL_THRESHOLD = 1000
@@ -44,7 +45,7 @@ class OutputFile:
 
     path: str  # POSIX, relative to the output folder
     kind: OutputKind
-    items: int  # entries in a feed; feeds listed for opml/index
+    items: int  # entries in a feed or page; feeds listed for opml/index
     changed: bool  # bytes written this run
 
 

@@ -162,18 +162,13 @@ def test_no_page_runs_javascript(browsed: Browsed) -> None:
         assert result["eventAttributes"] == [], target
 
 
-# The feed-list table of today's index.html is wider than a phone; the front page of the
-# pages work replaces it. Strict: when it fits, this marker must go (and index.html joins
-# the test below).
-@pytest.mark.xfail(strict=True, reason="index.html's feed table overflows at 390 px "
-                                       "until the front page replaces it")
 def test_the_index_fits_a_phone(browsed: Browsed) -> None:
     assert _each_page(browsed)["/index.html"]["scrollWidth"] <= PHONE_WIDTH
 
 
 def test_no_other_page_scrolls_sideways_on_a_phone(browsed: Browsed) -> None:
     wide = {t: r["scrollWidth"] for t, r in _each_page(browsed).items()
-            if t != "/index.html" and r["scrollWidth"] > PHONE_WIDTH}
+            if r["scrollWidth"] > PHONE_WIDTH}
     assert not wide
 
 

@@ -403,7 +403,9 @@ def test_hostile_site_strings_read_back_exactly() -> None:
         assert _read_back(rss.title_detail, rss.title) == title
         assert _read_back(rss.subtitle_detail, rss.subtitle) == subtitle
         assert _read_back(rss.rights_detail, rss.rights) == site.rights
-        assert atom.link == rss.link == "https://xn--bcher-kva.example/accueil/"
+        # The feed's own page (base_url as a URI: IDNA host, percent-encoded path).
+        page = f"https://flux.xn--bcher-kva.example/f%C3%A9eds/{plan.page_path()}"
+        assert atom.link == rss.link == page
     assert any("</b>" in plan.title for plan in plans)
 
 

@@ -143,9 +143,11 @@ def test_a_removed_custom_feed_is_stale_and_pruned(tmp_path: Path,
     report = tmp_path / "report.json"
     assert run(config, "--report", str(report)) == 0
     data = json.loads(report.read_text(encoding="utf-8"))
-    assert data["stale"] == ["custom/quiet.atom", "custom/quiet.json", "custom/quiet.rss"]
+    assert data["stale"] == ["custom/quiet.atom", "custom/quiet.html", "custom/quiet.json",
+                             "custom/quiet.rss"]  # its page goes with it
     assert run(config, "--prune", "--report", str(report)) == 0
     assert not (config.output.folder / "custom/quiet.atom").exists()
+    assert not (config.output.folder / "custom/quiet.html").exists()
     assert (config.output.folder / "custom/calm.atom").exists()
     assert json.loads(report.read_text(encoding="utf-8"))["stale"] == []
 

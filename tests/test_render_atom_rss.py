@@ -136,8 +136,8 @@ def test_feed_level_fields(fmt: str) -> None:
     assert feed.rights == "© Sample"
     links = {link.rel: link.href for link in feed.links}
     assert links["self"] == f"https://feeds.example.org/all.{fmt}"
-    assert links["alternate"] == "https://news.example.org/"
-    assert feed.link == "https://news.example.org/"
+    assert links["alternate"] == "https://feeds.example.org/all.html"  # its page
+    assert feed.link == "https://feeds.example.org/all.html"
     assert "hub" not in links
     if fmt == "atom":
         assert feed.logo == "https://news.example.org/logo.png"

@@ -58,14 +58,16 @@ def test_page_parses_and_lists_every_feed_with_count_date_and_formats() -> None:
     assert len(rows) == len(ps)
     for row, plan in zip(rows, ps, strict=True):
         cells = row.findall("td")
-        assert cells[0].text_content() == plan.title
+        name = plan.name if plan.family in ("topic", "provider") else plan.title
+        assert cells[0].text_content() == name
+        assert cells[0].find("a").get("href") == plan.page_path()
         assert cells[1].text_content() == str(len(plan.items))
         newest = max(a.published for a in plan.items)
         assert datetime.fromisoformat(cells[2].find("time").get("datetime")) == newest
         assert [a.get("href") for a in cells[3].findall("a")] == [
             plan.path("atom"), plan.path("rss"), plan.path("json")]
-    assert [h.text_content() for h in doc.xpath("//h2")] == ["All articles", "Topics",
-                                                              "Providers"]
+    assert [h.text_content() for h in doc.xpath("//h2")] == [
+        "Newest headlines", "All articles", "Topics", "Providers"]
 
 
 def test_autodiscovery_links_for_the_all_feed() -> None:
@@ -124,8 +126,36 @@ def test_empty_all_feed_and_toggles() -> None:
 def test_time_datetime_has_at_most_three_fraction_digits() -> None:
     # HTML's global date-and-time string allows 1-3 fraction digits; Python's
     # isoformat() writes six, which the Nu Html Checker reports as an error.
-    from syndicate.render.html import _html_datetime
+    from syndicate.render.page_parts import html_datetime as _html_datetime
 
     assert _html_datetime(T0) == "2021-06-02T16:12:27Z"
     assert _html_datetime(T0.replace(microsecond=250_000)) == "2021-06-02T16:12:27.250Z"
     assert _html_datetime(T0.replace(microsecond=999)) == "2021-06-02T16:12:27Z"
+
+
+def test_feed_page_shows_older_items_link_only_when_given() -> None:
+    from syndicate.render.pages import render_feed_page
+
+    cfg = config()
+    plan = plans(cfg)[0]
+    without = parse(render_feed_page(plan, cfg))
+    assert without.xpath("//*[contains(@class, 'older')]") == []
+    page = parse(render_feed_page(plan, cfg, archive_url='archive/1.html?"x"'))
+    older = page.xpath("//section[@class='feed-items']/p[@class='older']/a")
+    assert [(a.get("href"), a.text_content()) for a in older] == [
+        ('archive/1.html?"x"', "Older items →")]
+    # The list comes first, the link after it.
+    assert page.xpath("//p[@class='older']/preceding-sibling::ol[@class='items']")
+
+
+def test_feed_page_escapes_site_and_feed_strings() -> None:
+    from syndicate.render.pages import render_feed_page
+
+    cfg = config()
+    for plan in plans(cfg):
+        data = render_feed_page(plan, cfg)
+        doc = parse(data)
+        assert doc.xpath("//script") == [] and b"<script" not in data
+        assert doc.findtext(".//h1") == plan.title
+        assert doc.findtext(".//title") == plan.title
+        assert doc.xpath("string(//p[@class='feed-description'])") == plan.subtitle

@@ -81,7 +81,7 @@ def test_feed_follows_json_feed_11_and_mirrors_the_articles() -> None:
     doc = json.loads(data)
     assert_json_feed_11(doc)
     assert doc["feed_url"] == "https://feeds.example.org/all.json"
-    assert doc["home_page_url"] == "https://news.example.org/"
+    assert doc["home_page_url"] == "https://feeds.example.org/all.html"  # its page
     assert doc["language"] == "fr"
     assert doc["icon"] == doc["favicon"] == "https://news.example.org/icon.png"
     first, second = doc["items"]

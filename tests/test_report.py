@@ -71,7 +71,8 @@ def test_report_lists_stale_and_pruned_feeds(tmp_path: Path) -> None:
     report_of(config, tmp_path)
     (config.source.folder / "nested/2024-03-04-four.md").unlink()
     data = report_of(config, tmp_path)
-    assert data["stale"] and all(p.endswith((".atom", ".rss", ".json")) for p in data["stale"])
+    assert data["stale"] and all(p.endswith((".atom", ".rss", ".json", ".html"))
+                                 for p in data["stale"])
     assert data["summary"]["stale"] == len(data["stale"])
     assert not set(data["stale"]) & {f["path"] for f in data["feeds"]}
     pruned = report_of(config, tmp_path, "--prune")

@@ -217,8 +217,10 @@ def _feed(plan: FeedPlan, config: Config, fmt: str) -> FeedGenerator:
     fg.language(site.language)
     if site.rights:
         fg.rights(text(site.rights))  # also RSS <copyright>
+    # The alternate link is the feed's own HTML page (syndicate.render.pages): a person
+    # who meets the raw XML finds the readable version there.
     feed_links(fg, self_url=self_url, self_type=MEDIA_TYPES[fmt],
-               alternate=url(site.home_url),
+               alternate=url(plan.page_url(config)),
                hubs=tuple(url(hub) for hub in config.websub.hubs))
     if links is not None:
         add_archive_links(fg, links)

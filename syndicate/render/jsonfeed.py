@@ -44,7 +44,7 @@ def render_json(plan: FeedPlan, config: Config) -> bytes:
     feed: dict[str, Any] = {
         "version": VERSION,
         "title": clean(plan.title),
-        "home_page_url": url(site.home_url),
+        "home_page_url": url(plan.page_url(config)),  # the feed's HTML page
         "feed_url": url(plan.url("json", config)),
         "description": clean(plan.subtitle),
     }

@@ -1,0 +1,79 @@
+"""A browser view of every feed: ``P.html`` beside ``P.atom``/``P.rss``/``P.json``.
+
+``syndicate serve`` and the shipped server configs answer a browser that asks for a
+feed with this page (content negotiation), and each feed's ``alternate`` link points
+here, so a person who meets a feed sees what it is, how to subscribe, and its newest
+items (the plan's items, in the feed's order). No XSLT: browsers are removing it.
+
+A pure function of the plan and the config (no build time), so rebuilds are
+byte-identical and a page is re-rendered only when its feed's fingerprint moves
+(:mod:`syndicate.render_all`). Feed links are relative to the page (it sits beside its
+feeds); the subscribe box shows the absolute URLs a reader needs.
+"""
+
+from __future__ import annotations
+
+from syndicate.config import Config
+from syndicate.plan import EXTENSIONS, FeedPlan
+from syndicate.render.common import MEDIA_TYPES, url
+from syndicate.render.page_parts import (
+    FORMAT_LABELS,
+    e,
+    head,
+    item_list,
+    site_nav,
+    time_tag,
+)
+
+_OPEN = {"atom": "Atom feed", "rss": "RSS feed", "json": "JSON Feed"}
+_FAMILY_NOUNS = {"all": "All articles", "topic": "Topic", "provider": "Source",
+                 "custom": "Selection"}
+
+
+def render_feed_page(plan: FeedPlan, config: Config, *, archive_url: str | None = None) -> bytes:
+    """The HTML page of ``plan``'s feeds, UTF-8. ``archive_url``: where older items
+    are (RFC 5005 archives), shown as "Older items" after the list when given."""
+    formats = config.output.formats
+    name = plan.slug  # its feeds are beside it: f"{slug}.atom"
+    up = "../" if "/" in plan.page_path() else ""
+    out = head(config, plan.title,
+               [(fmt, plan.title, f"{name}{EXTENSIONS[fmt]}") for fmt in formats])
+    out.append(site_nav(config, up))
+    count = len(plan.items)
+    noun = "item" if count == 1 else "items"
+    summary = f"{_FAMILY_NOUNS[plan.family]} · {count} {noun}"
+    if plan.items:
+        summary += f" · newest {time_tag(plan.items[0].published)}"
+    out += ["<main>",
+            f'<h1 class="feed-title">{e(plan.title)}</h1>',
+            f'<p class="feed-description">{e(plan.subtitle)}</p>',
+            f'<p class="feed-summary muted">{summary}</p>']
+    out += _subscribe(plan, config, name, up)
+    out += ['<section class="feed-items" aria-labelledby="items">',
+            '<h2 id="items">Newest items</h2>']
+    out += item_list(plan.items, config.output.html_images)
+    if archive_url is not None:
+        out.append(f'<p class="older"><a href="{e(archive_url)}">Older items →</a></p>')
+    out += ["</section>", "</main>", "</body>", "</html>", ""]
+    return "\n".join(out).encode("utf-8")
+
+
+def _subscribe(plan: FeedPlan, config: Config, name: str, up: str) -> list[str]:
+    out = ['<section class="subscribe" aria-labelledby="subscribe">',
+           '<h2 id="subscribe">Subscribe</h2>',
+           ("<p>A feed reader is an app or website that checks feeds for you and shows "
+            "what is new. Copy one of these addresses into yours:</p>"),
+           "<ul>"]
+    for fmt in config.output.formats:
+        label = FORMAT_LABELS[fmt]
+        out.append(
+            f'<li><label for="url-{fmt}">{label}</label>'
+            f'<input id="url-{fmt}" class="feed-url" type="url" readonly '
+            f'value="{e(url(plan.url(fmt, config)))}"> '
+            f'<a href="{name}{EXTENSIONS[fmt]}" type="{MEDIA_TYPES[fmt]}">Open the {_OPEN[fmt]}</a>'
+            "</li>")
+    out.append("</ul>")
+    if config.output.index_html:
+        out.append(f'<p><a href="{up}index.html">Every feed of this site</a></p>')
+    out.append("</section>")
+    return out
