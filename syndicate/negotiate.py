@@ -8,7 +8,9 @@ server picks the variant from the request's ``Accept`` header.
 The rule is deliberately the simplest one that a regex can spell, so that
 ``syndicate serve``, ``deploy/nginx.conf`` and ``deploy/Caddyfile`` decide identically
 (nginx and Caddy can only match the header against a regular expression, not weigh it):
-**the page is for a request whose Accept header's first media range is ``text/html``**.
+**the page is for a request whose Accept header's first media range is ``text/html``**
+(bare, or with a non-zero ``q`` as its only parameter: ``text/html;q=0`` refuses HTML,
+and anything unusual falls back to the feed, the safe answer for a program).
 Every current browser's navigation starts with ``text/html,application/xhtml+xml,...``;
 feed readers start with a feed type, ``application/xml`` or ``*/*``, or send no Accept at
 all — even those that list ``text/html`` later, such as Miniflux and SimplePie, get the
@@ -24,7 +26,7 @@ from syndicate.plan import EXTENSIONS
 # The one rule, spelled once. deploy/nginx.conf (a `map` on $http_accept, with `~*`) and
 # deploy/Caddyfile (`header_regexp`, with `(?i)`) carry this same pattern, and
 # tests/test_negotiate.py checks that they do: change all three together.
-BROWSER_ACCEPT = r"^\s*text/html\s*(?:[;,]|$)"
+BROWSER_ACCEPT = r"^\s*text/html\s*(?:,|$|;\s*q\s*=\s*(?:1(?:\.0{0,3})?|0?\.[0-9]{0,2}[1-9])\s*(?:[,;]|$))"
 _BROWSER = re.compile(BROWSER_ACCEPT, re.IGNORECASE)
 
 FEED_SUFFIXES = tuple(EXTENSIONS.values())
@@ -33,7 +35,7 @@ PAGE_SUFFIX = ".html"
 
 def wants_page(accept: str | None) -> bool:
     """Whether a request with this ``Accept`` value is a browser asking for a page:
-    its first media range is ``text/html`` (any case, parameters allowed)."""
+    its first media range is ``text/html`` (any case), bare or with a non-zero ``q``."""
     return accept is not None and _BROWSER.match(accept) is not None
 
 

@@ -258,9 +258,13 @@ def render_batch(task: RenderTask) -> list[Rendered]:
             files.append((job.rel, fitted.data))
             trims.append(None if fitted.kept == len(plan.items) else Trim(
                 job.rel, len(plan.items), fitted.kept, fitted.full_bytes, len(fitted.data)))
-    history = [_history(root, rel, data) if task.compare else () for rel, data in files]
-    changed = write_many(root, files)
     jobs = [job for _, todo in task.batch for job in todo]
+    # Only subscription feeds are compared: an HTML page is no feed, and an archive page
+    # losing a withdrawn story is the archive's documented rule, not a reader's surprise.
+    compared = {job.rel for plan, todo in task.batch if task.compare and not _is_page(plan)
+                for job in todo if job.fmt != PAGE}
+    history = [_history(root, rel, data) if rel in compared else () for rel, data in files]
+    changed = write_many(root, files)
     return [Rendered(job.rel, was_changed, stamp_of(root, job.rel, job.fingerprint), trim,
                      found)
             for job, was_changed, trim, found in zip(jobs, changed, trims, history,

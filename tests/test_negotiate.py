@@ -52,6 +52,11 @@ READERS = [
     ("ROME (Carbide.c++)", "*/xml"),
     # rss-forwarder, morphy2k/rss-forwarder#178
     ("rss-forwarder", "application/atom+xml, application/rss+xml, application/xml, text/xml"),
+    # A client that refuses HTML outright, or qualifies it in a way the rule does not
+    # spell, gets the feed: the safe answer for a program.
+    ("refuses HTML", "text/html;q=0, application/atom+xml"),
+    ("refuses HTML (q=0.000)", "text/html; q=0.000,*/*"),
+    ("HTML with another parameter", "text/html;level=1,application/xml"),
     ("no Accept header (Python urllib, many scripts)", None),
     ("empty Accept header", ""),
 ]
@@ -73,6 +78,8 @@ BROWSERS = [
     # Safari 17 (macOS and iOS)
     ("Safari", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
     ("curl asking for HTML", "Text/HTML ; q=0.9"),
+    ("HTML at full weight", "text/html;q=1.0,application/atom+xml;q=0.5"),
+    ("HTML at a small weight first", "text/html;q=0.05"),
 ]
 
 
