@@ -23,7 +23,7 @@ from reader import make_reader
 from test_build import article, build, make_site, snapshot
 
 from syndicate import archive_history, cli
-from syndicate.archive import archive, newest_archive_url
+from syndicate.archive import archive, newest_archive_url, touched
 from syndicate.config import Config, load_config
 from syndicate.model import Article
 from syndicate.plan import FeedPlan, newest_updated
@@ -439,3 +439,14 @@ def test_an_edit_renders_only_the_pages_holding_the_story(
     fresh = load_config(tmp_path / "fresh/config.toml")
     assert run(fresh, "2030-01-02T00:00:00Z") == 0
     assert snapshot(fresh.output.folder) == after
+
+
+def test_touched_names_the_pages_holding_a_changed_record_and_no_other() -> None:
+    layout = {"all": [["b", "a"], ["d", "c"], []], "topics/x": [["c", "a"]]}
+    before = {p: p.encode() for p in "abcd"}
+    assert touched(layout, before, dict(before)) == set()
+    now = {**before, "c": b"edited"}
+    assert touched(layout, before, now) == {("all", 2), ("topics/x", 1)}
+    # A member whose digest is unknown on either side counts as changed.
+    assert touched(layout, before, {p: before[p] for p in "abc"}) == {
+        ("all", 2)}
