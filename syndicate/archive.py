@@ -48,6 +48,10 @@ from syndicate.plan import (
 
 Seqs = dict[str, dict[str, int]]  # feed name -> entry id -> sequence number
 Numbered = tuple[str, str, int]  # (feed name, entry id, sequence number), as stored
+# feed name -> its pages, oldest first -> the member paths of each, as rendered (newest
+# first): what a build needs to redo only the pages whose members changed (:func:`again`).
+Layout = dict[str, list[list[str]]]
+Page = tuple[str, int]  # (feed name, page number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,17 +106,64 @@ def archive(plans: Sequence[FeedPlan], every: Sequence[FeedPlan], seqs: Seqs, si
                 slots[seq // size].append((seq, member))
         for number, slot in enumerate(slots, 1):
             slot.sort(key=lambda pair: -pair[0])  # the newest entry first, as in feeds
-            items = tuple(article for _, article in slot)
-            pages.append(dataclasses.replace(
-                full, items=items, updated=newest_updated(items), withdrawn=(),
-                archive=ArchiveSpot(number, number < last, 0)))
+            pages.append(_page(full, tuple(article for _, article in slot), number, last))
         newest[name] = last
+    return Archived(_spotted(plans, newest), tuple(pages), tuple(added))
+
+
+def _page(full: FeedPlan, items: tuple[Article, ...], number: int, last: int) -> FeedPlan:
+    return dataclasses.replace(full, items=items, updated=newest_updated(items),
+                               withdrawn=(), archive=ArchiveSpot(number, number < last, 0))
+
+
+def _spotted(plans: Sequence[FeedPlan], newest: dict[str, int]) -> tuple[FeedPlan, ...]:
     out = []
     for plan in plans:
         last_page = newest.get(plan.alias_of or feed_name(plan))
         out.append(plan if last_page is None else dataclasses.replace(
             plan, archive=ArchiveSpot(0, False, last_page)))
-    return Archived(tuple(out), tuple(pages), tuple(added))
+    return tuple(out)
+
+
+def layout_of(pages: Sequence[FeedPlan]) -> Layout:
+    """The member paths of every page in ``pages`` (an :class:`Archived`'s), per feed."""
+    layout: Layout = {}
+    for page in pages:
+        feed = f"{FOLDERS[page.family]}{page.slug}"  # feed_name of a page is its own path
+        layout.setdefault(feed, []).append([a.path for a in page.items])
+    return layout
+
+
+def touched(layout: Layout, before: dict[str, bytes], now: dict[str, bytes]) -> set[Page]:
+    """The pages of ``layout`` holding a member whose record digest moved from
+    ``before`` (when the layout was rendered) to ``now``. Under the same membership
+    (same selection), the same render key and the same digests, a page's plan, hence
+    its render fingerprint, is the one it was rendered from: only these pages can have
+    other bytes."""
+    moved = {path for path, _ in before.items() ^ now.items()}
+    if not moved:
+        return set()
+    return {(feed, number) for feed, listed in layout.items()
+            for number, paths in enumerate(listed, 1) if not moved.isdisjoint(paths)}
+
+
+def again(plans: Sequence[FeedPlan], layout: Layout, redo: set[Page],
+          light: dict[str, Article]) -> Archived:
+    """The :func:`archive` of a build whose membership is the last build's, ``layout``
+    (no entry new to any feed, so no number given out): the subscription feeds with
+    their spots, and only the pages in ``redo``, from the ``light`` records of their
+    members (the others keep their files)."""
+    newest = {feed: len(listed) for feed, listed in layout.items()}
+    pages = []
+    for full in plans:
+        name = feed_name(full)
+        if full.alias_of is not None or name not in layout:
+            continue
+        for number, paths in enumerate(layout[name], 1):
+            if (name, number) in redo:
+                pages.append(_page(full, tuple(light[p] for p in paths), number,
+                                   newest[name]))
+    return Archived(_spotted(plans, newest), tuple(pages), ())
 
 
 def page_path(feed: str, page: int, fmt: Format) -> str:

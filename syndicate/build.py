@@ -188,17 +188,19 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
                          items_per_feed=config.selection.items_per_feed)
         plans, digests = drawn.plans, chosen.digests
         pages: tuple[FeedPlan, ...] = ()
+        kept_pages: tuple[OutputFile, ...] = ()
         index.set_meta(HISTORY, dump_history(drawn.history))
         if config.output.archives:
             step = archive_step(index, config, plans, options.now, last)
-            plans, pages = step.archived.plans, step.archived.pages
+            plans, pages, kept_pages = step.archived.plans, step.archived.pages, step.kept
             digests = {**step.digests, **digests}
         log.debug("%.2f s: selected and planned %d feeds", watch.seconds(), len(plans))
         rendering = render_all(index, config, plans, ren_key,
                                last.stamps if last is not None else {}, digests,
                                jobs=options.jobs, before_publish=pings.before_publish,
                                previous_trims=last.trims if last is not None else {},
-                               compare=options.compare_previous, pages=pages)
+                               compare=options.compare_previous, pages=pages,
+                               kept_pages=kept_pages)
         log.debug("%.2f s: rendered %d files", watch.seconds(), rendering.rendered)
         outputs = tuple(rendering.outputs)
         if chosen.outcomes is None:  # the last build's selection: its outcomes stand

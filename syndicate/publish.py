@@ -284,9 +284,11 @@ def feed_files(root: Path) -> list[str]:
     (``archive/<feed>/<k>.*``); regular files only, sorted."""
     found: list[str] = []
     real_root = root.resolve()
-    for prefix, folder in [("", root)] + [(f"{name}/", root / name) for name in FEED_FOLDERS
-                                          ] + _archive_folders(root):
-        if folder.is_symlink() or not folder.is_dir() or not _inside(real_root, folder):
+    folders = [(f"{name}/", root / name, False) for name in FEED_FOLDERS]
+    checked = [(prefix, folder, True) for prefix, folder in _archive_folders(root, real_root)]
+    for prefix, folder, safe in [("", root, False), *folders, *checked]:
+        if not safe and (folder.is_symlink() or not folder.is_dir()
+                         or not _inside(real_root, folder)):
             continue
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
             name = entry.name
@@ -299,14 +301,21 @@ def feed_files(root: Path) -> list[str]:
     return found
 
 
-def _archive_folders(root: Path) -> list[tuple[str, Path]]:
+def _archive_folders(root: Path, real_root: Path) -> list[tuple[str, Path]]:
     """The folders archive pages go in (syndicate.archive): ``archive/all`` and
-    ``archive/<family>/<slug>``; symlinks are skipped like every other folder here."""
+    ``archive/<family>/<slug>``; symlinks are skipped like every other folder here.
+    Each is a real folder (no symlink) in a checked one: inside the root, without a
+    ``resolve`` each (thousands of them with archives on)."""
     base = root / "archive"
-    out: list[tuple[str, Path]] = [("archive/all/", base / "all")]
-    for family in FEED_FOLDERS:
+    if base.is_symlink() or not base.is_dir() or not _inside(real_root, base):
+        return []
+    out: list[tuple[str, Path]] = []
+    for family in ("all", *FEED_FOLDERS):
         folder = base / family
         if folder.is_symlink() or not folder.is_dir():
+            continue
+        if family == "all":
+            out.append(("archive/all/", folder))
             continue
         out += [(f"archive/{family}/{e.name}/", Path(e.path))
                 for e in sorted(os.scandir(folder), key=lambda e: e.name)

@@ -91,7 +91,8 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
                before_publish: Callable[[list[str]], None] | None = None,
                previous_trims: dict[str, Trim] | None = None,
                compare: bool = False,
-               pages: Sequence[FeedPlan] = ()) -> Rendering:
+               pages: Sequence[FeedPlan] = (),
+               kept_pages: Sequence[OutputFile] = ()) -> Rendering:
     """Render and publish every output file whose fingerprint moved (or that is
     missing or touched). ``key`` is the render key, ``previous`` the last build's
     stamps, ``digests`` the record digest of every item in ``plans``.
@@ -101,9 +102,14 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
     replaces (the checker's ``check --previous`` rules): ``Rendering.history``. Files
     whose fingerprint did not move are not rewritten, so not read either. ``pages``:
     the RFC 5005 archive pages (syndicate.archive), rendered like feeds but never
-    listed, announced to hubs or cut to the budget."""
+    listed, announced to hubs or cut to the budget. ``kept_pages``: archive page files
+    the archive step found unchanged without a plan (their members' records did not
+    move): they keep their last stamps."""
     root = config.output.folder
     result = Rendering()
+    for page in kept_pages:
+        result.stamps[page.path] = previous[page.path]
+        result.outputs.append(OutputFile(page.path, "feed", page.items, False))
     all_prints: list[bytes] = []
     pending: list[tuple[FeedPlan, list[Job]]] = []  # (light plan, its files to render)
     about: dict[str, tuple[int, str | None]] = {}  # rel -> (items, feed url; None: no URL)

@@ -20,10 +20,10 @@ import pytest
 from corpus_generator import load_generator
 from lxml import etree
 from reader import make_reader
-from test_build import article, make_site, snapshot
+from test_build import article, build, make_site, snapshot
 
 from syndicate import archive_history, cli
-from syndicate.archive import archive, newest_archive_url
+from syndicate.archive import archive, newest_archive_url, touched
 from syndicate.config import Config, load_config
 from syndicate.model import Article
 from syndicate.plan import FeedPlan, newest_updated
@@ -384,12 +384,69 @@ def test_an_edit_only_build_keeps_the_uncapped_feeds_and_writes_the_same_bytes(
     for site in (config, other):
         _edit(site.source.folder / "b.md", "Story B", "Story B, revised")
 
-    def no_selection(*args: object, **kwargs: object) -> None:
-        raise AssertionError("selected again although no selection view changed")
-
     with monkeypatch.context() as patched:
-        patched.setattr(archive_history, "select", no_selection)
+        patched.setattr(archive_history, "select", _no_selection)
         assert run(config, "2026-12-02T00:00:00Z") == 0
     assert run(other, "2026-12-02T00:00:00Z") == 0
     assert pages(config) == [["Story B, revised", "Story A"], ["Story C"]]
     assert snapshot(config.output.folder) == snapshot(other.output.folder)
+
+
+def _no_selection(*args: object, **kwargs: object) -> None:
+    raise AssertionError("selected again although no selection view changed")
+
+
+def test_an_edit_renders_only_the_pages_holding_the_story(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = archived_site(tmp_path / "site", items=20, page=10)
+    src, out = _corpus(tmp_path / "site", 400), config.output.folder
+    assert run(config, "2030-01-01T00:00:00Z") == 0
+    before = snapshot(out)
+    old = [rel for rel in before if rel.startswith("archive/")]
+    # The oldest good, published story: on a complete page of every feed it is in.
+    edited = next(p for p in sorted(src.glob("*.md"))
+                  if "\npublished: true" in (text := p.read_text(encoding="utf-8"))
+                  and re.search(r"\nquality: ([5-9]\d|100)\n", text) and '\ntitle: "' in text)
+    _edit(edited, '\ntitle: "', '\ntitle: "Edited: ')
+    laid_out: list[set[tuple[str, int]]] = []
+    real_again = archive_history.again
+
+    def spy(plans: object, layout: object, redo: set[tuple[str, int]],
+            light: dict[str, Article]) -> object:
+        laid_out.append(set(redo))
+        assert len(light) <= len(redo) * 10  # the members of those pages, no more
+        return real_again(plans, layout, redo, light)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patched:
+        patched.setattr(archive_history, "again", spy)
+        patched.setattr(archive_history, "select", _no_selection)
+        result = build(config, now=datetime(2030, 1, 2, tzinfo=UTC))
+    after = snapshot(out)
+    holding = {rel for rel in old if b"Edited: " in after[rel]}
+    # One page per feed the story is in (all, its topics, its provider), each format.
+    assert len(holding) >= 2 * 3 and len(holding) % 3 == 0
+    assert len(laid_out) == 1 and len(laid_out[0]) * 3 == len(holding)
+    rendered_pages = {o.path for o in result.outputs if o.path.startswith("archive/")
+                      and o.changed}
+    assert rendered_pages == holding
+    assert all(after[rel] == before[rel] for rel in old if rel not in holding)
+    assert set(after) == set(before)
+    # Rendered: those pages, the subscription feeds holding the story, the listings.
+    assert result.rendered <= 2 * len(holding) + 2
+    # The same bytes as a build that lays out every page from scratch.
+    shutil.copytree(tmp_path / "site", tmp_path / "fresh", ignore=shutil.ignore_patterns(
+        "out", "state"))
+    fresh = load_config(tmp_path / "fresh/config.toml")
+    assert run(fresh, "2030-01-02T00:00:00Z") == 0
+    assert snapshot(fresh.output.folder) == after
+
+
+def test_touched_names_the_pages_holding_a_changed_record_and_no_other() -> None:
+    layout = {"all": [["b", "a"], ["d", "c"], []], "topics/x": [["c", "a"]]}
+    before = {p: p.encode() for p in "abcd"}
+    assert touched(layout, before, dict(before)) == set()
+    now = {**before, "c": b"edited"}
+    assert touched(layout, before, now) == {("all", 2), ("topics/x", 1)}
+    # A member whose digest is unknown on either side counts as changed.
+    assert touched(layout, before, {p: before[p] for p in "abc"}) == {
+        ("all", 2)}
