@@ -107,9 +107,9 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
     move): they keep their last stamps."""
     root = config.output.folder
     result = Rendering()
-    for page in kept_pages:
-        result.stamps[page.path] = previous[page.path]
-        result.outputs.append(OutputFile(page.path, "feed", page.items, False))
+    for kept_page in kept_pages:
+        result.stamps[kept_page.path] = previous[kept_page.path]
+        result.outputs.append(OutputFile(kept_page.path, "feed", kept_page.items, False))
     all_prints: list[bytes] = []
     pending: list[tuple[FeedPlan, list[Job]]] = []  # (light plan, its files to render)
     about: dict[str, tuple[int, str | None]] = {}  # rel -> (items, feed url; None: no URL)
