@@ -19,11 +19,15 @@ one page holding the story (in each feed); a member that is no longer in the fee
 (unpublished, deleted, moved out of the topic) is left out of its page, which keeps
 its number, and comes back to the same page if the story returns.
 
-Links (:func:`archive_links`): the subscription feed's ``prev-archive`` is the newest
+Links (:func:`archive_links`): RFC 5005 chains archive documents only, so the
+subscription feed's ``prev-archive`` (JSON Feed ``next_url``) is the newest *complete*
 page; a page links ``current`` (the subscription feed), ``prev-archive`` (page k-1) and,
-when complete, ``next-archive`` (page k+1, which then always exists). Only complete
-pages carry ``fh:archive``: the newest page still changes, and a client must not keep
-it forever as an archive document. Alias copies (``[topics.aliases]``) link the kept
+when complete, ``next-archive`` (page k+1, which then always exists — linked from the
+start, so a complete page's bytes never change). Only complete pages carry
+``fh:archive``. The newest page, still filling up, is reached from the newest complete
+page's ``next-archive`` and from the HTML views, never by walking ``prev-archive`` from
+the subscription feed: a client that keeps what it walks keeps archive documents only.
+Its entries are normally the feed's newest, so in the subscription feed as well. Alias copies (``[topics.aliases]``) link the kept
 feed's pages; they have none of their own.
 """
 
@@ -181,13 +185,29 @@ def newest_archive_url(plan: FeedPlan, fmt: Format, config: Config) -> str | Non
     return config.site.base_url + page_path(plan.alias_of or feed_name(plan), spot.newest, fmt)
 
 
+def newest_complete_url(plan: FeedPlan, fmt: Format, config: Config) -> str | None:
+    """The URL of the newest *complete* page of a subscription feed: its RFC 5005
+    ``prev-archive`` (JSON Feed: ``next_url``). RFC 5005 section 4 makes that link name an
+    archive document, one that carries ``fh:archive`` and does not change; the page still
+    filling up is neither, so it is only linked from the HTML views. None when archives
+    are off, no page is complete yet, or ``plan`` is itself an archive page."""
+    spot = plan.archive
+    if spot is None or spot.page or spot.newest < 2:
+        return None
+    return config.site.base_url + page_path(plan.alias_of or feed_name(plan), spot.newest - 1,
+                                            fmt)
+
+
 def archive_links(plan: FeedPlan, fmt: Format, config: Config) -> ArchiveLinks | None:
-    """The RFC 5005 links of ``plan`` in ``fmt``; None when archives are off."""
+    """The RFC 5005 links of ``plan`` in ``fmt``; None when archives are off. The
+    subscription feed's ``prev-archive`` is the newest complete page; a complete page's
+    ``next-archive`` is page k+1 (always written), even while that one still fills up:
+    linking it only once complete would change the complete page's bytes then."""
     spot = plan.archive
     if spot is None:
         return None
     if not spot.page:
-        return ArchiveLinks(None, newest_archive_url(plan, fmt, config), None, False)
+        return ArchiveLinks(None, newest_complete_url(plan, fmt, config), None, False)
     base = config.site.base_url
     feed = f"{FOLDERS[plan.family]}{plan.slug}"
     return ArchiveLinks(

@@ -43,7 +43,7 @@ class ArchiveSpot(NamedTuple):
 
     page: int  # this archive page's number (1 = oldest); 0 on the subscription feed
     complete: bool  # an archive page holding all its entries: its bytes are final
-    newest: int  # on the subscription feed: the newest page's number; 0 on a page
+    newest: int  # on the subscription feed: the newest page's number (filling up); 0 on a page
 
 
 @dataclass(frozen=True, slots=True)

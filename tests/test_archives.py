@@ -55,21 +55,33 @@ def titles(path: Path) -> list[str]:
 
 
 def pages(config: Config, feed: str = "all") -> list[list[str]]:
-    """The entry titles of every archive page of ``feed``, oldest page first, found by
-    following prev-archive from the subscription feed (and checked against the files
-    on disk: no page unreachable, none missing)."""
+    """The entry titles of every archive page of ``feed``, oldest page first: the
+    complete pages found by following prev-archive from the subscription feed (each an
+    archive document: fh:archive, current, self, next-archive to the next page), then
+    the page still filling up, named only by the newest complete page's next-archive
+    and linking back to it (checked against the files on disk: no page unreachable,
+    none missing)."""
     out = config.output.folder
     seen: list[list[str]] = []
     doc = etree.fromstring((out / f"{feed}.atom").read_bytes())
+    newer: str | None = None
     while (link := _link(doc, "prev-archive")) is not None:
         rel = link.removeprefix(BASE)
         doc = etree.fromstring((out / rel).read_bytes())
         assert _link(doc, "current") == f"{BASE}{feed}.atom"
         assert _link(doc, "self") == link
+        assert doc.find(f"{FH}archive") is not None, rel  # only archive documents chained
+        assert _link(doc, "next-archive") == (
+            newer or f"{BASE}archive/{feed}/{int(rel.rsplit('/', 1)[1].split('.')[0]) + 1}.atom")
+        newer = link
         seen.append(titles(out / rel))
     on_disk = sorted((out / "archive" / feed).glob("*.atom"), key=lambda p: int(p.stem))
-    assert [p.stem for p in on_disk] == [str(k) for k in range(1, len(seen) + 1)]
-    return seen[::-1]
+    assert [p.stem for p in on_disk] == [str(k) for k in range(1, len(seen) + 2)]
+    filling = etree.fromstring(on_disk[-1].read_bytes())
+    assert filling.find(f"{FH}archive") is None and _link(filling, "next-archive") is None
+    assert _link(filling, "prev-archive") == (
+        f"{BASE}archive/{feed}/{len(seen)}.atom" if seen else None)
+    return seen[::-1] + [titles(on_disk[-1])]
 
 
 def _link(doc: etree._Element, rel: str) -> str | None:
@@ -364,7 +376,8 @@ def test_an_alias_copy_links_the_kept_feeds_pages(tmp_path: Path) -> None:
     assert run(config, "2026-12-01T00:00:00Z") == 0
     out = config.output.folder
     copy = etree.fromstring((out / "topics/power-platform.atom").read_bytes())
-    assert _link(copy, "prev-archive") == f"{BASE}archive/topics/power-apps/2.atom"
+    # The newest complete page (page 2, still filling, is reached from page 1).
+    assert _link(copy, "prev-archive") == f"{BASE}archive/topics/power-apps/1.atom"
     assert not (out / "archive/topics/power-platform").exists()
     assert pages(config, "topics/power-apps") == [["Story B", "Story A"], ["Story C"]]
 
