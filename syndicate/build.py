@@ -46,6 +46,7 @@ from syndicate.incremental import (
     Counts,
     FeedPaths,
     LastBuild,
+    SelectionMemo,
     nothing_to_do,
     render_key,
     reuse_selection,
@@ -174,7 +175,7 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         from syndicate.render_all import render_all
         from syndicate.withdrawn import HISTORY, dump_history, load_history, withdraw
 
-        chosen = _choose(index, config, last, sel_key, options.now)
+        chosen = _choose(index, config, last, sel_key, options.now, options.memo)
         # Before anything is rendered; raising rolls the index back, so the refused
         # run is not recorded and the next one compares with the same last build.
         # The baseline is what the last build published; an article held back as
@@ -214,14 +215,19 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
                 outcomes = []
         counts, rejections = chosen.counts, chosen.rejections
         next_due_us, trims = chosen.next_due_us, rendering.trims
-        index.set_meta(LAST_BUILD, LastBuild(
-            generation, sel_key, ren_key, rendering.stamps, outputs, counts, rejections,
-            FeedPaths.of(chosen.selection), now_us, next_due_us, trims,
-            drawn.expires_us).to_meta())
+        made = LastBuild(generation, sel_key, ren_key, rendering.stamps, outputs, counts,
+                         rejections, FeedPaths.of(chosen.selection), now_us, next_due_us,
+                         trims, drawn.expires_us)
+        index.set_meta(LAST_BUILD, made.to_meta())
         rendered, changed_urls, skipped = rendering.rendered, rendering.changed_urls, False
         history = rendering.history
+    memo = None if skipped else options.memo  # a skipped run moved no record
+    if memo is not None:
+        memo.key = None  # until this run is committed
     index.commit()
     log.debug("%.2f s: index committed", watch.seconds())
+    if memo is not None:
+        memo.keep(index, made, chosen.selection, chosen.digests)
 
     left = tidy(root, (o.path for o in outputs), prune_stale=options.prune)
     failures = pings.deliver(changed_urls)
@@ -267,10 +273,10 @@ class _Chosen:
 
 
 def _choose(index: Index, config: Config, last: LastBuild | None, sel_key: bytes,
-            now: datetime) -> _Chosen:
+            now: datetime, memo: SelectionMemo | None) -> _Chosen:
     if (last is not None and last.selection_key == sel_key and not index.views_changed
             and last.holds_at(micros(now))):
-        reused = reuse_selection(index, last)
+        reused = reuse_selection(index, last, memo)
         if reused is not None:
             selection, digests = reused
             return _Chosen(selection, digests, None, last.counts, last.rejections,

@@ -138,9 +138,11 @@ def run_watch(config: Config, options: BuildOptions, *, debounce: float, poll: f
     build (None: ``options.now`` for every build, as ``--now`` asks). ``on_build``
     gets each build's result (the CLI logs the summary line)."""
     from syndicate.build import run_build
+    from syndicate.incremental import SelectionMemo
 
     stop = threading.Event()
     pending = Pending()
+    memo = SelectionMemo()  # the last build's selection items, from build to build
     observer = None if config.source.url is not None else _observe(config, pending)
     try:
         with _stop_on_signals(stop, pending.wake):
@@ -159,7 +161,7 @@ def run_watch(config: Config, options: BuildOptions, *, debounce: float, poll: f
                 now = clock() if clock is not None else options.now
                 try:
                     result = run_build(config, dataclasses.replace(
-                        options, now=now, changed=changed, wait=LOCK_WAIT))
+                        options, now=now, changed=changed, wait=LOCK_WAIT, memo=memo))
                 except LockBusy as exc:
                     log.warning("syndicate: %s; will retry", exc)
                     _requeue(pending, changed)
