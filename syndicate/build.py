@@ -145,13 +145,17 @@ def _in(index: Index, config: Config, options: BuildOptions, watch: Stopwatch, *
 def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
            ) -> BuildResult:
     index.begin()
+    memo = options.memo
+    if memo is not None:
+        memo.start(index)
     read = refresh(index, config.source, jobs=options.jobs,
                    parallel_threshold=options.parallel_threshold, progress=options.progress,
-                   changed=options.changed)
+                   changed=options.changed,
+                   warnings=memo.kept_warnings() if memo is not None else None)
     log.debug("%.2f s: index refreshed", watch.seconds())
     # Again, on what the walk found: the folder may have emptied since (a mount gone).
     _refuse(_empty(config, options, Survey(read.found > 0, 0, None)))
-    warnings = stored_warnings(index)
+    warnings = stored_warnings(index, read.warnings)
     # One transaction per run: the generation moves now if files changed, and commits
     # together with the record of the build that used it.
     generation = index.bump_generation()
@@ -221,13 +225,13 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         index.set_meta(LAST_BUILD, made.to_meta())
         rendered, changed_urls, skipped = rendering.rendered, rendering.changed_urls, False
         history = rendering.history
-    memo = None if skipped else options.memo  # a skipped run moved no record
-    if memo is not None:
-        memo.key = None  # until this run is committed
     index.commit()
     log.debug("%.2f s: index committed", watch.seconds())
     if memo is not None:
-        memo.keep(index, made, chosen.selection, chosen.digests)
+        if skipped:  # no record moved: the items kept stand
+            memo.keep(index, warnings)
+        else:
+            memo.keep(index, warnings, made, chosen.selection, chosen.digests)
 
     left = tidy(root, (o.path for o in outputs), prune_stale=options.prune)
     failures = pings.deliver(changed_urls)

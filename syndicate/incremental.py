@@ -44,7 +44,7 @@ from typing import NamedTuple
 import syndicate
 from syndicate.config import Config
 from syndicate.index import Index, LightItem
-from syndicate.model import Article, Rejection
+from syndicate.model import Article, Rejection, Warned
 from syndicate.result import OutputFile, OutputKind, Trim
 from syndicate.select import FeedItems, Selection
 
@@ -272,44 +272,59 @@ def nothing_to_do(last: LastBuild | None, generation: int, sel_key: bytes, ren_k
 
 @dataclass(slots=True)
 class SelectionMemo:
-    """The light items of the last build's selection, kept between builds by a
-    long-running process (``syndicate watch``): a build after a one-file change then
-    reads the records that moved in its own refresh, not every item of every feed
-    (25,000 records at a million articles: half a second). It holds only while nobody
-    else built in between: ``key`` is the index file (device, inode), the generation
-    and the output stamps the build that filled it committed; any build that changes a
-    record moves the generation, and one that renders writes other stamps."""
+    """What the last build left in the index, kept between builds by a long-running
+    process (``syndicate watch``): the light items of its selection and the kept copy
+    of every warning. A build after a one-file change then reads again the records its
+    own refresh wrote, not every item of every feed (25,000 records at a million
+    articles: half a second), and neither loads nor decodes the warnings copy (~10 MB
+    there). It holds only while nobody else wrote the index: ``key`` is the index
+    file's device, inode, mtime and size and the generation right after this process
+    committed; :meth:`start` checks it before the next build writes anything."""
 
-    key: tuple[int, int, int] | None = None
-    stamps: dict[str, Stamp] = field(default_factory=dict)
+    key: tuple[int, ...] | None = None
+    holds: bool = False  # key checked by start(): this build may use what is kept
+    stamps: dict[str, Stamp] = field(default_factory=dict)  # of the build kept
     items: dict[str, LightItem] = field(default_factory=dict)
+    warnings: tuple[Warned, ...] | None = None
 
-    def known(self, index: Index, last: LastBuild) -> dict[str, LightItem]:
+    def start(self, index: Index) -> None:
+        """At the start of a build's transaction, before it writes anything."""
+        self.holds = self.key is not None and self.key == _memo_key(index)
+        self.key = None  # until this build is committed
+
+    def known(self, last: LastBuild) -> dict[str, LightItem]:
         """The kept items, when they are still the index's; else nothing."""
-        if self.key is None or self.key != _memo_key(index, last.generation) \
-                or self.stamps != last.stamps:
-            return {}
-        return self.items
+        return self.items if self.holds and self.stamps == last.stamps else {}
 
-    def keep(self, index: Index, last: LastBuild, selection: Selection,
-             digests: dict[str, bytes]) -> None:
-        """After ``last`` was committed from ``selection`` (``digests``: of its items)."""
-        groups = (selection.all, *(f.items for f in selection.topics),
-                  *(f.items for f in selection.providers),
-                  *(f.items for f in selection.custom))
-        self.items = {a.path: LightItem(a, digests[a.path]) for g in groups for a in g
-                      if a.path in digests}
-        self.key, self.stamps = _memo_key(index, last.generation), last.stamps
+    def kept_warnings(self) -> tuple[Warned, ...] | None:
+        return self.warnings if self.holds else None
+
+    def keep(self, index: Index, warnings: tuple[Warned, ...], last: LastBuild | None = None,
+             selection: Selection | None = None, digests: dict[str, bytes] | None = None
+             ) -> None:
+        """After a build committed: ``warnings`` as stored; ``last`` the record it
+        committed from ``selection`` (``digests``: of its items), None when it rendered
+        nothing (no record moved: the items kept stand)."""
+        if last is not None and selection is not None and digests is not None:
+            groups = (selection.all, *(f.items for f in selection.topics),
+                      *(f.items for f in selection.providers),
+                      *(f.items for f in selection.custom))
+            self.items = {a.path: LightItem(a, digests[a.path]) for g in groups for a in g
+                          if a.path in digests}
+            self.stamps = last.stamps
+        elif not self.holds:  # kept from before another process's build: stale
+            self.items, self.stamps = {}, {}
+        self.warnings, self.key = warnings, _memo_key(index)
 
 
-def _memo_key(index: Index, generation: int) -> tuple[int, int, int] | None:
+def _memo_key(index: Index) -> tuple[int, ...] | None:
     if index.file is None:
         return None
     try:
         st = os.stat(index.file)
     except OSError:
         return None
-    return (st.st_dev, st.st_ino, generation)
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size, index.generation())
 
 
 def reuse_selection(index: Index, last: LastBuild, memo: SelectionMemo | None = None
@@ -326,7 +341,7 @@ def reuse_selection(index: Index, last: LastBuild, memo: SelectionMemo | None = 
     groups = [feeds.all, *(f.paths for f in feeds.topics), *(f.paths for f in feeds.providers),
               *(f.paths for f in feeds.custom)]
     paths = sorted({p for ps in groups for p in ps})
-    known = memo.known(index, last) if memo is not None else {}
+    known = memo.known(last) if memo is not None else {}
     moved = index.written
     chosen = {p: known[p] for p in paths if p in known and p not in moved}
     chosen.update(index.light_items([p for p in paths if p not in chosen]))

@@ -120,3 +120,23 @@ def test_a_failed_build_leaves_no_memo_behind(
     with pytest.raises(OSError):
         build(config, changed=frozenset({NAMES[2]}), memo=memo)
     assert memo.key is None
+
+
+def test_the_warnings_kept_in_memory_follow_every_edit(tmp_path: Path) -> None:
+    config = site(tmp_path / "memo")
+    memo = SelectionMemo()
+    build(config)
+    name = NAMES[2]
+    for round_ in range(4):
+        # A list among the topics is warned about; then fixed; then warned again.
+        topics = ("Power Apps", f"[a{round_}]") if round_ % 2 == 0 else ("Power Apps",)
+        article(config.source.folder, name, title="Story 3", topics=topics,
+                when="2024-03-03T10:00:00Z")
+        got = build(config, changed=frozenset({name}), memo=memo).warnings
+        assert memo.warnings == got
+        assert any(w.path == name for w in got) == (round_ % 2 == 0)
+        assert memo.holds == (round_ > 0)  # from memory after the first
+    plain = build(config).warnings  # a cron run: it reads the stored copy
+    assert [tuple(w) for w in plain] == [tuple(w) for w in got]
+    assert build(config, changed=frozenset({name}), memo=memo).warnings == got
+    assert not memo.holds  # the cron run's commit moved the index file
