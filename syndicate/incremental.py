@@ -286,11 +286,12 @@ class SelectionMemo:
     stamps: dict[str, Stamp] = field(default_factory=dict)  # of the build kept
     items: dict[str, LightItem] = field(default_factory=dict)
     warnings: tuple[Warned, ...] | None = None
+    reused: dict[str, LightItem] | None = None  # this build's, when it reused the selection
 
     def start(self, index: Index) -> None:
         """At the start of a build's transaction, before it writes anything."""
         self.holds = self.key is not None and self.key == _memo_key(index)
-        self.key = None  # until this build is committed
+        self.key, self.reused = None, None  # until this build is committed
 
     def known(self, last: LastBuild) -> dict[str, LightItem]:
         """The kept items, when they are still the index's; else nothing."""
@@ -309,8 +310,9 @@ class SelectionMemo:
             groups = (selection.all, *(f.items for f in selection.topics),
                       *(f.items for f in selection.providers),
                       *(f.items for f in selection.custom))
-            self.items = {a.path: LightItem(a, digests[a.path]) for g in groups for a in g
-                          if a.path in digests}
+            self.items = self.reused if self.reused is not None else {
+                a.path: LightItem(a, digests[a.path]) for g in groups for a in g
+                if a.path in digests}
             self.stamps = last.stamps
         elif not self.holds:  # kept from before another process's build: stale
             self.items, self.stamps = {}, {}
@@ -347,6 +349,8 @@ def reuse_selection(index: Index, last: LastBuild, memo: SelectionMemo | None = 
     chosen.update(index.light_items([p for p in paths if p not in chosen]))
     if len(chosen) != len(paths):
         return None
+    if memo is not None:
+        memo.reused = chosen  # every item of the selection: what to keep after it
 
     def items(ps: tuple[str, ...]) -> tuple[Article, ...]:
         return tuple(chosen[p].article for p in ps)
