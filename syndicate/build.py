@@ -225,13 +225,20 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         index.set_meta(LAST_BUILD, made.to_meta())
         rendered, changed_urls, skipped = rendering.rendered, rendering.changed_urls, False
         history = rendering.history
+    prefill = None
+    if memo is not None and skipped and not memo.holds and last is not None:
+        # A watcher's first build (a walk that renders nothing): the selection's items
+        # are read once now, so that the first edit is as quick as the next ones.
+        prefill = reuse_selection(index, last, memo)
     index.commit()
     log.debug("%.2f s: index committed", watch.seconds())
     if memo is not None:
-        if skipped:  # no record moved: the items kept stand
-            memo.keep(index, warnings)
-        else:
+        if not skipped:
             memo.keep(index, warnings, made, chosen.selection, chosen.digests)
+        elif prefill is not None:
+            memo.keep(index, warnings, last, *prefill)
+        else:  # no record moved: the items kept stand
+            memo.keep(index, warnings)
 
     left = tidy(root, (o.path for o in outputs), prune_stale=options.prune)
     failures = pings.deliver(changed_urls)

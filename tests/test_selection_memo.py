@@ -66,10 +66,12 @@ def test_only_the_edited_record_is_read_again_and_the_bytes_match(
     memo = SelectionMemo()
     for config in (kept, plain):
         build(config)
+    # The watcher's first build (a walk that renders nothing) reads them all, once.
+    assert reads.during(kept, memo=memo) == sorted(NAMES)
+    build(plain)
     edit(kept, NAMES[1], "First edit.")
     edit(plain, NAMES[1], "First edit.")
-    # The watcher's first build after a start knows nothing yet: it reads them all.
-    assert reads.during(kept, changed=frozenset({NAMES[1]}), memo=memo) == sorted(NAMES)
+    assert reads.during(kept, changed=frozenset({NAMES[1]}), memo=memo) == [NAMES[1]]
     build(plain, changed=frozenset({NAMES[1]}))
     for round_, name in enumerate((NAMES[3], NAMES[3], NAMES[0]), 2):
         edit(kept, name, f"Edit {round_}.")
