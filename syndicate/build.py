@@ -179,7 +179,8 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         from syndicate.render_all import render_all
         from syndicate.withdrawn import HISTORY, dump_history, load_history, withdraw
 
-        chosen = _choose(index, config, last, sel_key, options.now, options.memo)
+        chosen = _choose(index, config, last, sel_key, options.now, options.memo,
+                         read.written)
         # Before anything is rendered; raising rolls the index back, so the refused
         # run is not recorded and the next one compares with the same last build.
         # The baseline is what the last build published; an article held back as
@@ -284,10 +285,11 @@ class _Chosen:
 
 
 def _choose(index: Index, config: Config, last: LastBuild | None, sel_key: bytes,
-            now: datetime, memo: SelectionMemo | None) -> _Chosen:
+            now: datetime, memo: SelectionMemo | None, written: frozenset[str] | None
+            ) -> _Chosen:
     if (last is not None and last.selection_key == sel_key and not index.views_changed
             and last.holds_at(micros(now))):
-        reused = reuse_selection(index, last, memo)
+        reused = reuse_selection(index, last, memo, written)
         if reused is not None:
             selection, digests = reused
             return _Chosen(selection, digests, None, last.counts, last.rejections,

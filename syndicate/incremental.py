@@ -329,7 +329,8 @@ def _memo_key(index: Index) -> tuple[int, ...] | None:
     return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size, index.generation())
 
 
-def reuse_selection(index: Index, last: LastBuild, memo: SelectionMemo | None = None
+def reuse_selection(index: Index, last: LastBuild, memo: SelectionMemo | None = None,
+                    written: frozenset[str] | None = None
                     ) -> tuple[Selection, dict[str, bytes]] | None:
     """The last build's selection again, for a run in which no record's selection view
     changed (only text, images and the like did) under the same selection key:
@@ -338,14 +339,13 @@ def reuse_selection(index: Index, last: LastBuild, memo: SelectionMemo | None = 
     are the current light records; with them, the digest of each item's record. None
     if the stored selection is unusable (then the caller selects afresh). ``memo``:
     the items as the last build left them, when this process made it; then only the
-    records this run wrote are read again."""
+    records this run wrote (``written``, None: too many to list) are read again."""
     feeds = last.feeds
     groups = [feeds.all, *(f.paths for f in feeds.topics), *(f.paths for f in feeds.providers),
               *(f.paths for f in feeds.custom)]
     paths = sorted({p for ps in groups for p in ps})
-    known = memo.known(last) if memo is not None else {}
-    moved = index.written
-    chosen = {p: known[p] for p in paths if p in known and p not in moved}
+    known = memo.known(last) if memo is not None and written is not None else {}
+    chosen = {p: known[p] for p in paths if p in known and p not in (written or ())}
     chosen.update(index.light_items([p for p in paths if p not in chosen]))
     if len(chosen) != len(paths):
         return None

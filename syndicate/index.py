@@ -146,7 +146,6 @@ class Index:
         # Whether any record's selection view (what selection reads of it) changed in
         # this run: if not, the last build's selection still holds.
         self.views_changed = False
-        self.written: set[str] = set()  # paths stored or deleted this run (not fresh)
 
     # -- life cycle
 
@@ -194,7 +193,7 @@ class Index:
 
     def set_meta(self, key: str, value: object) -> None:
         """Store ``value``: plain marshal types only (marshal raises ValueError for
-        anything else: a programming error, not a damaged index)."""
+        anything else, which is a programming error, not a damaged index)."""
         self._run("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                   (key, marshal.dumps(value)))  # type: ignore[arg-type]
 
@@ -207,8 +206,9 @@ class Index:
             for seq, start in enumerate(range(0, len(rows), OUTCOME_CHUNK)):
                 # marshal stores plain tuples only (not the NamedTuple).
                 blob = marshal.dumps([tuple(o) for o in rows[start:start + OUTCOME_CHUNK]], 2)
-                row = self._conn.execute("SELECT rows FROM outcomes WHERE seq = ?", (seq,))
-                if (row := row.fetchone()) is None or row[0] != blob:
+                row = self._conn.execute("SELECT rows FROM outcomes WHERE seq = ?",
+                                         (seq,)).fetchone()
+                if row is None or row[0] != blob:
                     self._conn.execute("INSERT OR REPLACE INTO outcomes (seq, rows) "
                                        "VALUES (?, ?)", (seq, blob))
                 count = seq + 1
@@ -306,7 +306,6 @@ class Index:
         if fresh:
             self._dirty = self.views_changed = True
             return len(rows)
-        self.written.update(r[0] for r in rows)  # fresh: empty before, no memo holds them
         for r in rows:
             held = before.get(r[0])
             if held is None or held[0] != r[6]:
@@ -322,8 +321,8 @@ class Index:
                 self._conn.executemany("DELETE FROM files WHERE path = ?", rows)
             except sqlite3.DatabaseError as exc:
                 raise IndexCorrupt(f"index {self.file}: {exc}") from None
-            self.written.update(r[0] for r in rows)
-            self._dirty = self.views_changed = True
+            self._dirty = True
+            self.views_changed = True
         return len(rows)
 
     def stream(self, sql: str, batch: int = 2000, params: Sequence[Any] = ()

@@ -63,6 +63,8 @@ _DIGEST_CHUNK = 65536
 # can store its digest; after a bigger change (a cold build) the next no-change run,
 # which compares anyway, stores it.
 PROVE_LIMIT = 10_000
+# RefreshStats.written lists at most this many paths (a watcher's memo needs a few).
+WRITTEN_LIMIT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,8 @@ class RefreshStats:
     deleted: int
     listing: bytes | None = None  # the listing digest the index now provably matches
     warnings: tuple[Warned, ...] | None = None  # the kept copy as stored, when known
+    # The index keys stored or deleted (None: more than WRITTEN_LIMIT, not listed).
+    written: frozenset[str] | None = frozenset()
 
 
 def compare(found: list[Found], stored: Iterable[StoredStat]) -> Changes:
@@ -222,7 +226,9 @@ def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold
         listing = digest if expected is not None else None
     if parsed or deleted or changed is None:
         index.set_file_count(total)
-    stats = RefreshStats(total, parsed, reused, deleted, listing, warnings)
+    written = None if len(to_parse) + len(changes.gone) > WRITTEN_LIMIT else frozenset(
+        {*map(source_key, to_parse), *changes.gone})
+    stats = RefreshStats(total, parsed, reused, deleted, listing, warnings, written)
     log.debug("index: %d files, %d parsed, %d reused, %d deleted",
               stats.found, stats.parsed, stats.reused, stats.deleted)
     return stats
