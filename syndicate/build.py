@@ -46,6 +46,7 @@ from syndicate.incremental import (
     Counts,
     FeedPaths,
     LastBuild,
+    SelectionMemo,
     nothing_to_do,
     render_key,
     reuse_selection,
@@ -144,13 +145,17 @@ def _in(index: Index, config: Config, options: BuildOptions, watch: Stopwatch, *
 def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
            ) -> BuildResult:
     index.begin()
+    memo = options.memo
+    if memo is not None:
+        memo.start(index)
     read = refresh(index, config.source, jobs=options.jobs,
                    parallel_threshold=options.parallel_threshold, progress=options.progress,
-                   changed=options.changed)
+                   changed=options.changed,
+                   warnings=memo.kept_warnings() if memo is not None else None)
     log.debug("%.2f s: index refreshed", watch.seconds())
     # Again, on what the walk found: the folder may have emptied since (a mount gone).
     _refuse(_empty(config, options, Survey(read.found > 0, 0, None)))
-    warnings = stored_warnings(index)
+    warnings = stored_warnings(index, read.warnings)
     # One transaction per run: the generation moves now if files changed, and commits
     # together with the record of the build that used it.
     generation = index.bump_generation()
@@ -174,7 +179,8 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         from syndicate.render_all import render_all
         from syndicate.withdrawn import HISTORY, dump_history, load_history, withdraw
 
-        chosen = _choose(index, config, last, sel_key, options.now)
+        chosen = _choose(index, config, last, sel_key, options.now, options.memo,
+                         read.written)
         # Before anything is rendered; raising rolls the index back, so the refused
         # run is not recorded and the next one compares with the same last build.
         # The baseline is what the last build published; an article held back as
@@ -216,14 +222,26 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
                 outcomes = []
         counts, rejections = chosen.counts, chosen.rejections
         next_due_us, trims = chosen.next_due_us, rendering.trims
-        index.set_meta(LAST_BUILD, LastBuild(
-            generation, sel_key, ren_key, rendering.stamps, outputs, counts, rejections,
-            FeedPaths.of(chosen.selection), now_us, next_due_us, trims,
-            drawn.expires_us).to_meta())
+        made = LastBuild(generation, sel_key, ren_key, rendering.stamps, outputs, counts,
+                         rejections, FeedPaths.of(chosen.selection), now_us, next_due_us,
+                         trims, drawn.expires_us)
+        index.set_meta(LAST_BUILD, made.to_meta())
         rendered, changed_urls, skipped = rendering.rendered, rendering.changed_urls, False
         history = rendering.history
+    prefill = None
+    if memo is not None and skipped and not memo.holds and last is not None:
+        # A watcher's first build (a walk that renders nothing): the selection's items
+        # are read once now, so that the first edit is as quick as the next ones.
+        prefill = reuse_selection(index, last, memo)
     index.commit()
     log.debug("%.2f s: index committed", watch.seconds())
+    if memo is not None:
+        if not skipped:
+            memo.keep(index, warnings, made, chosen.selection, chosen.digests)
+        elif prefill is not None:
+            memo.keep(index, warnings, last, *prefill)
+        else:  # no record moved: the items kept stand
+            memo.keep(index, warnings)
 
     left = tidy(root, (o.path for o in outputs), prune_stale=options.prune)
     failures = pings.deliver(changed_urls)
@@ -269,10 +287,11 @@ class _Chosen:
 
 
 def _choose(index: Index, config: Config, last: LastBuild | None, sel_key: bytes,
-            now: datetime) -> _Chosen:
+            now: datetime, memo: SelectionMemo | None, written: frozenset[str] | None
+            ) -> _Chosen:
     if (last is not None and last.selection_key == sel_key and not index.views_changed
             and last.holds_at(micros(now))):
-        reused = reuse_selection(index, last)
+        reused = reuse_selection(index, last, memo, written)
         if reused is not None:
             selection, digests = reused
             return _Chosen(selection, digests, None, last.counts, last.rejections,

@@ -43,8 +43,8 @@ from typing import NamedTuple
 
 import syndicate
 from syndicate.config import Config
-from syndicate.index import Index
-from syndicate.model import Article, Rejection
+from syndicate.index import Index, LightItem
+from syndicate.model import Article, Rejection, Warned
 from syndicate.result import OutputFile, OutputKind, Trim
 from syndicate.select import FeedItems, Selection
 
@@ -271,20 +271,87 @@ def nothing_to_do(last: LastBuild | None, generation: int, sel_key: bytes, ren_k
             and all(present(root, rel, stamp) for rel, stamp in last.stamps.items()))
 
 
-def reuse_selection(index: Index, last: LastBuild) -> tuple[Selection, dict[str, bytes]] | None:
+@dataclass(slots=True)
+class SelectionMemo:
+    """What the last build left in the index, kept between builds by a long-running
+    process (``syndicate watch``): the light items of its selection and the kept copy
+    of every warning. A build after a one-file change then reads again the records its
+    own refresh wrote, not every item of every feed (25,000 records at a million
+    articles: half a second), and neither loads nor decodes the warnings copy (~10 MB
+    there). It holds only while nobody else wrote the index: ``key`` is the index
+    file's device, inode, mtime and size and the generation right after this process
+    committed; :meth:`start` checks it before the next build writes anything."""
+
+    key: tuple[int, ...] | None = None
+    holds: bool = False  # key checked by start(): this build may use what is kept
+    stamps: dict[str, Stamp] = field(default_factory=dict)  # of the build kept
+    items: dict[str, LightItem] = field(default_factory=dict)
+    warnings: tuple[Warned, ...] | None = None
+    reused: dict[str, LightItem] | None = None  # this build's, when it reused the selection
+
+    def start(self, index: Index) -> None:
+        """At the start of a build's transaction, before it writes anything."""
+        self.holds = self.key is not None and self.key == _memo_key(index)
+        self.key, self.reused = None, None  # until this build is committed
+
+    def known(self, last: LastBuild) -> dict[str, LightItem]:
+        """The kept items, when they are still the index's; else nothing."""
+        return self.items if self.holds and self.stamps == last.stamps else {}
+
+    def kept_warnings(self) -> tuple[Warned, ...] | None:
+        return self.warnings if self.holds else None
+
+    def keep(self, index: Index, warnings: tuple[Warned, ...], last: LastBuild | None = None,
+             selection: Selection | None = None, digests: dict[str, bytes] | None = None
+             ) -> None:
+        """After a build committed: ``warnings`` as stored; ``last`` the record it
+        committed from ``selection`` (``digests``: of its items), None when it rendered
+        nothing (no record moved: the items kept stand)."""
+        if last is not None and selection is not None and digests is not None:
+            groups = (selection.all, *(f.items for f in selection.topics),
+                      *(f.items for f in selection.providers),
+                      *(f.items for f in selection.custom))
+            self.items = self.reused if self.reused is not None else {
+                a.path: LightItem(a, digests[a.path]) for g in groups for a in g
+                if a.path in digests}
+            self.stamps = last.stamps
+        elif not self.holds:  # kept from before another process's build: stale
+            self.items, self.stamps = {}, {}
+        self.warnings, self.key = warnings, _memo_key(index)
+
+
+def _memo_key(index: Index) -> tuple[int, ...] | None:
+    if index.file is None:
+        return None
+    try:
+        st = os.stat(index.file)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size, index.generation())
+
+
+def reuse_selection(index: Index, last: LastBuild, memo: SelectionMemo | None = None,
+                    written: frozenset[str] | None = None
+                    ) -> tuple[Selection, dict[str, bytes]] | None:
     """The last build's selection again, for a run in which no record's selection view
     changed (only text, images and the like did) under the same selection key:
     selection is a function of the views alone, so its feeds and every outcome are the
     last build's (the outcomes stay as stored: ``Selection.outcomes`` is empty). Items
     are the current light records; with them, the digest of each item's record. None
-    if the stored selection is unusable (then the caller selects afresh)."""
+    if the stored selection is unusable (then the caller selects afresh). ``memo``:
+    the items as the last build left them, when this process made it; then only the
+    records this run wrote (``written``, None: too many to list) are read again."""
     feeds = last.feeds
     groups = [feeds.all, *(f.paths for f in feeds.topics), *(f.paths for f in feeds.providers),
               *(f.paths for f in feeds.custom)]
     paths = sorted({p for ps in groups for p in ps})
-    chosen = index.light_items(paths)
+    known = memo.known(last) if memo is not None and written is not None else {}
+    chosen = {p: known[p] for p in paths if p in known and p not in (written or ())}
+    chosen.update(index.light_items([p for p in paths if p not in chosen]))
     if len(chosen) != len(paths):
         return None
+    if memo is not None:
+        memo.reused = chosen  # every item of the selection: what to keep after it
 
     def items(ps: tuple[str, ...]) -> tuple[Article, ...]:
         return tuple(chosen[p].article for p in ps)

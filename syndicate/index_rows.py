@@ -151,15 +151,17 @@ class IndexRows:
         return item_type(payload)
 
 
-def stored_warnings(index: Index) -> tuple[Warned, ...]:
+def stored_warnings(index: Index, kept: tuple[Warned, ...] | None = None
+                    ) -> tuple[Warned, ...]:
     """Every article's warnings (of those that have any), in path order: read on every
     run, even one that renders nothing, so each is shown every time, not just once.
 
     Read from a copy kept in the meta table (:data:`WARNINGS_CACHE`): at a million
     files (80,000 with warnings) reading them row by row costs a no-change run about a
     tenth of its walk, and a watched build half a second. Every refresh that writes
-    entries patches the copy in the same transaction (:func:`patch_warnings`)."""
-    cached = _cached_warnings(index.get_meta(WARNINGS_CACHE))
+    entries patches the copy in the same transaction (:func:`patch_warnings`). ``kept``:
+    the copy as stored, when the caller holds it (a watcher, from build to build)."""
+    cached = kept if kept is not None else _cached_warnings(index.get_meta(WARNINGS_CACHE))
     if cached is not None:
         return cached
     out = _read_warnings(index, _WARNINGS, ())
@@ -168,18 +170,22 @@ def stored_warnings(index: Index) -> tuple[Warned, ...]:
 
 
 def patch_warnings(index: Index, parsed: Sequence[str], gone: Sequence[str], *,
-                   key: Callable[[str], str]) -> None:
+                   key: Callable[[str], str], kept: tuple[Warned, ...] | None = None
+                   ) -> tuple[Warned, ...] | None:
     """Bring the kept copy in line after ``parsed`` (names, ``key`` gives their index
     key) were stored and ``gone`` deleted: theirs are read again, the others stand.
     Many (a cold build): the copy is dropped, and the next :func:`stored_warnings`
-    reads every row once."""
+    reads every row once. ``kept``: the copy as stored, when the caller holds it (then
+    it is not read). Returns the copy as now stored, None when it was dropped or not
+    read."""
     if not parsed and not gone:
-        return
+        return kept
     many = len(parsed) + len(gone) > 10_000
-    cached = None if many else _cached_warnings(index.get_meta(WARNINGS_CACHE))
+    cached = None if many else (
+        kept if kept is not None else _cached_warnings(index.get_meta(WARNINGS_CACHE)))
     if cached is None:
         index.set_meta(WARNINGS_CACHE, None)
-        return
+        return None
     moved = {*map(key, parsed), *gone}
     paths = sorted(moved)
     fresh: list[Warned] = []
@@ -188,6 +194,7 @@ def patch_warnings(index: Index, parsed: Sequence[str], gone: Sequence[str], *,
         fresh += _read_warnings(index, _WARNINGS_OF.format(", ".join("?" * len(chunk))), chunk)
     rows = sorted([tuple(w) for w in cached if w.path not in moved] + [tuple(w) for w in fresh])
     index.set_meta(WARNINGS_CACHE, rows)
+    return tuple(_new(Warned, row) for row in rows)
 
 
 def _read_warnings(index: Index, sql: str, params: Sequence[str]) -> list[Warned]:

@@ -36,7 +36,7 @@ from syndicate.codec import RACY_WINDOW_NS, Entry, content_hash, encode
 from syndicate.config import SourceConfig
 from syndicate.index import FileRow, Index, StoredStat, entry_row
 from syndicate.index_rows import patch_warnings
-from syndicate.model import Rejection
+from syndicate.model import Rejection, Warned
 from syndicate.pool import pool_map, worker_count
 from syndicate.progress import Progress
 from syndicate.source import (
@@ -63,6 +63,8 @@ _DIGEST_CHUNK = 65536
 # can store its digest; after a bigger change (a cold build) the next no-change run,
 # which compares anyway, stores it.
 PROVE_LIMIT = 10_000
+# RefreshStats.written lists at most this many paths (a watcher's memo needs a few).
+WRITTEN_LIMIT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,9 @@ class RefreshStats:
     reused: int
     deleted: int
     listing: bytes | None = None  # the listing digest the index now provably matches
+    warnings: tuple[Warned, ...] | None = None  # the kept copy as stored, when known
+    # The index keys stored or deleted (None: more than WRITTEN_LIMIT, not listed).
+    written: frozenset[str] | None = frozenset()
 
 
 def compare(found: list[Found], stored: Iterable[StoredStat]) -> Changes:
@@ -147,7 +152,8 @@ def listing_digest(found: list[Found]) -> bytes:
 
 
 def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold: int,
-            progress: bool, changed: Collection[str] | None = None) -> RefreshStats:
+            progress: bool, changed: Collection[str] | None = None,
+            warnings: tuple[Warned, ...] | None = None) -> RefreshStats:
     """Walk the source (folder or bucket, see :func:`syndicate.source.open_store`) and
     bring the index in line with it (inside the caller's transaction). Raises
     SourceMissing / OSError for the folder itself, RemoteError for a bucket.
@@ -155,7 +161,8 @@ def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold
     ``changed``: the only paths that may differ from the index (a watcher's events);
     then only they are stat'ed and compared, and every other entry stands as indexed.
     The decisions are :func:`compare`'s either way, so a watched build and a walked
-    one of the same files store the same records."""
+    one of the same files store the same records. ``warnings``: the kept copy of every
+    warning as the index holds it, when the caller knows it (a watcher's memo)."""
     store = open_store(source)
     digest: bytes | None = None
     if changed is None:
@@ -165,7 +172,7 @@ def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold
             # The index holds exactly this listing, proven when it was stored: nothing
             # to read, compare or delete.
             log.debug("index: listing digest unchanged; %d files current", len(found))
-            return RefreshStats(len(found), 0, len(found), 0, digest)
+            return RefreshStats(len(found), 0, len(found), 0, digest, warnings)
         changes = compare(found, index.iter_stats())
     else:
         found = store.stat_paths(changed)
@@ -211,7 +218,7 @@ def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold
     else:
         reused = total - parsed
     # The kept copy of every warning, brought in line in this transaction.
-    patch_warnings(index, to_parse, changes.gone, key=source_key)
+    warnings = patch_warnings(index, to_parse, changes.gone, key=source_key, kept=warnings)
     if expected is not None or to_parse or changes.to_verify or changes.gone:
         # A watched build never walks: whatever it wrote, the stored digest no longer
         # proves anything (None). A walked one stores its digest once proven.
@@ -219,7 +226,9 @@ def refresh(index: Index, source: SourceConfig, *, jobs: int, parallel_threshold
         listing = digest if expected is not None else None
     if parsed or deleted or changed is None:
         index.set_file_count(total)
-    stats = RefreshStats(total, parsed, reused, deleted, listing)
+    written = None if len(to_parse) + len(changes.gone) > WRITTEN_LIMIT else frozenset(
+        {*map(source_key, to_parse), *changes.gone})
+    stats = RefreshStats(total, parsed, reused, deleted, listing, warnings, written)
     log.debug("index: %d files, %d parsed, %d reused, %d deleted",
               stats.found, stats.parsed, stats.reused, stats.deleted)
     return stats

@@ -3,11 +3,14 @@ CLI and the report (kept here so neither has to import the other)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from syndicate.model import Outcome, Rejection, Warned
+
+if TYPE_CHECKING:
+    from syndicate.incremental import SelectionMemo
 
 # "page": a feed's HTML page (P.html beside P.atom, syndicate.render.pages).
 OutputKind = Literal["feed", "page", "opml", "index"]
@@ -37,6 +40,8 @@ class BuildOptions:
     # Compare every feed file the build rewrites with the bytes it replaces
     # (``build --compare-previous`` / ``[report] compare_previous``): BuildResult.history.
     compare_previous: bool = False
+    # The last build's selection items, kept by ``syndicate watch`` between its builds.
+    memo: SelectionMemo | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

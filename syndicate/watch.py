@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import logging
 import os
 import re
@@ -48,6 +49,9 @@ log = logging.getLogger(__name__)
 DEFAULT_DEBOUNCE = 0.2  # seconds of quiet before a build: an editor's save or a sync
 # tool's batch is over well within it, and it stays a small part of the change-to-feed time
 DEFAULT_POLL = 10.0  # seconds between listings of a bucket source
+_RENDERING = ("syndicate.archive_history", "syndicate.plan", "syndicate.render_all",
+              "syndicate.withdrawn", "syndicate.render.atom_rss", "syndicate.render.jsonfeed",
+              "syndicate.render.opml", "syndicate.render.html")
 LOCK_WAIT = 30.0  # seconds a watched build waits for a cron build's lock
 
 
@@ -138,9 +142,15 @@ def run_watch(config: Config, options: BuildOptions, *, debounce: float, poll: f
     build (None: ``options.now`` for every build, as ``--now`` asks). ``on_build``
     gets each build's result (the CLI logs the summary line)."""
     from syndicate.build import run_build
+    from syndicate.incremental import SelectionMemo
 
     stop = threading.Event()
     pending = Pending()
+    memo = SelectionMemo()  # the last build's selection items, from build to build
+    for name in _RENDERING:
+        # A watcher renders sooner or later: imported now, not on the first edit (a
+        # cron build imports them only when it renders something).
+        importlib.import_module(name)
     observer = None if config.source.url is not None else _observe(config, pending)
     try:
         with _stop_on_signals(stop, pending.wake):
@@ -159,7 +169,7 @@ def run_watch(config: Config, options: BuildOptions, *, debounce: float, poll: f
                 now = clock() if clock is not None else options.now
                 try:
                     result = run_build(config, dataclasses.replace(
-                        options, now=now, changed=changed, wait=LOCK_WAIT))
+                        options, now=now, changed=changed, wait=LOCK_WAIT, memo=memo))
                 except LockBusy as exc:
                     log.warning("syndicate: %s; will retry", exc)
                     _requeue(pending, changed)

@@ -1,0 +1,144 @@
+"""The selection memo (syndicate.incremental.SelectionMemo): ``syndicate watch`` keeps
+the last build's selection items between builds and reads again only the records a
+build wrote; the output must be the bytes a build without it writes, and a build by
+anyone else in between must make the memo stand down."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from test_build import article, build, make_site, snapshot
+
+from syndicate.config import Config
+from syndicate.incremental import SelectionMemo
+from syndicate.index import Index, LightItem
+
+NAMES = [f"2024-03-0{i}-story-{i}.md" for i in range(1, 7)]
+
+
+class Reads:
+    """The paths whose light records a build read from the index."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.paths: list[str] = []
+        original = Index.light_items
+
+        def counted(index: Index, paths: Sequence[str]) -> dict[str, LightItem]:
+            self.paths += paths
+            return original(index, paths)
+
+        monkeypatch.setattr(Index, "light_items", counted)
+
+    def during(self, config: Config, **options: object) -> list[str]:
+        self.paths = []
+        build(config, **options)
+        return sorted(self.paths)
+
+
+def site(root: Path) -> Config:
+    config = make_site(root)
+    for i, name in enumerate(NAMES, 1):
+        article(config.source.folder, name, title=f"Story {i}",
+                when=f"2024-03-0{i}T10:00:00Z")
+    return config
+
+
+def edit(config: Config, name: str, words: str) -> None:
+    """A text-only change (the excerpt): no record's selection view moves."""
+    file = config.source.folder / name
+    text = re.sub(r'excerpt: "[^"]*"', f'excerpt: "{words}"', file.read_text())
+    file.write_text(text)
+
+
+def twins(tmp_path: Path) -> tuple[Config, Config]:
+    """Two equal sites: one built with a memo, one without."""
+    return site(tmp_path / "memo"), site(tmp_path / "plain")
+
+
+def test_only_the_edited_record_is_read_again_and_the_bytes_match(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads = Reads(monkeypatch)
+    kept, plain = twins(tmp_path)
+    memo = SelectionMemo()
+    for config in (kept, plain):
+        build(config)
+    # The watcher's first build (a walk that renders nothing) reads them all, once.
+    assert reads.during(kept, memo=memo) == sorted(NAMES)
+    build(plain)
+    edit(kept, NAMES[1], "First edit.")
+    edit(plain, NAMES[1], "First edit.")
+    assert reads.during(kept, changed=frozenset({NAMES[1]}), memo=memo) == [NAMES[1]]
+    build(plain, changed=frozenset({NAMES[1]}))
+    for round_, name in enumerate((NAMES[3], NAMES[3], NAMES[0]), 2):
+        edit(kept, name, f"Edit {round_}.")
+        edit(plain, name, f"Edit {round_}.")
+        assert reads.during(kept, changed=frozenset({name}), memo=memo) == [name]
+        build(plain, changed=frozenset({name}))
+        assert snapshot(kept.output.folder) == snapshot(plain.output.folder)
+    assert f"Edit {round_}." in (kept.output.folder / "all.atom").read_text()
+
+
+def test_a_build_by_another_process_in_between_makes_the_memo_stand_down(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads = Reads(monkeypatch)
+    config = site(tmp_path / "memo")
+    memo = SelectionMemo()
+    build(config)
+    edit(config, NAMES[1], "Watched.")
+    build(config, changed=frozenset({NAMES[1]}), memo=memo)
+    # A cron build (no memo) changes a record the memo holds.
+    file = config.source.folder / NAMES[2]
+    file.write_bytes(file.read_bytes().replace(b'"Story 3"', b'"Story three"'))
+    edit(config, NAMES[2], "By cron.")
+    build(config)
+    edit(config, NAMES[4], "Watched again.")
+    assert reads.during(config, changed=frozenset({NAMES[4]}), memo=memo) == sorted(NAMES)
+    fresh = tmp_path / "fresh"
+    shutil.copytree(config.source.folder, fresh / "src")
+    rebuilt = make_site(fresh)
+    build(rebuilt)
+    assert snapshot(config.output.folder) == snapshot(rebuilt.output.folder)
+    assert "Story three" in (config.output.folder / "all.atom").read_text()
+
+
+def test_a_failed_build_leaves_no_memo_behind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = site(tmp_path / "memo")
+    memo = SelectionMemo()
+    build(config)
+    edit(config, NAMES[1], "Watched.")
+    build(config, changed=frozenset({NAMES[1]}), memo=memo)
+    assert memo.items
+
+    def broken(index: Index) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Index, "commit", broken)
+    edit(config, NAMES[2], "Lost.")
+    with pytest.raises(OSError):
+        build(config, changed=frozenset({NAMES[2]}), memo=memo)
+    assert memo.key is None
+
+
+def test_the_warnings_kept_in_memory_follow_every_edit(tmp_path: Path) -> None:
+    config = site(tmp_path / "memo")
+    memo = SelectionMemo()
+    build(config)
+    name = NAMES[2]
+    for round_ in range(4):
+        # A list among the topics is warned about; then fixed; then warned again.
+        topics = ("Power Apps", f"[a{round_}]") if round_ % 2 == 0 else ("Power Apps",)
+        article(config.source.folder, name, title="Story 3", topics=topics,
+                when="2024-03-03T10:00:00Z")
+        got = build(config, changed=frozenset({name}), memo=memo).warnings
+        assert memo.warnings == got
+        assert any(w.path == name for w in got) == (round_ % 2 == 0)
+        assert memo.holds == (round_ > 0)  # from memory after the first
+    plain = build(config).warnings  # a cron run: it reads the stored copy
+    assert [tuple(w) for w in plain] == [tuple(w) for w in got]
+    assert build(config, changed=frozenset({name}), memo=memo).warnings == got
+    assert not memo.holds  # the cron run's commit moved the index file
