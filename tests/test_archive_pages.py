@@ -204,3 +204,20 @@ def test_views_are_valid_html5_per_the_nu_html_checker(site: Config) -> None:
     messages = json.loads(done.stderr or done.stdout)["messages"]
     assert messages == [], messages[:5]
     assert done.returncode == 0
+
+
+def test_hostile_titles_are_text_on_archive_views(tmp_path: Path) -> None:
+    config = archived_site(tmp_path / "s", items=2, page=2)
+    config.path.write_text(config.path.read_text(encoding="utf-8").replace(
+        'title = "Test Site"', 'title = "Evil <script>alert(1)</script> & \\"Co\\""'),
+        encoding="utf-8")
+    for n in range(6):
+        article(config.source.folder, f"s{n}.md", title=f"<img src=x onerror=y> {n} & <i>",
+                when=f"2026-11-0{n + 1}T10:00:00Z")
+    assert run(config, "2026-12-01T00:00:00Z") == 0
+    views = sorted((config.output.folder / "archive").rglob("*.html"))
+    assert len(views) >= 3
+    for view in views:
+        page = doc(view)
+        assert not page.xpath("//script | //i | //img[@src='x'] | //*[@onerror]"), view
+        assert "Evil <script>alert(1)</script> & \"Co\"" in page.xpath("string(//h1)")
