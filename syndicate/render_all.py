@@ -268,7 +268,9 @@ def render_batch(task: RenderTask) -> list[Rendered]:
             files.append((job.rel, fitted.data))
             trims.append(None if fitted.kept == len(plan.items) else Trim(
                 job.rel, len(plan.items), fitted.kept, fitted.full_bytes, len(fitted.data)))
-    history = [_history(root, rel, data) if task.compare else () for rel, data in files]
+    # The checker's history rules compare feeds; HTML pages have none to compare.
+    history = [_history(root, rel, data) if task.compare and not rel.endswith(PAGE_EXTENSION)
+               else () for rel, data in files]
     changed = write_many(root, files)
     jobs = [job for _, todo in task.batch for job in todo]
     return [Rendered(job.rel, was_changed, stamp_of(root, job.rel, job.fingerprint), trim,
