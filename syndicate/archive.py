@@ -44,6 +44,7 @@ from syndicate.plan import (
     ARCHIVE_FOLDER,
     EXTENSIONS,
     FOLDERS,
+    PAGE_EXTENSION,
     ArchiveSpot,
     FeedPlan,
     feed_name,
@@ -173,6 +174,23 @@ def again(plans: Sequence[FeedPlan], layout: Layout, redo: set[Page],
 def page_path(feed: str, page: int, fmt: Format) -> str:
     """The output path of page ``page`` of the feed named ``feed`` (``topics/ai``)."""
     return f"{ARCHIVE_FOLDER}{feed}/{page}{EXTENSIONS[fmt]}"
+
+
+def html_page_path(plan: FeedPlan) -> str:
+    """The browser view of an archive page, beside it: ``archive/topics/ai/3.html``
+    (syndicate.render.pages.render_archive_page). ``plan`` is the archive page."""
+    assert plan.archive is not None and plan.archive.page
+    return f"{ARCHIVE_FOLDER}{FOLDERS[plan.family]}{plan.slug}/{plan.archive.page}{PAGE_EXTENSION}"
+
+
+def newest_archive_page(plan: FeedPlan) -> str | None:
+    """The output path of the HTML view of a subscription feed's newest archive page
+    (its page's "Older items" link); None when archives are off or ``plan`` is itself
+    an archive page. Alias copies point to the kept feed's pages."""
+    spot = plan.archive
+    if spot is None or spot.page or not spot.newest:
+        return None
+    return f"{ARCHIVE_FOLDER}{plan.alias_of or feed_name(plan)}/{spot.newest}{PAGE_EXTENSION}"
 
 
 def newest_archive_url(plan: FeedPlan, fmt: Format, config: Config) -> str | None:

@@ -46,7 +46,8 @@ _FULL_RECORDS_HELD = 20_000
 
 
 # A feed's HTML page (syndicate.render.pages) is rendered like one more format of it:
-# same plan, same fingerprint base, so it moves exactly when its feed does.
+# same plan, same fingerprint base, so it moves exactly when its feed does. An archive
+# page's HTML view likewise, beside it (archive/<feed>/<k>.html).
 PAGE: Literal["html"] = "html"
 
 
@@ -135,13 +136,9 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
             else:
                 todo.append(Job(fmt, rel, fp))
                 about[rel] = (len(plan.items), None if _is_page(plan) else plan.url(fmt, config))
-        if _is_page(plan):  # an archive page has no HTML page of its own
-            if todo:
-                pending.append((plan, todo))
-            continue
-        # --- the feed's HTML page: one more file of the same plan
+        # --- the feed's (or archive page's) HTML page: one more file of the same plan
         page_fp = hashlib.blake2b(base + PAGE.encode(), digest_size=16).digest()
-        page = plan.page_path()
+        page = _html_path(plan)
         if unchanged(root, page, page_fp, previous):
             result.stamps[page] = previous[page]
             result.outputs.append(OutputFile(page, "page", len(plan.items), False))
@@ -181,6 +178,14 @@ def _plan_header(plan: FeedPlan) -> str:
 
 def _is_page(plan: FeedPlan) -> bool:
     return plan.archive is not None and plan.archive.page > 0
+
+
+def _html_path(plan: FeedPlan) -> str:
+    if _is_page(plan):
+        from syndicate.archive import html_page_path
+
+        return html_page_path(plan)
+    return plan.page_path()
 
 
 def _render_listings(result: Rendering, config: Config, plans: Sequence[FeedPlan],
@@ -229,10 +234,10 @@ def render_batch(task: RenderTask) -> list[Rendered]:
     """Render and publish some feed files (in a worker process, or inline). The whole
     batch is published together: one durability barrier for all its files instead of
     two fsyncs per file (see write_many for why that is as crash-safe)."""
-    from syndicate.archive import newest_archive_url
+    from syndicate.archive import newest_archive_page
     from syndicate.render.atom_rss import render_atom, render_rss
     from syndicate.render.jsonfeed import render_json
-    from syndicate.render.pages import render_feed_page
+    from syndicate.render.pages import render_archive_page, render_feed_page
 
     renderers: dict[Format, Callable[[FeedPlan, Config], bytes]] = {
         "atom": render_atom, "rss": render_rss, "json": render_json}
@@ -244,8 +249,13 @@ def render_batch(task: RenderTask) -> list[Rendered]:
     for plan, todo in task.batch:
         for job in todo:
             if job.fmt == PAGE:  # pages are not cut to the feed byte budget
-                older = newest_archive_url(plan, config.output.formats[0], config)
-                files.append((job.rel, render_feed_page(plan, config, archive_url=older)))
+                if _is_page(plan):
+                    files.append((job.rel, render_archive_page(plan, config)))
+                else:
+                    older = newest_archive_page(plan)
+                    up = "../" * plan.page_path().count("/")
+                    files.append((job.rel, render_feed_page(
+                        plan, config, archive_url=None if older is None else up + older)))
                 trims.append(None)
                 continue
             render = renderers[job.fmt]

@@ -58,13 +58,17 @@ class Browsed:
 
 
 def _build(tmp: Path) -> Path:
-    """The repository's articles/ built with the CLI into tmp, with the shipped config."""
+    """The repository's articles/ built with the CLI into tmp, with the shipped config
+    and RFC 5005 archives on (small pages), so the archive pages' HTML views
+    (``archive/<feed>/<k>.html``) are among the pages checked."""
     text = (REPO / "config.toml").read_text(encoding="utf-8")
     for key, value in (("folder = \"articles\"", REPO / "articles"),
                        ("folder = \"feeds\"", tmp / "feeds"),
                        ("folder = \".syndicate\"", tmp / "state")):
         assert text.count(key) == 1, key
         text = text.replace(key, f"folder = {json.dumps(str(value))}")
+    assert text.count("[output]\n") == 1
+    text = text.replace("[output]\n", "[output]\narchives = true\narchive_page_size = 8\n")
     config = tmp / "config.toml"
     config.write_text(text, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
@@ -105,6 +109,7 @@ def browsed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browsed]:
     topic = _topic_feed(root)
     if topic:
         feeds.append("/" + topic)
+    feeds.append("/archive/all/1.atom")  # an archive page opens as its view too
     shots = tmp / "screenshots"
     shots.mkdir()
     server = make_server(root)
@@ -132,6 +137,7 @@ def browsed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browsed]:
 def _each_page(browsed: Browsed) -> dict[str, dict[str, Any]]:
     pages = browsed.pages
     assert "/index.html" in pages  # the build always writes the index
+    assert "/archive/all/1.html" in pages  # and, archives on, the archive pages' views
     return pages
 
 
@@ -219,7 +225,7 @@ def test_screenshots_at_phone_and_desktop_width_are_not_blank(browsed: Browsed) 
 
 # -- a feed URL in the browser ---------------------------------------------------------------
 
-FEED_TARGETS = ["/all.atom", "/all.rss", "/all.json", "topic"]
+FEED_TARGETS = ["/all.atom", "/all.rss", "/all.json", "topic", "/archive/all/1.atom"]
 
 
 def _feed_target(browsed: Browsed, name: str) -> str:

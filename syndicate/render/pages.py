@@ -13,8 +13,11 @@ feeds); the subscribe box shows the absolute URLs a reader needs.
 
 from __future__ import annotations
 
+import dataclasses
+
+from syndicate.archive import html_page_path
 from syndicate.config import Config
-from syndicate.plan import EXTENSIONS, FeedPlan
+from syndicate.plan import EXTENSIONS, FeedPlan, feed_name
 from syndicate.render.common import MEDIA_TYPES, url
 from syndicate.render.page_parts import (
     FORMAT_LABELS,
@@ -32,7 +35,8 @@ _FAMILY_NOUNS = {"all": "All articles", "topic": "Topic", "provider": "Source",
 
 def render_feed_page(plan: FeedPlan, config: Config, *, archive_url: str | None = None) -> bytes:
     """The HTML page of ``plan``'s feeds, UTF-8. ``archive_url``: where older items
-    are (RFC 5005 archives), shown as "Older items" after the list when given."""
+    are (the HTML view of the newest RFC 5005 archive page, relative to this page),
+    shown as "Older items" after the list when given."""
     formats = config.output.formats
     name = plan.slug  # its feeds are beside it: f"{slug}.atom"
     up = "../" if "/" in plan.page_path() else ""
@@ -55,6 +59,51 @@ def render_feed_page(plan: FeedPlan, config: Config, *, archive_url: str | None 
     if archive_url is not None:
         out.append(f'<p class="older"><a href="{e(archive_url)}">Older items →</a></p>')
     out += ["</section>", "</main>", "</body>", "</html>", ""]
+    return "\n".join(out).encode("utf-8")
+
+
+def render_archive_page(plan: FeedPlan, config: Config) -> bytes:
+    """The HTML view of one RFC 5005 archive page (``plan``, with ``archive.page`` set),
+    UTF-8: what it is, the date range and cards of its items, links to the newer and
+    older pages. Autodiscovery and the subscribe box name the *current* feed, never
+    the page: readers subscribe to the feed, the archive is for reading back.
+
+    It shows nothing that changes while the page's entries do not: no page count,
+    and the newer page of a complete page always exists (syndicate.archive), so a
+    complete page's view is as final as its feeds. The newest page's "Newer items"
+    is the current feed's page."""
+    spot = plan.archive
+    assert spot is not None and spot.page
+    current = dataclasses.replace(plan, archive=None)
+    up = "../" * html_page_path(plan).count("/")
+    feed = up + feed_name(current)  # the current feed's files, without extension
+    title = f"{plan.title} — archive page {spot.page}"
+    out = head(config, title, [(fmt, plan.title, f"{feed}{EXTENSIONS[fmt]}")
+                               for fmt in config.output.formats])
+    out.append(site_nav(config, up))
+    count = len(plan.items)
+    summary = f"Archive page {spot.page} · {count} {'item' if count == 1 else 'items'}"
+    if plan.items:
+        dates = [a.published for a in plan.items]
+        summary += f" · from {time_tag(min(dates))} to {time_tag(max(dates))}"
+    if not spot.complete:
+        summary += " · the newest archive page: it fills up as items arrive"
+    out += ["<main>",
+            f'<h1 class="feed-title">{e(title)}</h1>',
+            (f'<p class="feed-description">Older items of <a href="{feed}.html">'
+             f"{e(plan.title)}</a>, kept for reading back.</p>"),
+            f'<p class="feed-summary muted">{summary}</p>',
+            '<section class="feed-items" aria-labelledby="items">',
+            '<h2 id="items">Items</h2>']
+    out += item_list(plan.items, config.output.html_images)
+    newer = f"{spot.page + 1}.html" if spot.complete else f"{feed}.html"
+    pager = [f'<li><a class="newer" href="{newer}">← Newer items</a></li>']
+    if spot.page > 1:
+        pager.append(f'<li><a class="older" href="{spot.page - 1}.html">Older items →</a></li>')
+    out += ["</section>",
+            f'<nav class="pager" aria-label="Archive pages"><ul>{"".join(pager)}</ul></nav>']
+    out += _subscribe(current, config, feed, up)
+    out += ["</main>", "</body>", "</html>", ""]
     return "\n".join(out).encode("utf-8")
 
 
