@@ -439,9 +439,10 @@ def test_an_edit_renders_only_the_pages_holding_the_story(
         result = build(config, now=datetime(2030, 1, 2, tzinfo=UTC))
     after = snapshot(out)
     holding = {rel for rel in old if b"Edited: " in after[rel]}
-    # One page per feed the story is in (all, its topics, its provider), each format.
-    assert len(holding) >= 2 * 3 and len(holding) % 3 == 0
-    assert len(laid_out) == 1 and len(laid_out[0]) * 3 == len(holding)
+    # One page per feed the story is in (all, its topics, its provider), each format
+    # and its HTML view.
+    assert len(holding) >= 2 * 4 and len(holding) % 4 == 0
+    assert len(laid_out) == 1 and len(laid_out[0]) * 4 == len(holding)
     rendered_pages = {o.path for o in result.outputs if o.path.startswith("archive/")
                       and o.changed}
     assert rendered_pages == holding

@@ -111,7 +111,8 @@ def _subscribe(plan: FeedPlan, config: Config, name: str, up: str) -> list[str]:
     out = ['<section class="subscribe" aria-labelledby="subscribe">',
            '<h2 id="subscribe">Subscribe</h2>',
            ("<p>A feed reader is an app or website that checks feeds for you and shows "
-            "what is new. Copy one of these addresses into yours:</p>"),
+            "what is new. Copy one of these addresses into yours (opened in a browser, "
+            "an address shows this page; a feed reader gets the feed itself):</p>"),
            "<ul>"]
     for fmt in config.output.formats:
         label = FORMAT_LABELS[fmt]
