@@ -177,7 +177,15 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         from syndicate.archive_history import archive_step
         from syndicate.plan import name_feeds, plan_feeds
         from syndicate.render_all import render_all
-        from syndicate.withdrawn import HISTORY, dump_history, load_history, withdraw
+        from syndicate.withdrawn import (
+            ENTRY_IDS,
+            HISTORY,
+            dump_history,
+            entry_ids_record,
+            load_history,
+            seed_entry_ids,
+            withdraw,
+        )
 
         chosen = _choose(index, config, last, sel_key, options.now, options.memo,
                          read.written)
@@ -188,6 +196,7 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         _refuse(refuse_shrink(last.counts.selected if last is not None else None,
                               chosen.counts.selected, _policy(config, options),
                               held=chosen.counts.scheduled))
+        seeded = seed_entry_ids(index.get_meta(ENTRY_IDS))
         drawn = withdraw(plan_feeds(chosen.selection, config),
                          load_history(index.get_meta(HISTORY)), now_us=now_us,
                          retention_days=config.output.withdrawn_days,
@@ -196,6 +205,9 @@ def _build(index: Index, config: Config, options: BuildOptions, watch: Stopwatch
         pages: tuple[FeedPlan, ...] = ()
         kept_pages: tuple[OutputFile, ...] = ()
         index.set_meta(HISTORY, dump_history(drawn.history))
+        ids = entry_ids_record(drawn.plans, seeded)
+        if ids is not None:
+            index.set_meta(ENTRY_IDS, ids)
         if config.output.archives:
             step = archive_step(index, config, plans, options.now, last)
             plans, pages, kept_pages = step.archived.plans, step.archived.pages, step.kept

@@ -27,6 +27,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from syndicate import __version__
 from syndicate.model import Tombstone
 from syndicate.plan import FeedPlan, feed_name
 from syndicate.select import micros
@@ -124,3 +125,34 @@ def _tombstones(gone: dict[str, int]) -> tuple[Tombstone, ...]:
     """Newest first, then by id: the same set always gives the same bytes."""
     return tuple(Tombstone(ref, when) for ref, when in
                  sorted(gone.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+# Meta key: the entry ids of the last build's feed items (link -> id), with the rules
+# that made them (a new syndicate version or reader rules may derive ids differently).
+ENTRY_IDS = "entry_ids"
+
+
+def seed_entry_ids(raw: object) -> dict[str, str]:
+    """Hand the stored ids to the renderers' ``entry_id`` (a memo: a one-file build
+    need not derive 20,000 ids again). Returns what was seeded; {} for a record made
+    by other rules or unreadable (then every id is derived, as on a cold build)."""
+    from syndicate.index import READER_RULES
+    from syndicate.render.common import known_ids
+
+    ids: dict[str, str] = {}
+    if (isinstance(raw, tuple) and len(raw) == 2 and raw[0] == (__version__, READER_RULES)
+            and isinstance(raw[1], dict)
+            and all(type(k) is str and type(v) is str for k, v in raw[1].items())):
+        ids = raw[1]
+    known_ids(ids)
+    return ids
+
+
+def entry_ids_record(plans: Sequence[FeedPlan], seeded: dict[str, str]) -> object | None:
+    """What to store under :data:`ENTRY_IDS` after a build of ``plans``: every item's
+    link and id; None when that is what was seeded (nothing to write)."""
+    from syndicate.index import READER_RULES
+    from syndicate.render.common import entry_id
+
+    ids = {a.link: entry_id(a) for plan in plans for a in plan.items}
+    return None if ids == seeded else ((__version__, READER_RULES), ids)

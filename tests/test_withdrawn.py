@@ -154,3 +154,42 @@ def test_the_build_module_does_not_load_the_renderers() -> None:
                          cwd=Path(__file__).resolve().parents[1], timeout=120, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+def test_entry_ids_are_remembered_between_builds_and_a_foreign_record_is_ignored(
+        tmp_path: Path) -> None:
+    """The ids of the last build's items are kept in the index (a one-file build need
+    not derive them all again); what is kept is exactly what the feed carries, and a
+    record made by other rules is not used."""
+    from syndicate.index import open_index, read_key
+    from syndicate.render import common
+    from syndicate.withdrawn import ENTRY_IDS, seed_entry_ids
+
+    config = site(tmp_path / "site")
+    assert run(config, "2026-12-01T00:00:00Z") == 0
+    entries, _ = feed(config)
+    index = open_index(config.state.folder, read_key(
+        config.source.folder, config.source.patterns, config.source.max_file_bytes))
+    try:
+        raw = index.get_meta(ENTRY_IDS)
+    finally:
+        index.close()
+    assert isinstance(raw, tuple)
+    assert sorted(raw[1].values()) == sorted(entries.values())
+    # A rebuild from the memo gives the same bytes as a build deriving every id.
+    before = snapshot(config.output.folder)
+    article(config.source.folder, "a.md", title="Story A, edited",
+            when="2026-11-01T10:00:00Z")
+    assert run(config, "2026-12-02T00:00:00Z") == 0
+    remembered = snapshot(config.output.folder)
+    assert remembered != before
+    fresh = load_config(config.path)
+    assert cli.main(["build", "--config", str(fresh.path), "--now", "2026-12-02T00:00:00Z",
+                     "--no-index", "--out", str(tmp_path / "fresh")]) == 0
+    assert snapshot(tmp_path / "fresh") == remembered
+    # Another version's (or a damaged) record seeds nothing.
+    link = next(iter(raw[1]))
+    assert seed_entry_ids((("0.0.0", -1), {link: "urn:uuid:not-ours"})) == {}
+    assert seed_entry_ids({"not": "a tuple"}) == {}
+    assert common._KNOWN_IDS == {}
+    assert seed_entry_ids(raw) == raw[1]
