@@ -176,11 +176,16 @@ def page_path(feed: str, page: int, fmt: Format) -> str:
     return f"{ARCHIVE_FOLDER}{feed}/{page}{EXTENSIONS[fmt]}"
 
 
+def view_path(feed: str, page: int) -> str:
+    """The browser view of page ``page`` of the feed named ``feed``, beside the page's
+    files: ``archive/topics/ai/3.html`` (syndicate.render.pages.render_archive_page)."""
+    return f"{ARCHIVE_FOLDER}{feed}/{page}{PAGE_EXTENSION}"
+
+
 def html_page_path(plan: FeedPlan) -> str:
-    """The browser view of an archive page, beside it: ``archive/topics/ai/3.html``
-    (syndicate.render.pages.render_archive_page). ``plan`` is the archive page."""
+    """:func:`view_path` of the archive page ``plan``."""
     assert plan.archive is not None and plan.archive.page
-    return f"{ARCHIVE_FOLDER}{FOLDERS[plan.family]}{plan.slug}/{plan.archive.page}{PAGE_EXTENSION}"
+    return view_path(f"{FOLDERS[plan.family]}{plan.slug}", plan.archive.page)
 
 
 def newest_archive_page(plan: FeedPlan) -> str | None:

@@ -33,6 +33,7 @@ from syndicate.archive import (
     layout_of,
     page_path,
     touched,
+    view_path,
 )
 from syndicate.config import Config
 from syndicate.errors import IndexCorrupt
@@ -140,7 +141,9 @@ def _again(index: Index, config: Config, plans: Sequence[FeedPlan], last: LastBu
         for number in range(1, len(listed) + 1):
             if (feed, number) in redo:
                 continue
-            rels = [page_path(feed, number, fmt) for fmt in config.output.formats]
+            # The page's files and its browser view: a kept page keeps all of them.
+            rels = [*(page_path(feed, number, fmt) for fmt in config.output.formats),
+                    view_path(feed, number)]
             if all(rel in outputs and rel in last.stamps
                    and present(root, rel, last.stamps[rel]) for rel in rels):
                 kept.extend(outputs[rel] for rel in rels)

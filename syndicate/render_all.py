@@ -110,7 +110,8 @@ def render_all(index: Index, config: Config, plans: Sequence[FeedPlan], key: byt
     result = Rendering()
     for kept_page in kept_pages:
         result.stamps[kept_page.path] = previous[kept_page.path]
-        result.outputs.append(OutputFile(kept_page.path, "feed", kept_page.items, False))
+        result.outputs.append(OutputFile(kept_page.path, kept_page.kind, kept_page.items,
+                                         False))
     all_prints: list[bytes] = []
     pending: list[tuple[FeedPlan, list[Job]]] = []  # (light plan, its files to render)
     about: dict[str, tuple[int, str | None]] = {}  # rel -> (items, feed url; None: no URL)

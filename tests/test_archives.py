@@ -448,6 +448,12 @@ def test_an_edit_renders_only_the_pages_holding_the_story(
     assert rendered_pages == holding
     assert all(after[rel] == before[rel] for rel in old if rel not in holding)
     assert set(after) == set(before)
+    # Every page file the build did not render is still the build's own (kept with its
+    # stamp and kind), the browser views included: none is stale, none pruned next.
+    ours = {o.path: o.kind for o in result.outputs if o.path.startswith("archive/")}
+    assert set(ours) == {rel for rel in after if rel.startswith("archive/")}
+    assert {rel for rel, kind in ours.items() if kind == "page"} == {
+        rel for rel in after if rel.startswith("archive/") and rel.endswith(".html")}
     # Rendered: those pages, the subscription feeds holding the story, the listings.
     assert result.rendered <= 2 * len(holding) + 2
     # The same bytes as a build that lays out every page from scratch.
