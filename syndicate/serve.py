@@ -145,6 +145,16 @@ def target_segments(target: str) -> tuple[list[str], bool]:
     return segments, path.endswith("/")
 
 
+def _real_inside(root: Path, candidate: Path) -> Path | None:
+    """``candidate`` resolved, if it exists and stays inside ``root`` (``root`` itself
+    resolved): None when missing, unreadable, a symlink loop or a link leading out."""
+    try:
+        real = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    return real if real.is_relative_to(root) else None
+
+
 def etag_matches(header: str, etag: str) -> bool:
     """``If-None-Match`` evaluation: ``*`` or any listed tag equal under weak comparison."""
     if header.strip() == "*":
@@ -246,23 +256,14 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         if any(s.startswith(".") for s in segments):
             return None  # hidden files: temp files of an ongoing write, state, VCS
         root = self.server.root
-        candidate = root.joinpath(*segments)
-        try:
-            real = candidate.resolve(strict=True)
-        except (OSError, RuntimeError):  # missing, unreadable, symlink loop
+        real = _real_inside(root, root.joinpath(*segments))
+        if real is None:
             return None
-        if not real.is_relative_to(root):
-            return None  # a symlink that leads out of the folder
         if real.is_dir():
             if not trailing_slash and segments:
                 # relative links in index.html resolve against the folder only with a slash
                 return "/" + quote("/".join(segments)) + "/"
-            try:
-                real = (real / "index.html").resolve(strict=True)
-            except (OSError, RuntimeError):
-                return None  # never a listing
-            if not real.is_relative_to(root):
-                return None
+            return _real_inside(root, real / "index.html")  # never a listing
         elif trailing_slash:
             return None  # /all.atom/ names a folder that does not exist (as nginx says)
         return real
@@ -336,11 +337,8 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         page_rel = page_for(rel)
         if page_rel is None:
             return None
-        try:
-            real = self.server.root.joinpath(page_rel).resolve(strict=True)
-        except (OSError, RuntimeError):
-            return None
-        return real if real.is_relative_to(self.server.root) and real.is_file() else None
+        real = _real_inside(self.server.root, self.server.root.joinpath(page_rel))
+        return real if real is not None and real.is_file() else None
 
     def _stream(self, fh: BinaryIO, st: os.stat_result, content_type: str, *,
                 send_body: bool) -> None:
