@@ -17,6 +17,7 @@ import re
 
 from lxml import etree
 
+from syndicate.check import modules_ext as ext
 from syndicate.check.tree import Sink, line_of, split
 from syndicate.check.values import implausible, is_iso639, url_problem
 
@@ -32,8 +33,9 @@ _LONGITUDES = ("{http://www.w3.org/2003/01/geo/wgs84_pos#}long",
                "{http://postneo.com/icbm}longitude",
                "{http://geourl.org/rss/module/}longitude")
 _TRACKBACK = ("{" + TRACKBACK_NS + "}ping", "{" + TRACKBACK_NS + "}about")
+_GEO_POINT = "{http://www.w3.org/2003/01/geo/wgs84_pos#}Point"
 _TAGS = (_DC_DATE, _DC_LANGUAGE, _SLASH + "hit_parade", _SLASH + "comments",
-         *_LATITUDES, *_LONGITUDES, *_TRACKBACK)
+         *_LATITUDES, *_LONGITUDES, *_TRACKBACK, _GEO_POINT, *ext.WILDCARDS)
 # Where TrackBack elements may stand: an RSS item or an Atom entry.
 _ITEMS = frozenset(("item", "entry"))
 
@@ -80,11 +82,28 @@ def _in_range(value: str, limit: float) -> bool:
 def check_modules(root: etree._Element, sink: Sink, *, rss1: bool) -> None:
     """Check the module elements anywhere below ``root``; ``rss1`` says TrackBack values
     sit in rdf:resource attributes (RSS 1.0) rather than in the element text."""
+    atom = root.tag == "{" + ext.ATOM_NS + "}feed" or root.tag == "{" + ext.ATOM_NS + "}entry"
+    singles: set[tuple[etree._Element | None, str]] = set()
+    syncs: list[etree._Element] = []
     for el in root.iter(*_TAGS):
         tag = el.tag
         assert isinstance(tag, str)  # iter() with tag names yields elements only
+        ns = tag[1:tag.find("}")]
+        if ns in ext.NAMESPACES:
+            if tag in ext.SINGLE:
+                key = (el.getparent(), tag)
+                if key in singles:
+                    sink.add("ext.duplicate", f"{_qname(el)} may appear only once here",
+                             line_of(el))
+                singles.add(key)
+            if tag == "{" + ext.SX_NS + "}sync":
+                syncs.append(el)
+            ext.check_module_element(el, ns, sink, atom=atom)
+            continue
         value = (el.text or "").strip()
-        if tag == _DC_DATE:
+        if tag == _GEO_POINT:
+            ext.check_geo_point(el, sink)
+        elif tag == _DC_DATE:
             _date(sink, el, value)
         elif tag == _DC_LANGUAGE:
             if not is_iso639(value):
@@ -113,6 +132,10 @@ def check_modules(root: etree._Element, sink: Sink, *, rss1: bool) -> None:
                          line_of(el))
         else:
             _trackback(sink, el, rss1=rss1)
+    if syncs:
+        ext.check_sync_ids(syncs, sink)
+    if atom and ext.THR_NS in root.nsmap.values():
+        ext.check_thread_links(root, sink)
 
 
 def _qname(el: etree._Element) -> str:
