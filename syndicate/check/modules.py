@@ -35,7 +35,7 @@ _LONGITUDES = ("{http://www.w3.org/2003/01/geo/wgs84_pos#}long",
 _TRACKBACK = ("{" + TRACKBACK_NS + "}ping", "{" + TRACKBACK_NS + "}about")
 _GEO_POINT = "{http://www.w3.org/2003/01/geo/wgs84_pos#}Point"
 _TAGS = (_DC_DATE, _DC_LANGUAGE, _SLASH + "hit_parade", _SLASH + "comments",
-         *_LATITUDES, *_LONGITUDES, *_TRACKBACK, _GEO_POINT, *ext.WILDCARDS)
+         *_LATITUDES, *_LONGITUDES, *_TRACKBACK, _GEO_POINT)
 # Where TrackBack elements may stand: an RSS item or an Atom entry.
 _ITEMS = frozenset(("item", "entry"))
 
@@ -85,7 +85,8 @@ def check_modules(root: etree._Element, sink: Sink, *, rss1: bool) -> None:
     atom = root.tag == "{" + ext.ATOM_NS + "}feed" or root.tag == "{" + ext.ATOM_NS + "}entry"
     singles: set[tuple[etree._Element | None, str]] = set()
     syncs: list[etree._Element] = []
-    for el in root.iter(*_TAGS):
+    declared = ext.declared_namespaces(root)
+    for el in root.iter(*_TAGS, *declared):
         tag = el.tag
         assert isinstance(tag, str)  # iter() with tag names yields elements only
         ns = tag[1:tag.find("}")]
@@ -134,7 +135,7 @@ def check_modules(root: etree._Element, sink: Sink, *, rss1: bool) -> None:
             _trackback(sink, el, rss1=rss1)
     if syncs:
         ext.check_sync_ids(syncs, sink)
-    if atom and ext.THR_NS in root.nsmap.values():
+    if atom and "{" + ext.THR_NS + "}*" in declared:
         ext.check_thread_links(root, sink)
 
 
