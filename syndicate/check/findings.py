@@ -362,16 +362,55 @@ CODES: dict[str, tuple[Severity, str]] = {
     "ext.georss.bad-point-list": (E, "georss:line, georss:polygon or gml:posList is not an even list of at least four numbers."),
     "ext.georss.bad-number": (E, "georss:elev or georss:radius is not a number, or georss:floor not an integer."),
     "ext.geo.point-missing-coordinate": (E, "A geo:Point lacks geo:lat or geo:long."),
-    # --- Media RSS (in Atom and RSS)
-    "media.wrong-namespace": (E, 'The Media RSS namespace is written without its trailing slash (http://search.yahoo.com/mrss); readers ignore those elements.'),
-    "media.missing-url": (E, 'media:thumbnail or media:player has no url attribute.'),
-    "media.bad-url": (E, 'A media:thumbnail, media:content or media:player url is not a full URL.'),
-    "media.bad-number": (E, 'A Media RSS width, height or fileSize is not a positive integer (or channels not a non-negative one).'),
-    "media.bad-medium": (E, 'media:content medium is not image, audio, video, document or executable.'),
-    "media.bad-expression": (E, 'media:content expression is not sample, full or nonstop.'),
-    "media.bad-boolean": (E, 'media:content isDefault is not "true" or "false".'),
-    "media.bad-type": (E, 'media:content type is not a MIME media type.'),
-    "media.group-without-alternatives": (E, 'media:group holds fewer than two media:content alternatives.'),
+    # --- Media RSS (in Atom and RSS) and iTunes podcast elements (check/media.py, itunes.py)
+    "media.wrong-namespace": (W, ("The Media RSS namespace is written without its trailing "
+                                  "slash (http://search.yahoo.com/mrss); readers ignore "
+                                  "those elements.")),
+    "media.missing-url": (E, "media:thumbnail or media:player has no url attribute."),
+    "media.bad-url": (E, ("A Media RSS URI (a url, the copyright url, a category, credit or "
+                          "rating scheme, a uri restriction) is not a full URI.")),
+    "media.bad-number": (E, ("A Media RSS width, height or fileSize is not a positive "
+                             "integer (or channels not a non-negative one).")),
+    "media.bad-decimal": (E, ("media:content bitrate, framerate, samplingrate or duration "
+                              "is not a number.")),
+    "media.bad-medium": (E, ("media:content medium is not image, audio, video, document or "
+                             "executable.")),
+    "media.bad-expression": (E, "media:content expression is not sample, full or nonstop."),
+    "media.bad-boolean": (E, 'media:content isDefault or media:adult is not "true" or "false".'),
+    "media.bad-type": (E, "media:content type is not a MIME media type."),
+    "media.bad-language": (E, "media:content or media:text lang is not an ISO 639 code."),
+    "media.bad-time": (E, ("media:thumbnail time or media:text start/end is not a Normal "
+                           "Play Time.")),
+    "media.bad-text-type": (E, "media:title, media:description or media:text type is not plain or html."),
+    "media.duplicate": (E, ("media:title, media:description, media:copyright or media:adult "
+                            "appears twice in one parent.")),
+    "media.adult-deprecated": (W, 'media:adult is deprecated (use media:rating "urn:simple").'),
+    "media.bad-credit-role": (E, ("media:credit role is not a lowercase EBU role code (or not "
+                                  "lowercase in another scheme).")),
+    "media.bad-hash": (E, ("media:hash algo is not md5 or sha-1, or the value is not a "
+                           "digest of that length.")),
+    "media.bad-rating": (E, ("media:rating value is not one of its scheme's (urn:simple, "
+                             "urn:mpaa, urn:v-chip, urn:icra).")),
+    "media.bad-restriction": (E, ("media:restriction has no or a wrong relationship, an unknown "
+                                  "type, or values its type does not allow.")),
+    "media.group-without-alternatives": (E, ("media:group holds fewer than two media:content "
+                                             "alternatives.")),
+    "ext.itunes.duplicate": (E, "An iTunes element that may appear once appears twice in one parent."),
+    "ext.itunes.too-long": (E, ("itunes:author, subtitle, keywords or owner name is over 255 "
+                            "characters, or itunes:summary over 4000.")),
+    "ext.itunes.bad-yes-no": (E, "itunes:explicit or itunes:block is not yes, no or clean."),
+    "ext.itunes.bad-keywords": (W, "itunes:keywords are separated by spaces, not commas."),
+    "ext.itunes.bad-duration": (E, "itunes:duration is not [[H]H:]MM:SS or a count of seconds."),
+    "ext.itunes.misplaced": (E, "itunes:duration stands in the channel instead of an item."),
+    "ext.itunes.missing-attribute": (E, "itunes:image has no href, or itunes:category no text."),
+    "ext.itunes.bad-image-url": (E, "itunes:image href is not a full http(s) URL."),
+    "ext.itunes.bad-category": (E, ("itunes:category text is not one of Apple's categories (or "
+                                "subcategories of its parent).")),
+    "ext.itunes.owner-missing-email": (E, "itunes:owner has no itunes:email."),
+    "ext.itunes.bad-email": (E, "itunes:email is not an e-mail address."),
+    "ext.itunes.bad-url": (E, "itunes:new-feed-url is not a full URL."),
+    "ext.itunes.missing-recommended": (W, ("A channel using iTunes elements lacks language, "
+                                       "itunes:category, itunes:explicit or itunes:owner.")),
     # --- JSON Feed 1.1
     "json.not-well-formed": (E, "The document is not valid JSON (RFC 8259)."),
     "json.not-utf8": (E, "The JSON is not UTF-8."),
