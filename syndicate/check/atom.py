@@ -42,7 +42,8 @@ _ATOM_PREFIX_LEN = len(_ATOM_PREFIX)
 
 
 def check_atom(root: etree._Element, location: str | None, *,
-               hex_lines: frozenset[int] | None = None) -> list[Finding]:
+               hex_lines: frozenset[int] | None = None,
+              namespaces: frozenset[str] | None = None) -> list[Finding]:
     """Check an Atom Feed or Entry Document rooted at ``root``.
 
     ``location`` is where the document is served (from --base-url); it resolves relative
@@ -62,7 +63,7 @@ def check_atom(root: etree._Element, location: str | None, *,
     else:
         checker.entry(root, feed_has_author=False, standalone=True)
     check_xml_attributes(root, sink, lang_code="atom.bad-lang")
-    check_modules(root, sink, rss1=False)
+    check_modules(root, sink, rss1=False, namespaces=namespaces)
     return sink.findings
 
 

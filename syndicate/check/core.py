@@ -91,9 +91,10 @@ def _check_xml(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]
         return "rss", _rss(root, data, base_url, findings)
     if (ns, name) == (RSS11_NS, "Channel"):  # RSS 1.1
         from syndicate.check.media import check_media
+        from syndicate.check.modules_ext import namespaces_in
         from syndicate.check.rdf import check_rss11
 
-        findings.extend(check_rss11(root))
+        findings.extend(check_rss11(root, namespaces_in(data)))
         findings.extend(check_media(root))
         return "rss", findings
     if (ns, name) == (RDF_NS, "RDF"):
@@ -102,9 +103,10 @@ def _check_xml(data: bytes, base_url: str | None) -> tuple[Format, list[Finding]
         if is_rss1(root):  # RSS 1.0 or RSS 0.90
             from syndicate.check.lints import xml_lints
             from syndicate.check.media import check_media
+            from syndicate.check.modules_ext import namespaces_in
             from syndicate.check.rdf import check_rdf
 
-            findings.extend(check_rdf(root))
+            findings.extend(check_rdf(root, namespaces_in(data)))
             findings.extend(check_media(root))
             findings.extend(xml_lints(root))
             return "rss", findings
@@ -127,8 +129,10 @@ def _atom(root: _Element, data: bytes, base_url: str | None,
     from syndicate.check.lints import xml_lints
     from syndicate.check.markup import hex_escaped_lines
     from syndicate.check.media import check_media
+    from syndicate.check.modules_ext import namespaces_in
 
-    findings.extend(check_atom(root, base_url, hex_lines=hex_escaped_lines(data)))
+    findings.extend(check_atom(root, base_url, hex_lines=hex_escaped_lines(data),
+                               namespaces=namespaces_in(data)))
     findings.extend(check_media(root))
     findings.extend(xml_lints(root))
     return findings
@@ -139,9 +143,11 @@ def _rss(root: _Element, data: bytes, base_url: str | None,
     from syndicate.check.lints import xml_lints
     from syndicate.check.markup import hex_escaped_lines
     from syndicate.check.media import check_media
+    from syndicate.check.modules_ext import namespaces_in
     from syndicate.check.rss import check_rss
 
-    findings.extend(check_rss(root, base_url, hex_lines=hex_escaped_lines(data)))
+    findings.extend(check_rss(root, base_url, hex_lines=hex_escaped_lines(data),
+                              namespaces=namespaces_in(data)))
     findings.extend(check_media(root))
     findings.extend(xml_lints(root))
     return findings

@@ -79,13 +79,16 @@ def _in_range(value: str, limit: float) -> bool:
     return not (number > limit or number < -limit)  # NaN passes, as in the reference
 
 
-def check_modules(root: etree._Element, sink: Sink, *, rss1: bool) -> None:
+def check_modules(root: etree._Element, sink: Sink, *, rss1: bool,
+                  namespaces: frozenset[str] | None = None) -> None:
     """Check the module elements anywhere below ``root``; ``rss1`` says TrackBack values
-    sit in rdf:resource attributes (RSS 1.0) rather than in the element text."""
+    sit in rdf:resource attributes (RSS 1.0) rather than in the element text.
+    ``namespaces`` are the module namespaces the document's bytes mention (see
+    ``modules_ext.namespaces_in``); None looks at the root and first item only."""
     atom = root.tag == "{" + ext.ATOM_NS + "}feed" or root.tag == "{" + ext.ATOM_NS + "}entry"
     singles: set[tuple[etree._Element | None, str]] = set()
     syncs: list[etree._Element] = []
-    declared = ext.declared_namespaces(root)
+    declared = ext.declared_namespaces(root, namespaces)
     for el in root.iter(*_TAGS, *declared):
         tag = el.tag
         assert isinstance(tag, str)  # iter() with tag names yields elements only

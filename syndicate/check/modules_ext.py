@@ -54,11 +54,23 @@ NAMESPACES = frozenset((FEEDBURNER_NS, THR_NS, SX_NS, CN_NS, ACCESS_NS, ACCESS_N
                         GEORSS_NS, GML_NS))
 
 
-def declared_namespaces(root: etree._Element) -> tuple[str, ...]:
+def namespaces_in(data: bytes) -> frozenset[str] | None:
+    """The module namespaces whose URI occurs anywhere in the document's bytes (a
+    declaration on any element, however deep, is found), or None when the bytes are not
+    ASCII-compatible (UTF-16/32), where a byte search cannot tell."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:
+        return None
+    return frozenset(ns for ns in NAMESPACES if ns.encode("ascii") in data)
+
+
+def declared_namespaces(root: etree._Element,
+                        present: frozenset[str] | None = None) -> tuple[str, ...]:
     """Wildcard tags ("{ns}*") for the namespaces of this module in scope at the root or
     at the first item or entry (whose nsmap includes its ancestors' declarations): the
     tree walk then matches only modules the feed declares, so absent ones cost nothing
     (a wildcard per namespace slows every walk)."""
+    if present is not None:
+        return tuple("{" + ns + "}*" for ns in present)
     # iterchildren filters in C; find() would parse a path in Python for every feed.
     first = next(root.iterchildren(_ATOM_ENTRY, _RSS1_ITEM, "channel"), None)
     if first is not None and first.tag == "channel":

@@ -69,24 +69,26 @@ _RSS11_REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
-def check_rss11(root: etree._Element) -> list[Finding]:
+def check_rss11(root: etree._Element,
+                namespaces: frozenset[str] | None = None) -> list[Finding]:
     """Check an RSS 1.1 document (a Channel root in purl.org/net/rss1.1#): the Channel
     and its items are resources named by rdf:about; items is an rdf:parseType
     "Collection" of item elements; image an rdf:parseType "Resource" with title and url."""
     sink = Sink()
     rdf = _Rdf(sink, RSS11_NS)
     rdf.rss11(root, "Channel")
-    check_modules(root, sink, rss1=True)
+    check_modules(root, sink, rss1=True, namespaces=namespaces)
     check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings
 
 
-def check_rdf(root: etree._Element) -> list[Finding]:
+def check_rdf(root: etree._Element,
+              namespaces: frozenset[str] | None = None) -> list[Finding]:
     """Check an rdf:RDF document holding RSS 1.0 (or RSS 0.90) elements."""
     sink = Sink()
     ns = RSS1_NS if any(split(c.tag)[0] == RSS1_NS for c in elements(root)) else RSS090_NS
     _Rdf(sink, ns).check(root)
-    check_modules(root, sink, rss1=True)
+    check_modules(root, sink, rss1=True, namespaces=namespaces)
     check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings
 

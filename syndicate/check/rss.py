@@ -72,7 +72,8 @@ _FORM_NAME = re.compile(r"[a-zA-Z]")
 
 
 def check_rss(root: etree._Element, location: str | None, *,
-              hex_lines: frozenset[int] | None = None) -> list[Finding]:
+              hex_lines: frozenset[int] | None = None,
+              namespaces: frozenset[str] | None = None) -> list[Finding]:
     """Check an RSS 0.91/0.92/2.0 document rooted at the rss element.
 
     ``hex_lines`` are the source lines holding ``&#x`` (see markup.hex_escaped_lines).
@@ -98,7 +99,7 @@ def check_rss(root: etree._Element, location: str | None, *,
     if channels:
         _Channel(sink, location, version=version or "", hex_lines=hex_lines).check(
             channels[0])
-    check_modules(root, sink, rss1=False)
+    check_modules(root, sink, rss1=False, namespaces=namespaces)
     check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings
 
