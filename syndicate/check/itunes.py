@@ -102,6 +102,11 @@ def _categories(text: str) -> dict[str, frozenset[str]]:
 CATEGORIES = _categories(_CATEGORY_LISTS)
 
 
+# Channel-level elements (Apple's podcast spec and the reference's itunes_channel): in an
+# item the reference reports UndefinedElement. The newer item tags Apple added
+# (episode, season, episodeType, title) are not judged either way.
+_CHANNEL_ONLY = frozenset(("category", "owner", "new-feed-url"))
+
 class Itunes:
     """Checks iTunes elements one by one as the walk meets them, then the channel."""
 
@@ -119,6 +124,12 @@ class Itunes:
                 sink.add("ext.itunes.duplicate", f"itunes:{name} appears more than once here",
                          line_of(el))
                 break
+        if name in _CHANNEL_ONLY:
+            parent = el.getparent()
+            if parent is not None and split(parent.tag)[1] in ("item", "entry"):
+                sink.add("ext.itunes.misplaced",
+                         f"itunes:{name} belongs in the channel, not in an item", line_of(el))
+                return
         value = (el.text or "").strip()
         limit = _LIMITS.get(name)
         if limit is not None and len(value) > limit:

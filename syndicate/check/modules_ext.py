@@ -48,6 +48,7 @@ GML_NS = "http://www.opengis.net/gml"
 GEO_NS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 
+_IN_REPLY_TO = frozenset(("ref", "href", "type", "source"))
 _ATOM_ENTRY = "{" + ATOM_NS + "}entry"
 _RSS1_ITEM = "{http://purl.org/rss/1.0/}item"
 NAMESPACES = frozenset((FEEDBURNER_NS, THR_NS, SX_NS, CN_NS, ACCESS_NS, ACCESS_NS_WWW,
@@ -161,10 +162,6 @@ def _feedburner(el: etree._Element, tag: str, sink: Sink, *, atom: bool) -> None
         if why := iri_problem(_value(el), absolute=True, ascii_only=True):
             sink.add("ext.feedburner.bad-uri",
                      f"{name} must be a full URI, got {el.text!r}: {why}", line_of(el))
-    elif tag == "{" + FEEDBURNER_NS + "}emailServiceId":
-        if not _INTEGER.match(_value(el)):
-            sink.add("ext.feedburner.bad-integer",
-                     f"{name} must be an integer, got {el.text!r}", line_of(el))
     elif tag == "{" + FEEDBURNER_NS + "}browserFriendly":
         if html_in_text(el.text or ""):
             sink.add("ext.feedburner.contains-html", f"{name} should be plain text, not HTML",
@@ -198,12 +195,17 @@ def _thread(el: etree._Element, tag: str, sink: Sink) -> None:
         return
     if tag != "{" + THR_NS + "}in-reply-to":
         return
-    for attr in ("ref", "id"):
-        ref = el.get(attr)
-        if ref is not None and (why := iri_problem(ref.strip(), absolute=True)):
-            sink.add("ext.thr.bad-ref",
-                     f"{name} {attr} must be an absolute IRI, got {ref!r}: {why}",
-                     line_of(el))
+    for attr in el.attrib:
+        # RFC 4685 section 3 defines ref, href, type and source; the drafts' "id" (now
+        # "ref") is one of the unknown ones the reference rejects (UnexpectedAttribute).
+        if isinstance(attr, str) and not attr.startswith("{") and attr not in _IN_REPLY_TO:
+            sink.add("ext.thr.unexpected-attribute",
+                     f"{name} has no attribute {attr!r} (RFC 4685 defines ref, href, type "
+                     "and source)", line_of(el))
+    ref = el.get("ref")
+    if ref is not None and (why := iri_problem(ref.strip(), absolute=True)):
+        sink.add("ext.thr.bad-ref", f"{name} ref must be an absolute IRI, got {ref!r}: {why}",
+                 line_of(el))
     for attr in ("href", "source"):
         value = el.get(attr)
         if value is not None and (why := iri_problem(value.strip())):
@@ -216,18 +218,34 @@ def _thread(el: etree._Element, tag: str, sink: Sink) -> None:
 
 
 def check_thread_links(root: etree._Element, sink: Sink) -> None:
-    """thr:count and thr:when on atom:link elements (RFC 4685 section 5)."""
-    count_attr, when_attr = "{" + THR_NS + "}count", "{" + THR_NS + "}when"
+    """thr:count and thr:updated on atom:link (RFC 4685 section 5): only on a
+    rel="replies" link, a non-negative integer and an RFC 3339 date-time; the drafts'
+    thr:when is not part of the RFC (the reference's NoThrWhen, an error)."""
+    count_attr, updated_attr = "{" + THR_NS + "}count", "{" + THR_NS + "}updated"
+    when_attr = "{" + THR_NS + "}when"
     for link in root.iter("{" + ATOM_NS + "}link"):
+        replies = (link.get("rel") or "").strip() == "replies"
         count = link.get(count_attr)
-        if count is not None and not (count.isdigit() and count.isascii()):
-            sink.add("ext.thr.bad-count",
-                     f"thr:count must be a non-negative integer, got {count!r}", line_of(link))
-        when = link.get(when_attr)
-        if when is not None and (why := rfc3339_problem(when)):
-            sink.add("ext.thr.bad-when",
-                     f"thr:when must be an RFC 3339 date-time, got {when!r}: {why}",
-                     line_of(link))
+        if count is not None:
+            if not replies:
+                sink.add("ext.thr.not-replies",
+                         "thr:count belongs on a rel=\"replies\" link only", line_of(link))
+            if not (count.isdigit() and count.isascii()):
+                sink.add("ext.thr.bad-count",
+                         f"thr:count must be a non-negative integer, got {count!r}",
+                         line_of(link))
+        updated = link.get(updated_attr)
+        if updated is not None:
+            if not replies:
+                sink.add("ext.thr.not-replies",
+                         "thr:updated belongs on a rel=\"replies\" link only", line_of(link))
+            if why := rfc3339_problem(updated):
+                sink.add("ext.thr.bad-updated",
+                         f"thr:updated must be an RFC 3339 date-time, got {updated!r}: {why}",
+                         line_of(link))
+        if link.get(when_attr) is not None:
+            sink.add("ext.thr.when", "thr:when is a draft attribute RFC 4685 does not define "
+                     "(it became thr:updated)", line_of(link))
 
 
 def _uint31(el: etree._Element, attr: str, sink: Sink) -> None:

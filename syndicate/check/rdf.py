@@ -279,6 +279,10 @@ class _Rdf:
                               f"undefined items element: {_qname(child)}", line_of(child))
 
     def _foreign_attributes(self, el: etree._Element) -> None:
+        # RSS 1.1 only: in RSS 1.0 an rdf:Description inside a module element may carry
+        # rss:link and the like (ModWiki's interwiki does), which the reference accepts.
+        if self.ns != RSS11_NS:
+            return
         for key in el.attrib:
             attr = key.decode() if isinstance(key, bytes) else key
             if attr.startswith("{" + self.ns + "}"):
