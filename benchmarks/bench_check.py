@@ -34,6 +34,7 @@ import io
 import json
 import os
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
@@ -167,7 +168,7 @@ def _child_env(cold: bool, cache: str) -> dict[str, str]:
 
 
 def _scenario(name: str, n: int, items: int, runs: int, baseline: str | None,
-              cold: bool) -> None:
+              cold: bool, external: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
         folder = Path(tmp) / "feeds"
         folder.mkdir()
@@ -179,6 +180,12 @@ def _scenario(name: str, n: int, items: int, runs: int, baseline: str | None,
         if baseline:
             rows.append(_Row(f"syndicate check ({baseline})",
                              [py, "-c", _OTHER_CHECKOUT, baseline, str(folder)]))
+        for spec in external or ():
+            # LABEL=COMMAND, {folder} replaced: any other validator timed on the same feeds
+            # (e.g. a local copy of the W3C Feed Validator), interleaved like the rest.
+            label, _, command = spec.partition("=")
+            rows.append(_Row(label, [a.replace("{folder}", str(folder))
+                                     for a in shlex.split(command)]))
         rows.append(_Row("floor: python -c 'import lxml.etree'", [py, "-c", _IMPORT_LXML]))
         rows.append(_Row("floor: + lxml/json parse of every file",
                          [py, "-c", _BARE_PARSE, str(folder)]))
@@ -245,13 +252,16 @@ def main() -> None:
                              "Python heap peak")
     parser.add_argument("--n", type=int, default=1000, help="feeds (--inprocess)")
     parser.add_argument("--items", type=int, default=20, help="items per feed (--inprocess)")
+    parser.add_argument("--external", action="append", metavar="LABEL=COMMAND",
+                        help="also time COMMAND ({folder} = the generated feeds) under LABEL")
     args = parser.parse_args()
     if args.inprocess:
         _inprocess(args.n, args.items)
         return
     for name, (n, items) in SCENARIOS.items():
         if args.scenario in (name, "both"):
-            _scenario(name, n, items, args.runs, args.baseline, args.cold_bytecode)
+            _scenario(name, n, items, args.runs, args.baseline, args.cold_bytecode,
+                      args.external)
 
 
 if __name__ == "__main__":
