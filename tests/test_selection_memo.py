@@ -142,3 +142,35 @@ def test_the_warnings_kept_in_memory_follow_every_edit(tmp_path: Path) -> None:
     assert [tuple(w) for w in plain] == [tuple(w) for w in got]
     assert build(config, changed=frozenset({name}), memo=memo).warnings == got
     assert not memo.holds  # the cron run's commit moved the index file
+
+
+def test_a_watchers_first_edit_derives_no_entry_id_it_did_not_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first edit after ``syndicate watch`` started was once slower than the next
+    ones (1.1 s against 0.5-0.86 s at a million articles): the new process had derived
+    no entry id yet (a per-process cache), so its first rendering build derived one per
+    item of every feed (25,000). They come from the index now (meta ``entry_ids``):
+    the first watched build derives only the id of a link never seen."""
+    from syndicate.render import common
+
+    config = site(tmp_path / "site")
+    build(config)  # cron, cold: stores the ids
+    memo = SelectionMemo()
+    build(config, memo=memo)  # the watcher's first build: a walk that renders nothing
+    common._link_id.cache_clear()  # as in a process that never rendered
+    derived: list[str] = []
+    original = common._link_id
+
+    def counted(link: str) -> str:
+        derived.append(link)
+        return original(link)
+
+    monkeypatch.setattr(common, "_link_id", counted)
+    edit(config, NAMES[1], "First edit.")
+    assert build(config, changed=frozenset({NAMES[1]}), memo=memo).written > 0
+    assert "First edit." in (config.output.folder / "all.atom").read_text()
+    assert derived == []
+    new = "2024-03-09-story-9.md"
+    article(config.source.folder, new, title="Story 9", when="2024-03-09T10:00:00Z")
+    build(config, changed=frozenset({new}), memo=memo)
+    assert set(derived) == {"https://news.example.com/2024-03-09-story-9"}
