@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import importlib
 import logging
 import os
@@ -182,11 +183,25 @@ def run_watch(config: Config, options: BuildOptions, *, debounce: float, poll: f
                     pending.rescan()
                     continue
                 on_build(result)
+                _settle_heap()
     finally:
+        gc.unfreeze()  # a caller that goes on (a test) gets its collector back whole
         if observer is not None:
             observer.stop()
             observer.join(timeout=10)
     return 0
+
+
+def _settle_heap() -> None:
+    """Between builds, off the change-to-feed path: collect this build's garbage, then
+    freeze what is left (the memo, the kept warnings, modules) out of the collector's
+    sight. At a million articles that heap is ~300 MB of objects, and each full
+    collection a watched build triggered walked all of it (50-90 ms, once or twice a
+    build); frozen objects are still freed by reference counting, and the next
+    settling unfreezes them first, so garbage cycles among them are collected too."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def _requeue(pending: Pending, changed: frozenset[str] | None) -> None:
