@@ -309,3 +309,41 @@ def test_between_builds_the_heap_is_frozen_and_its_garbage_still_collected(
         assert "Frozen " in (tmp_path / "out" / "all.atom").read_text()
     finally:
         gc.unfreeze()
+
+
+_FIRST_BUILD_MODULES = """
+import os, signal, sys
+from pathlib import Path
+from syndicate.cli import _moment
+from syndicate.config import load_config
+from syndicate.result import BuildOptions
+from syndicate.watch import run_watch
+
+def on_build(result):
+    print(result.parsed, result.rendered,
+          *(name in sys.modules for name in ("syndicate.articles", "syndicate.render_all")))
+    os.kill(os.getpid(), signal.SIGTERM)
+
+run_watch(load_config(Path(sys.argv[1])), BuildOptions(now=_moment(sys.argv[2])), debounce=0.05,
+          poll=1.0, clock=None, on_build=on_build)
+"""
+
+
+def test_a_watcher_loads_the_parser_and_renderers_before_its_first_edit(
+        tmp_path: Path) -> None:
+    """The watcher's first build after a cron build parses and renders nothing (the
+    listing digest holds): the parser and renderers are imported at start all the
+    same, so the first edit does not pay for them."""
+    articles = tmp_path / "articles"
+    shutil.copytree(SAMPLES, articles)
+    cfg = _config(tmp_path, articles, tmp_path / "out", "watch.toml")
+    for _ in range(2):  # cold, then a run that proves and stores the listing digest
+        assert subprocess.run([sys.executable, "-m", "syndicate", "build", "--config",
+                               str(cfg), "--now", NOW, "-q"], env=dict(
+            os.environ, PYTHONPATH=str(REPO)), capture_output=True, check=False,
+            timeout=PATIENCE).returncode == 0
+    run = subprocess.run([sys.executable, "-c", _FIRST_BUILD_MODULES, str(cfg), NOW],
+                         env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True,
+                         text=True, check=False, timeout=PATIENCE)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["0", "0", "True", "True"]
