@@ -299,6 +299,11 @@ def test_between_builds_the_heap_is_frozen_and_its_garbage_still_collected(
             held.clear()  # frozen garbage from now on
             os.kill(os.getpid(), signal.SIGTERM)
 
+    import threading
+
+    # Should the second build never come, stop the watcher (and fail) instead of hanging.
+    give_up = threading.Timer(PATIENCE, os.kill, (os.getpid(), signal.SIGTERM))
+    give_up.start()
     try:
         assert run_watch(config, BuildOptions(now=_moment(NOW)), debounce=0.05, poll=1.0,
                          clock=None, on_build=on_build) == 0
@@ -308,6 +313,7 @@ def test_between_builds_the_heap_is_frozen_and_its_garbage_still_collected(
         assert gc.get_freeze_count() == 0  # and the watcher unfroze on its way out
         assert "Frozen " in (tmp_path / "out" / "all.atom").read_text()
     finally:
+        give_up.cancel()
         gc.unfreeze()
 
 
