@@ -142,3 +142,85 @@ def test_the_warnings_kept_in_memory_follow_every_edit(tmp_path: Path) -> None:
     assert [tuple(w) for w in plain] == [tuple(w) for w in got]
     assert build(config, changed=frozenset({name}), memo=memo).warnings == got
     assert not memo.holds  # the cron run's commit moved the index file
+
+
+def test_a_watchers_first_edit_derives_no_entry_id_it_did_not_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first edit after ``syndicate watch`` started was once slower than the next
+    ones (1.1 s against 0.5-0.86 s at a million articles): the new process had derived
+    no entry id yet (a per-process cache), so its first rendering build derived one per
+    item of every feed (25,000). They come from the index now (meta ``entry_ids``):
+    the first watched build derives only the id of a link never seen."""
+    from syndicate.render import common
+
+    config = site(tmp_path / "site")
+    build(config)  # cron, cold: stores the ids
+    memo = SelectionMemo()
+    build(config, memo=memo)  # the watcher's first build: a walk that renders nothing
+    common._link_id.cache_clear()  # as in a process that never rendered
+    derived: list[str] = []
+    original = common._link_id
+
+    def counted(link: str) -> str:
+        derived.append(link)
+        return original(link)
+
+    monkeypatch.setattr(common, "_link_id", counted)
+    edit(config, NAMES[1], "First edit.")
+    assert build(config, changed=frozenset({NAMES[1]}), memo=memo).written > 0
+    assert "First edit." in (config.output.folder / "all.atom").read_text()
+    assert derived == []
+    new = "2024-03-09-story-9.md"
+    article(config.source.folder, new, title="Story 9", when="2024-03-09T10:00:00Z")
+    build(config, changed=frozenset({new}), memo=memo)
+    assert set(derived) == {"https://news.example.com/2024-03-09-story-9"}
+
+
+def _every_warning_row(config: Config) -> list[tuple[object, ...]]:
+    """Every file's warnings read row by row from the index (what a build without the
+    kept copy reports), and the kept copy as stored."""
+    from syndicate.index import open_index, read_key
+    from syndicate.index_rows import _WARNINGS, WARNINGS_CACHE, _read_warnings
+
+    index = open_index(config.state.folder, read_key(
+        config.source.folder, config.source.patterns, config.source.max_file_bytes))
+    try:
+        rows = [tuple(w) for w in _read_warnings(index, _WARNINGS, ())]
+        assert index.get_meta(WARNINGS_CACHE) == rows
+        return rows
+    finally:
+        index.close()
+
+
+def test_the_kept_warnings_patched_in_place_are_the_rows_in_path_order(
+        tmp_path: Path) -> None:
+    """A watched build patches the kept copy where the files it wrote sort (the other
+    warnings are the same objects, not made again): after edits, a new file sorting
+    first, another last and a deletion, it is every row in path order, as stored."""
+    from syndicate.model import Warned
+
+    config = site(tmp_path / "memo")
+    warned = ("Power Apps", "[x]")  # a list among the topics: one warning
+    for name in NAMES[1::2]:
+        article(config.source.folder, name, title="Warned", topics=warned,
+                when="2024-03-02T10:00:00Z")
+    build(config)
+    memo = SelectionMemo()
+    build(config, memo=memo)
+    kept_before = {w.path: w for w in memo.warnings or ()}
+    steps: list[tuple[str, tuple[str, ...] | None]] = [
+        (NAMES[2], warned), (NAMES[3], ("Power Apps",)), ("2024-01-01-first.md", warned),
+        ("2024-12-31-last.md", warned), (NAMES[5], None)]
+    for name, topics in steps:
+        if topics is None:
+            (config.source.folder / name).unlink()
+        else:
+            article(config.source.folder, name, title="Step", topics=topics,
+                    when="2024-03-05T10:00:00Z")
+        got = build(config, changed=frozenset({name}), memo=memo).warnings
+        assert memo.holds and memo.warnings == got
+        assert all(type(w) is Warned for w in got)
+        assert [tuple(w) for w in got] == _every_warning_row(config)
+    paths = [w.path for w in got]
+    assert paths == ["2024-01-01-first.md", NAMES[1], NAMES[2], "2024-12-31-last.md"]
+    assert got[1] is kept_before[NAMES[1]]  # untouched: the very object kept
