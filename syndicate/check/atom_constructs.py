@@ -8,6 +8,7 @@ inherits these methods, so they keep working on its sink, location and hex_lines
 from __future__ import annotations
 
 import binascii
+import re
 
 from lxml import etree
 
@@ -20,7 +21,7 @@ from syndicate.check.tree import (
     resolve,
     same_location,
 )
-from syndicate.check.values import iri_problem, is_language_tag, is_mime_type, non_negative_int
+from syndicate.check.values import iri_problem, is_iso639, is_mime_type
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -55,10 +56,35 @@ _ISEGMENT_NZ_NC = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY
 
 
 def _rel(link: etree._Element) -> str:
-    """The link's relation, defaulting to alternate, with the IANA IRI form shortened."""
-    # White space around the value is tolerated, as by the W3C validator.
-    rel = (link.get("rel") or "").strip() or "alternate"
-    return rel.removeprefix(_IANA_REL)
+    """The link's relation, defaulting to alternate, with the IANA IRI form shortened.
+
+    The value is taken as written, as the W3C validator does: rel=" alternate" or rel=""
+    is not an alternate link (an entry with only such links has no alternate)."""
+    rel = link.get("rel")
+    return "alternate" if rel is None else rel.removeprefix(_IANA_REL)
+
+
+# A media type as the W3C validator reads a link's type: type/subtype made of any
+# characters but white space and the RFC 2045 specials, then ;name=value parameters
+# ("*/*" passes, "" and "html" do not).
+_MT_TOKEN = r'[^\s()<>,;:\\"/\[\]?=]+'
+_LINK_TYPE = re.compile(_MT_TOKEN + "/" + _MT_TOKEN + r'(?:\s*;\s*' + _MT_TOKEN
+                        + r'=(?:"(?:\\"|[^"])*"|' + _MT_TOKEN + "))*\\Z")
+
+
+def _count(value: str) -> bool:
+    """Whether ``value`` reads as a non-negative integer the way the W3C validator reads
+    one (Python's int(): a sign and surrounding white space are accepted)."""
+    try:
+        return int(value) >= 0
+    except ValueError:
+        return False
+
+
+def blank_attribute(sink: Sink, el: etree._Element, attr: str) -> None:
+    """A blank attribute RFC 4287 gives a value to: a warning (W3C AttrNotBlank)."""
+    sink.add("atom.blank", f"atom:{etree.QName(el).localname} {attr} attribute is blank",
+             line_of(el))
 
 
 class AtomConstructs:
@@ -82,6 +108,9 @@ class AtomConstructs:
 
     def _text(self, el: etree._Element, name: str) -> None:
         kind = el.get("type")
+        if kind == "":
+            blank_attribute(self.sink, el, "type")  # read as text, as the W3C validator does
+            kind = None
         if kind in (None, "text", "html"):
             self._no_children(el, f"{name} (type {kind or 'text'})")
             self._blank(el, name)
@@ -125,9 +154,14 @@ class AtomConstructs:
         """Check atom:content; returns True when the entry must then carry a summary."""
         sink = self.sink
         kind = el.get("type")
+        if kind == "":
+            blank_attribute(sink, el, "type")  # read as text, as the W3C validator does
+            kind = None
         src = el.get("src")
         if src is not None:
-            if why := iri_problem(src):
+            if src == "":
+                blank_attribute(sink, el, "src")
+            elif why := iri_problem(src, lenient=True):
                 sink.add("atom.content.bad-src", f"content src must be an IRI reference: {why}",
                          line_of(el))
             if (el.text or "").strip() or len(el):
@@ -188,11 +222,11 @@ class AtomConstructs:
         if href is None:
             sink.add("atom.link.missing-href", "link must have an href attribute",
                      line_of(el))
-        elif why := iri_problem(href) if href else None:
+        elif why := iri_problem(href, lenient=True) if href else None:
             sink.add("atom.link.bad-href", f"link href must be an IRI reference: {why}",
                      line_of(el))
         elif (el.get("rel") or "").strip() == "license" and \
-                (why := iri_problem(href, absolute=True)):
+                (why := iri_problem(href, absolute=True, lenient=True)):
             # RFC 4946: a license is named by an IRI that stands on its own.
             sink.add("atom.link.bad-href", f"license link href must be a full IRI: {why}",
                      line_of(el))
@@ -215,15 +249,17 @@ class AtomConstructs:
                 sink.add("atom.link.unregistered-rel",
                          f"unregistered link relationship {rel!r}", line_of(el))
         kind = el.get("type")
-        if kind is not None and not is_mime_type(kind):
+        if kind is not None and not _LINK_TYPE.match(kind):
             sink.add("atom.link.bad-type", f"link type {kind!r} is not a MIME media type",
                      line_of(el))
         lang = el.get("hreflang")
-        if lang is not None and not is_language_tag(lang):
-            sink.add("atom.link.bad-hreflang", f"link hreflang {lang!r} is not a language tag",
-                     line_of(el))
+        # The primary subtag must be an ISO 639 code (W3C InvalidLanguage): "english" and
+        # "i-klingon" are not, "en-" is accepted as the reference validator accepts it.
+        if lang is not None and not is_iso639(lang):
+            sink.add("atom.link.bad-hreflang",
+                     f"link hreflang {lang!r} is not an ISO 639 language code", line_of(el))
         length = el.get("length")
-        if length is not None and non_negative_int(length) is None:
+        if length is not None and not _count(length):
             sink.add("atom.link.bad-length",
                      f"link length {length!r} must be a non-negative integer", line_of(el))
         parent = el.getparent()
