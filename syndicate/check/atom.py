@@ -9,6 +9,7 @@ from collections import defaultdict
 from lxml import etree
 
 from syndicate.check.atom_constructs import _ENTRY, ATOM_NS, AtomConstructs, _rel, blank_attribute
+from syndicate.check.atom_extensions import misplaced
 from syndicate.check.findings import Finding
 from syndicate.check.history import check_archive
 from syndicate.check.modules import check_modules
@@ -175,7 +176,12 @@ def _group(el: etree._Element, sink: Sink, parent: str,
     for child in elements(el):
         tag = child.tag
         if not tag.startswith(_ATOM_PREFIX):
-            continue  # foreign markup (RFC 4287 section 6) is allowed anywhere
+            # Foreign markup (RFC 4287 section 6) is allowed anywhere, but an element of a
+            # namespace the W3C validator knows must be one it expects here.
+            if tag[0] == "{" and (where := misplaced(tag, parent)):
+                sink.add("atom.extension.misplaced",
+                         f"undefined {parent} element: {where}", line_of(child))
+            continue
         name = tag[_ATOM_PREFIX_LEN:]
         if name not in known:
             sink.add("atom.unknown-element", f"undefined {parent} element: atom:{name}",

@@ -92,6 +92,10 @@ CODES: dict[str, tuple[Severity, str]] = {
                         "or white space around it).")),
     "xml.undeclared-encoding": (E, "No encoding is declared and the bytes are not UTF-8."),
     # --- Atom (RFC 4287)
+    "atom.extension.misplaced": (E, ("An element of a namespace the W3C validator knows (Dublin "
+                                    "Core, app, thr, fh, OpenSearch, ...) stands directly in "
+                                    "an Atom feed, entry, source or person that does not take "
+                                    "it (W3C UndefinedElement).")),
     "atom.obsolete-namespace": (E, ("The feed, or an element in it, uses the pre-RFC Atom 0.3 "
                                    "namespace (W3C ObsoleteNamespace).")),
     "atom.unknown-element": (E, ("An element in the Atom namespace that RFC 4287 does not define "

@@ -1,0 +1,247 @@
+"""Extension elements directly inside Atom's feed, entry, source, author and contributor,
+judged as the W3C Feed Validator judges them.
+
+The validator knows a list of namespaces (Dublin Core, iTunes, Media RSS, ...). A child of
+an Atom container in one of those namespaces must be an element the validator expects in
+that container; any other is an error (its UndefinedElement): dc:date in an author, thr:total
+or app:edited in the feed, opensearch:totalResults in an entry. A few elements it merely
+questions anywhere (dc:title, dcterms:*, geo:*, ...; a warning, QuestionableUsage), and
+elements of namespaces it does not know are extensions RFC 4287 section 6 allows.
+XHTML elements out of place are only a warning there (MisplacedXHTMLContent).
+The tables below list, per namespace prefix, the local names allowed in each container
+("-" written as "_", as in thr:in_reply_to for thr:in-reply-to).
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _table(text: str) -> dict[str, frozenset[str]]:
+    out: dict[str, frozenset[str]] = {}
+    for entry in re.split(r"\n(?=\S)", text.strip()):
+        prefix, _, names = entry.partition(":")
+        out[prefix] = frozenset(names.split())
+    return out
+
+
+# The namespaces the validator knows (prefix, URI). A URI is matched the way the validator
+# matches it: case-insensitively, ignoring what follows its last word character (so
+# ".../elements/1.1" and ".../elements/1.1/" are both Dublin Core).
+_NAMESPACES = """
+access http://www.bloglines.com/about/specs/fac-1.0
+admin http://webns.net/mvcb/
+ag http://purl.org/rss/1.0/modules/aggregation/
+annotate http://purl.org/rss/1.0/modules/annotate/
+app http://www.w3.org/2007/app
+audio http://media.tangent.org/rss/1.0/
+blogChannel http://backend.userland.com/blogChannelModule
+cc http://web.resource.org/cc/
+cf http://www.microsoft.com/schemas/rss/core/2005
+company http://purl.org/rss/1.0/modules/company
+content http://purl.org/rss/1.0/modules/content/
+conversationsNetwork http://conversationsnetwork.org/rssNamespace-1.0/
+cp http://my.theinfo.org/changed/1.0/rss/
+creativeCommons http://backend.userland.com/creativeCommonsRssModule
+dc http://purl.org/dc/elements/1.1/
+dcterms http://purl.org/dc/terms/
+email http://purl.org/rss/1.0/modules/email/
+ev http://purl.org/rss/1.0/modules/event/
+feedburner http://rssnamespace.org/feedburner/ext/1.0
+fh http://purl.org/syndication/history/1.0
+foaf http://xmlns.com/foaf/0.1/
+g http://base.google.com/ns/1.0
+geo http://www.w3.org/2003/01/geo/wgs84_pos#
+georss http://www.georss.org/georss
+geourl http://geourl.org/rss/module/
+gml http://www.opengis.net/gml
+icbm http://postneo.com/icbm
+image http://purl.org/rss/1.0/modules/image/
+indexing urn:atom-extension:indexing
+itunes http://www.itunes.com/dtds/podcast-1.0.dtd
+kml20 http://earth.google.com/kml/2.0
+kml21 http://earth.google.com/kml/2.1
+kml22 http://www.opengis.net/kml/2.2
+l http://purl.org/rss/1.0/modules/link/
+mathml http://www.w3.org/1998/Math/MathML
+media http://search.yahoo.com/mrss/
+openid http://openid.net/xmlns/1.0
+opensearch http://a9.com/-/spec/opensearch/1.1/
+opensearch10 http://a9.com/-/spec/opensearchrss/1.0/
+opml http://www.opml.org/spec2
+rdf http://www.w3.org/1999/02/22-rdf-syntax-ns#
+rdfs http://www.w3.org/2000/01/rdf-schema#
+ref http://purl.org/rss/1.0/modules/reference/
+reqv http://purl.org/rss/1.0/modules/richequiv/
+rss090 http://my.netscape.com/rdf/simple/0.9/
+rss091 http://purl.org/rss/1.0/modules/rss091#
+rss1 http://purl.org/rss/1.0/
+rss11 http://purl.org/net/rss1.1#
+search http://purl.org/rss/1.0/modules/search/
+slash http://purl.org/rss/1.0/modules/slash/
+soap http://schemas.xmlsoap.org/soap/envelope/
+ss http://purl.org/rss/1.0/modules/servicestatus/
+str http://hacks.benhammersley.com/rss/streaming/
+sub http://purl.org/rss/1.0/modules/subscription/
+svg http://www.w3.org/2000/svg
+sx http://feedsync.org/2007/feedsync
+sy http://purl.org/rss/1.0/modules/syndication/
+taxo http://purl.org/rss/1.0/modules/taxonomy/
+thr http://purl.org/rss/1.0/modules/threading/
+thr http://purl.org/syndication/thread/1.0
+trackback http://madskills.com/public/xml/rss/module/trackback/
+wfw http://wellformedweb.org/CommentAPI/
+wiki http://purl.org/rss/1.0/modules/wiki/
+wiki http://www.usemod.com/cgi-bin/mb.pl?ModWiki
+xlink http://www.w3.org/1999/xlink
+xrd xri://$xrd*($v*2.0)
+xrds xri://$xrds
+"""
+
+
+def _near(uri: str) -> str:
+    m = re.match(r".*\w", uri)
+    return m.group().lower() if m else uri
+
+
+KNOWN: dict[str, str] = {_near(uri): prefix for prefix, uri in
+                         (line.split(" ", 1) for line in _NAMESPACES.strip().splitlines())}
+
+_FEED = _table("""
+access: restriction
+admin: errorReportsTo generatorAgent
+app: collection
+blogChannel: blink blogRoll changes mySubscriptions
+cf: listinfo treatAs
+cp: server
+creativeCommons: license
+dc: contributor coverage creator date description format identifier language publisher
+    relation rights source subject title type
+dcterms: abstract accessRights accrualMethod accrualPeriodicity accrualPolicy
+    alternative audience available bibliographicCitation conformsTo created dateAccepted
+    dateCopyrighted dateSubmitted educationLevel extent hasFormat hasPart hasVersion
+    instructionalMethod isFormatOf isPartOf isReferencedBy isReplacedBy isRequiredBy
+    isVersionOf issued license mediator modified provenance references replaces requires
+    rightsHolder spatial tableOfContents temporal valid
+feedburner: awareness browserFriendly emailServiceId feedFlare feedburnerHostname info
+fh: archive complete
+foaf: maker
+geo: Point alt lat long
+georss: elev featureName featureTypeTag floor line point polygon radius relationshipTag
+    where
+geourl: latitude longitude
+icbm: latitude longitude
+itunes: author block category explicit image keywords new_feed_url owner pubDate
+    subtitle summary
+l: link
+media: adult category copyright credit description hash keywords player rating
+    restriction text thumbnail title
+opensearch: Query itemsPerPage startIndex totalResults
+opensearch10: itemsPerPage startIndex totalResults
+opml: dateCreated dateModified ownerEmail ownerId ownerName
+rdf: Description RDF type
+rdfs: seeAlso
+sx: sharing
+sy: updateBase updateFrequency updatePeriod
+taxo: topics
+thr: in_reply_to
+wiki: interwiki
+xhtml: div meta
+""")
+_ENTRY = _table("""
+ag: source sourceURL timestamp
+annotate: reference
+app: control edited
+conversationsNetwork: image introMilliseconds ratingAverage ratingCount ratingIndividual
+    ratingTimestamp
+creativeCommons: license
+dc: contributor coverage creator date description format identifier language publisher
+    relation rights source subject title type
+dcterms: abstract accessRights accrualMethod accrualPeriodicity accrualPolicy
+    alternative audience available bibliographicCitation conformsTo created dateAccepted
+    dateCopyrighted dateSubmitted educationLevel extent hasFormat hasPart hasVersion
+    instructionalMethod isFormatOf isPartOf isReferencedBy isReplacedBy isRequiredBy
+    isVersionOf issued license mediator modified provenance references replaces requires
+    rightsHolder spatial tableOfContents temporal valid
+ev: enddate location organizer startdate type
+feedburner: awareness origEnclosureLink origLink
+foaf: maker primaryTopic
+g: actor age agent apparel_type area artist author bathrooms bedrooms brand calories
+    cholesterol color condition cooking_time course course_date_range course_number
+    course_times cuisine currency delivery_notes delivery_radius education employer
+    ethnicity event_date_range expiration_date expiration_date_time fiber format
+    from_location gender hoa_dues id image_link immigration_status interested_in isbn
+    job_function job_industry job_type label listing_type location main_ingredient make
+    manufacturer manufacturer_id marital_status meal_type megapixels memory mileage
+    model model_number name_of_item_being_reviewed news_source occupation pages
+    payment_accepted payment_notes pickup preparation_time price price_type
+    processor_speed product_type property_type protein publication_name
+    publication_volume publish_date quantity rating review_type reviewer_type salary
+    salary_type saturated_fat school_district service_type servings sexual_orientation
+    shipping size sodium subject subject_area tax_percent tax_region to_location
+    total_carbs total_fat travel_date_range university upc url_of_item_being_reviewed
+    vehicle_type vin weight year
+geo: Point alt lat long
+georss: elev featureName featureTypeTag floor line point polygon radius relationshipTag
+    where
+geourl: latitude longitude
+icbm: latitude longitude
+itunes: author block duration explicit image keywords subtitle summary
+l: link
+media: adult category content copyright credit description group hash keywords player
+    rating restriction text thumbnail title
+opml: dateCreated dateModified ownerEmail ownerId ownerName
+rdf: Description RDF type
+rdfs: seeAlso
+slash: comments department hit_parade section
+sx: sync
+taxo: topics
+thr: children in_reply_to total
+trackback: about ping
+wfw: comment commentRSS commentRss
+wiki: diff history importance status version
+""")
+_PERSON = _table("""
+foaf: firstName homepage plan weblog workplaceHomepage
+xhtml: div
+""")
+_ANYWHERE = _table("""
+app: categories collection workspace
+dc: contributor coverage description format identifier language publisher relation
+    rights source title type
+dcterms: abstract accessRights accrualMethod accrualPeriodicity accrualPolicy
+    alternative audience available bibliographicCitation conformsTo created dateAccepted
+    dateCopyrighted dateSubmitted educationLevel extent hasFormat hasPart hasVersion
+    instructionalMethod isFormatOf isPartOf isReferencedBy isReplacedBy isRequiredBy
+    isVersionOf issued license mediator modified provenance references replaces requires
+    rightsHolder spatial tableOfContents temporal valid
+geo: Point alt lat long
+georss: elev featureName featureTypeTag floor line point polygon radius relationshipTag
+    where
+geourl: latitude longitude
+icbm: latitude longitude
+opml: dateCreated dateModified ownerEmail ownerId ownerName
+rdf: Description RDF type
+rdfs: seeAlso
+""")
+
+# atom:source holds the feed's metadata: the same table as the feed.
+_ALLOWED = {"feed": _FEED, "source": _FEED, "entry": _ENTRY, "author": _PERSON,
+            "contributor": _PERSON}
+# Namespaces whose placement other modules judge already (itunes.py, media.py,
+# modules_ext.py, modules.py): not reported twice.
+_JUDGED_ELSEWHERE = frozenset(("itunes", "media", "feedburner", "sx", "conversationsNetwork",
+                               "access", "trackback"))
+
+
+def misplaced(tag: str, container: str) -> str | None:
+    """The prefixed name of the namespaced element ``tag`` ("{uri}local") when the W3C
+    validator does not allow it directly in the Atom ``container``, else None."""
+    uri, _, local = tag[1:].partition("}")
+    prefix = KNOWN.get(_near(uri))
+    if prefix is None or prefix == "xhtml" or prefix in _JUDGED_ELSEWHERE:
+        return None
+    name = local.replace("-", "_")
+    if name in _ALLOWED[container].get(prefix, ()) or name in _ANYWHERE.get(prefix, ()):
+        return None
+    return f"{prefix}:{local}"
