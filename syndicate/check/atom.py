@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections import defaultdict
 
 from lxml import etree
 
 from syndicate.check.atom_constructs import _ENTRY, ATOM_NS, AtomConstructs, _rel, blank_attribute
-from syndicate.check.atom_extensions import misplaced
+from syndicate.check.atom_extensions import check_extension, date_problem
 from syndicate.check.findings import Finding
 from syndicate.check.history import check_archive
 from syndicate.check.modules import check_modules
@@ -95,28 +94,6 @@ _FOREIGN_CONTENT = frozenset(("link", "category"))
 _ATOM_ATTRIBUTE = "{" + ATOM_NS + "}"
 _LOOSE_EMAIL = re.compile(r"[\w.%+-]+@[A-Za-z][\w.-]+\Z")
 
-# RFC 3339 date-times as the W3C validator reads them: the shape of RFC 3339 section 5.6
-# (upper-case T and Z, seconds required, any fraction, a +hh:mm or -hh:mm offset), a day
-# that exists (so year 0000 is out), hours up to 23, minutes and seconds up to 60.
-_RFC3339 = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d*)?(?:Z|[+-]\d\d:\d\d)\Z",
-                      re.ASCII)
-
-
-def date_problem(value: str) -> str | None:
-    """Why ``value`` is not an Atom Date construct, or None."""
-    m = _RFC3339.match(value)
-    if m is None:
-        return "not in the form YYYY-MM-DDThh:mm:ss[.s](Z|+hh:mm|-hh:mm)"
-    year, month, day, hour, minute, second = (int(g) for g in m.groups())
-    try:
-        datetime.date(year, month, day)
-    except ValueError:
-        return "no such day"
-    if hour > 23 or minute > 60 or second > 60:
-        return "time of day out of range"
-    return None
-
-
 def _no_space_iri(raw: str) -> str | None:
     """Why ``raw`` is not an IRI reference; white space around it counts (RFC 4287
     section 3: no white space in any IRI; W3C UnexpectedWhitespace)."""
@@ -178,9 +155,8 @@ def _group(el: etree._Element, sink: Sink, parent: str,
         if not tag.startswith(_ATOM_PREFIX):
             # Foreign markup (RFC 4287 section 6) is allowed anywhere, but an element of a
             # namespace the W3C validator knows must be one it expects here.
-            if tag[0] == "{" and (where := misplaced(tag, parent)):
-                sink.add("atom.extension.misplaced",
-                         f"undefined {parent} element: {where}", line_of(child))
+            if tag[0] == "{":
+                check_extension(child, tag, parent, sink)
             continue
         name = tag[_ATOM_PREFIX_LEN:]
         if name not in known:

@@ -12,6 +12,7 @@ import re
 
 from lxml import etree
 
+from syndicate.check.atom_extensions import in_xhtml_div
 from syndicate.check.markup import element_hex_escaped, html_in_text
 from syndicate.check.tree import (
     Sink,
@@ -26,6 +27,7 @@ from syndicate.check.values import iri_problem, is_iso639, is_mime_type
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _XHTML_DIV = "{" + XHTML_NS + "}div"
+_XHTML_PREFIX = "{" + XHTML_NS + "}"
 _ENTRY = "{" + ATOM_NS + "}entry"
 
 # IANA link relations (https://www.iana.org/assignments/link-relations), names only.
@@ -143,10 +145,17 @@ class AtomConstructs:
                           "and nothing else", line_of(el))
             return
         for inner in kids[0].iter():
-            if isinstance(inner.tag, str) and inner.tag[0] != "{":
+            if not isinstance(inner.tag, str):
+                continue
+            if inner.tag[0] != "{":
                 self.sink.add("atom.xhtml.no-namespace",
                               f"{name}: element {inner.tag!r} inside the xhtml:div has no "
                               "namespace (it must be XHTML or a namespaced extension)",
+                              line_of(inner))
+                return
+            if not inner.tag.startswith(_XHTML_PREFIX) and (where := in_xhtml_div(inner)):
+                self.sink.add("atom.extension.misplaced",
+                              f"{name}: undefined element {where} inside the xhtml:div",
                               line_of(inner))
                 return
 
@@ -191,13 +200,13 @@ class AtomConstructs:
                      f"content type must be text, html, xhtml or a simple MIME media type, "
                      f"not {kind!r}", line_of(el))
             return False
-        if media.startswith("text/"):
+        xml = media.endswith(("/xml", "+xml", "/xml-external-parsed-entity", "/xml-dtd"))
+        if media.startswith("text/") and not xml:  # text/xml holds XML (RFC 4287 4.1.3.3)
             self._no_children(el, f"content (type {kind})")
             if not media.endswith("/html"):
                 self._plain(el, "content")
             return False
-        if media.endswith(("/xml", "+xml", "/xml-external-parsed-entity",
-                           "/xml-dtd")):
+        if xml:
             if len(el) and ((el.text or "").strip()
                             or any((k.tail or "").strip() for k in el)):
                 sink.add("atom.content.mixed",

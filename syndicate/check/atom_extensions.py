@@ -14,7 +14,13 @@ The tables below list, per namespace prefix, the local names allowed in each con
 
 from __future__ import annotations
 
+import datetime
 import re
+
+from lxml import etree
+
+from syndicate.check.modules import w3cdtf_problem
+from syndicate.check.tree import Sink, line_of
 
 
 def _table(text: str) -> dict[str, frozenset[str]]:
@@ -34,6 +40,7 @@ admin http://webns.net/mvcb/
 ag http://purl.org/rss/1.0/modules/aggregation/
 annotate http://purl.org/rss/1.0/modules/annotate/
 app http://www.w3.org/2007/app
+atom http://www.w3.org/2005/Atom
 audio http://media.tangent.org/rss/1.0/
 blogChannel http://backend.userland.com/blogChannelModule
 cc http://web.resource.org/cc/
@@ -91,12 +98,35 @@ thr http://purl.org/rss/1.0/modules/threading/
 thr http://purl.org/syndication/thread/1.0
 trackback http://madskills.com/public/xml/rss/module/trackback/
 wfw http://wellformedweb.org/CommentAPI/
+xhtml http://www.w3.org/1999/xhtml
 wiki http://purl.org/rss/1.0/modules/wiki/
 wiki http://www.usemod.com/cgi-bin/mb.pl?ModWiki
 xlink http://www.w3.org/1999/xlink
 xrd xri://$xrd*($v*2.0)
 xrds xri://$xrds
 """
+
+
+# RFC 3339 date-times as the W3C validator reads them: the shape of RFC 3339 section 5.6
+# (upper-case T and Z, seconds required, any fraction, a +hh:mm or -hh:mm offset), a day
+# that exists (so year 0000 is out), hours up to 23, minutes and seconds up to 60.
+_RFC3339 = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d*)?(?:Z|[+-]\d\d:\d\d)\Z",
+                      re.ASCII)
+
+
+def date_problem(value: str) -> str | None:
+    """Why ``value`` is not an Atom Date construct, or None."""
+    m = _RFC3339.match(value)
+    if m is None:
+        return "not in the form YYYY-MM-DDThh:mm:ss[.s](Z|+hh:mm|-hh:mm)"
+    year, month, day, hour, minute, second = (int(g) for g in m.groups())
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return "no such day"
+    if hour > 23 or minute > 60 or second > 60:
+        return "time of day out of range"
+    return None
 
 
 def _near(uri: str) -> str:
@@ -234,14 +264,99 @@ _JUDGED_ELSEWHERE = frozenset(("itunes", "media", "feedburner", "sx", "conversat
                                "access", "trackback"))
 
 
+_PERSONS = frozenset(("author", "contributor"))
+# Inside an xhtml:div, XHTML, SVG and MathML are markup; an element of another namespace
+# the validator knows is undefined there (except inside SVG metadata).
+_DIV_MARKUP = frozenset(("xhtml", "svg", "mathml"))
+
+
+def in_xhtml_div(el: etree._Element) -> str | None:
+    """The prefixed name of ``el`` when it may not stand inside an xhtml:div, else None."""
+    tag = el.tag
+    assert isinstance(tag, str)
+    uri, _, local = tag[1:].partition("}")
+    prefix = KNOWN.get(_near(uri))
+    if prefix is None or prefix in _DIV_MARKUP:
+        return None
+    parent = el.getparent()
+    if parent is not None and etree.QName(parent).localname == "metadata":
+        return None
+    return f"{prefix}:{local}"
+
+
 def misplaced(tag: str, container: str) -> str | None:
     """The prefixed name of the namespaced element ``tag`` ("{uri}local") when the W3C
     validator does not allow it directly in the Atom ``container``, else None."""
     uri, _, local = tag[1:].partition("}")
     prefix = KNOWN.get(_near(uri))
-    if prefix is None or prefix == "xhtml" or prefix in _JUDGED_ELSEWHERE:
-        return None
+    if prefix is None or prefix in ("xhtml", "atom"):
+        return None  # (atom.py judges Atom elements; misplaced XHTML is only a warning)
+    if prefix in _JUDGED_ELSEWHERE and not (prefix == "itunes" and container in _PERSONS):
+        return None  # (no other module looks for iTunes elements in a person)
     name = local.replace("-", "_")
     if name in _ALLOWED[container].get(prefix, ()) or name in _ANYWHERE.get(prefix, ()):
         return None
     return f"{prefix}:{local}"
+
+
+# Extension elements whose content is text only (a child element is undefined there), and
+# those holding elements only (text there is unexpected), as the W3C validator reads them.
+_TEXT_ONLY = frozenset(("dc", "dcterms", "thr", "opensearch", "slash", "wfw", "sy", "geourl",
+                        "icbm", "fh"))
+_ELEMENTS_ONLY = frozenset(("{http://purl.org/syndication/history/1.0}complete",
+                            "{http://purl.org/syndication/history/1.0}archive",
+                            "{http://www.w3.org/2007/app}control"))
+_APP_EDITED = "{http://www.w3.org/2007/app}edited"
+_DCTERMS_DATES = frozenset("{http://purl.org/dc/terms/}" + n for n in ("created", "issued",
+                                                                      "modified"))
+_OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
+_OPENSEARCH_COUNTS = frozenset(_OPENSEARCH + n for n in ("totalResults", "itemsPerPage",
+                                                         "startIndex"))
+
+
+def _integer(value: str, *, signed: bool) -> bool:
+    try:
+        number = int(value)  # as the W3C validator reads it: sign, white space allowed
+    except ValueError:
+        return False
+    return signed or number >= 0
+
+
+def check_extension(el: etree._Element, tag: str, container: str, sink: Sink) -> None:
+    """Judge one namespaced, non-Atom child ``el`` (tag ``tag``) of an Atom ``container``."""
+    where = misplaced(tag, container)
+    if where is not None:
+        sink.add("atom.extension.misplaced", f"undefined {container} element: {where}",
+                 line_of(el))
+        return
+    uri = tag[1:tag.index("}")]
+    prefix = KNOWN.get(_near(uri))
+    if prefix is None:
+        return
+    if len(el) and prefix in _TEXT_ONLY and tag not in _ELEMENTS_ONLY:
+        for child in el.iterchildren("{*}*"):
+            sink.add("atom.extension.misplaced",
+                     f"undefined {prefix}:{etree.QName(tag).localname} element: "
+                     f"{etree.QName(child).localname}", line_of(child))
+            break
+    value = el.text or ""
+    if tag in _ELEMENTS_ONLY:
+        if value.strip() or any((k.tail or "").strip() for k in el):
+            sink.add("atom.unexpected-text",
+                     f"unexpected text in {prefix}:{etree.QName(tag).localname}", line_of(el))
+    elif tag == _APP_EDITED:
+        raw = value.strip()
+        if why := date_problem(raw) or ("white space around it" if raw != value else None):
+            sink.add("atom.extension.bad-value",
+                     f"app:edited must be an RFC 3339 date-time, got {value!r}: {why}",
+                     line_of(el))
+    elif tag in _DCTERMS_DATES:
+        if why := w3cdtf_problem(value.strip()):
+            sink.add("atom.extension.bad-value",
+                     f"dcterms:{etree.QName(tag).localname} must be a W3CDTF date, got "
+                     f"{value!r}: {why}", line_of(el))
+    elif tag in _OPENSEARCH_COUNTS and not _integer(value, signed=tag.endswith("startIndex")):
+        sink.add("atom.extension.bad-value",
+                 f"opensearch:{etree.QName(tag).localname} must be an integer"
+                 f"{'' if tag.endswith('startIndex') else ' of 0 or more'}, got {value!r}",
+                 line_of(el))

@@ -96,6 +96,10 @@ CODES: dict[str, tuple[Severity, str]] = {
                                     "Core, app, thr, fh, OpenSearch, ...) stands directly in "
                                     "an Atom feed, entry, source or person that does not take "
                                     "it (W3C UndefinedElement).")),
+    "atom.extension.bad-value": (E, ("An extension element in an Atom container holds a value "
+                                    "the W3C validator refuses: app:edited not RFC 3339, "
+                                    "dcterms:created/issued/modified not W3CDTF, an OpenSearch "
+                                    "count not an integer.")),
     "atom.obsolete-namespace": (E, ("The feed, or an element in it, uses the pre-RFC Atom 0.3 "
                                    "namespace (W3C ObsoleteNamespace).")),
     "atom.unknown-element": (E, ("An element in the Atom namespace that RFC 4287 does not define "
