@@ -94,6 +94,14 @@ _FOREIGN_CONTENT = frozenset(("link", "category"))
 _ATOM_ATTRIBUTE = "{" + ATOM_NS + "}"
 _LOOSE_EMAIL = re.compile(r"[\w.%+-]+@[A-Za-z][\w.-]+\Z")
 
+def _full_iri_problem(value: str) -> str | None:
+    """Why ``value`` is not an absolute IRI as the W3C validator reads ids and category
+    schemes: its pattern for a full URI has no IPv6 literal, so '[' and ']' are refused
+    (InvalidUriChar)."""
+    return iri_problem(value, absolute=True, lenient=True) or (
+        "'[' or ']' not allowed" if "[" in value or "]" in value else None)
+
+
 def _no_space_iri(raw: str) -> str | None:
     """Why ``raw`` is not an IRI reference; white space around it counts (RFC 4287
     section 3: no white space in any IRI; W3C UnexpectedWhitespace)."""
@@ -351,7 +359,7 @@ class _Atom(AtomConstructs):
 
     def _id(self, el: etree._Element) -> None:
         value = el.text or ""
-        if why := iri_problem(value, absolute=True, lenient=True):
+        if why := _full_iri_problem(value):
             self.sink.add("atom.id.invalid", f"id {value!r} must be an absolute IRI: {why}",
                           line_of(el))
         elif (canonical := canonical_uri(value)) != value:
@@ -413,6 +421,6 @@ class _Atom(AtomConstructs):
             self.sink.add("atom.category.missing-term", "category must have a term attribute",
                           line_of(el))
         scheme = el.get("scheme")
-        if scheme is not None and (why := iri_problem(scheme, absolute=True, lenient=True)):
+        if scheme is not None and (why := _full_iri_problem(scheme)):
             self.sink.add("atom.category.bad-scheme", f"category scheme must be an IRI: {why}",
                           line_of(el))

@@ -139,12 +139,17 @@ class AtomConstructs:
     def _xhtml_div(self, el: etree._Element, name: str) -> None:
         kids = list(elements(el))
         stray_text = (el.text or "").strip() or any((k.tail or "").strip() for k in el)
-        if len(kids) != 1 or kids[0].tag != _XHTML_DIV or stray_text:
+        if not kids and not stray_text:
+            self.sink.add("atom.text.empty", f"{name} should not be blank", line_of(el))
+            return
+        # As the W3C validator reads it: text beside the div, or another element, is an
+        # error; a second xhtml:div is not (it is still XHTML markup).
+        if stray_text or any(kid.tag != _XHTML_DIV for kid in kids):
             self.sink.add("atom.text.missing-xhtml-div",
-                          f"{name} of type xhtml must contain exactly one xhtml:div element "
+                          f"{name} of type xhtml must contain an xhtml:div element "
                           "and nothing else", line_of(el))
             return
-        for inner in kids[0].iter():
+        for inner in (node for kid in kids for node in kid.iter()):
             if not isinstance(inner.tag, str):
                 continue
             if inner.tag[0] != "{":
