@@ -66,7 +66,7 @@ def _rel(link: etree._Element) -> str:
     return "alternate" if rel is None else rel.removeprefix(_IANA_REL)
 
 
-# A media type as the W3C validator reads a link's type: type/subtype made of any
+# A media type as the W3C validator reads a link or content type: type/subtype made of any
 # characters but white space and the RFC 2045 specials, then ;name=value parameters
 # ("*/*" passes, "" and "html" do not).
 _MT_TOKEN = r'[^\s()<>,;:\\"/\[\]?=]+'
@@ -185,7 +185,7 @@ class AtomConstructs:
                 sink.add("atom.content.src-missing-type",
                          "content with src should have a type attribute (a MIME media type)",
                          line_of(el))
-            elif kind in ("text", "html", "xhtml") or not is_mime_type(kind):
+            elif kind in ("text", "html", "xhtml") or not _LINK_TYPE.match(kind):
                 sink.add("atom.content.bad-type",
                          f"content with src must have a MIME media type, not {kind!r}",
                          line_of(el))
@@ -200,7 +200,7 @@ class AtomConstructs:
             self._xhtml_div(el, "content")
             return False
         media = kind.split(";", 1)[0].strip().lower()
-        if not is_mime_type(kind) or media.startswith(("multipart/", "message/")):
+        if not _LINK_TYPE.match(kind) or media.startswith(("multipart/", "message/")):
             sink.add("atom.content.bad-type",
                      f"content type must be text, html, xhtml or a simple MIME media type, "
                      f"not {kind!r}", line_of(el))
