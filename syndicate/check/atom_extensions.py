@@ -119,11 +119,12 @@ def date_problem(value: str) -> str | None:
     m = _RFC3339.match(value)
     if m is None:
         return "not in the form YYYY-MM-DDThh:mm:ss[.s](Z|+hh:mm|-hh:mm)"
-    year, month, day, hour, minute, second = (int(g) for g in m.groups())
-    try:
-        datetime.date(year, month, day)
-    except ValueError:
-        return "no such day"
+    year, month, day, hour, minute, second = map(int, m.groups())
+    if not (year and 1 <= month <= 12 and 1 <= day <= 28):  # else surely a calendar day
+        try:
+            datetime.date(year, month, day)
+        except ValueError:
+            return "no such day"
     if hour > 23 or minute > 60 or second > 60:
         return "time of day out of range"
     return None
@@ -136,6 +137,18 @@ def _near(uri: str) -> str:
 
 KNOWN: dict[str, str] = {_near(uri): prefix for prefix, uri in
                          (line.split(" ", 1) for line in _NAMESPACES.strip().splitlines())}
+_PREFIXES: dict[str, str | None] = {}  # namespace URI as written -> its known prefix
+
+
+def _prefix(uri: str) -> str | None:
+    """The validator's prefix for the namespace ``uri``, or None (memoised: feeds repeat
+    a handful of namespaces on many elements)."""
+    if uri in _PREFIXES:
+        return _PREFIXES[uri]
+    prefix = KNOWN.get(_near(uri))
+    if len(_PREFIXES) < 4096:  # bounded: hostile documents may invent many namespaces
+        _PREFIXES[uri] = prefix
+    return prefix
 
 _FEED = _table("""
 access: restriction
@@ -275,7 +288,7 @@ def in_xhtml_div(el: etree._Element) -> str | None:
     tag = el.tag
     assert isinstance(tag, str)
     uri, _, local = tag[1:].partition("}")
-    prefix = KNOWN.get(_near(uri))
+    prefix = _prefix(uri)
     if prefix is None or prefix in _DIV_MARKUP:
         return None
     parent = el.getparent()
@@ -288,7 +301,7 @@ def misplaced(tag: str, container: str) -> str | None:
     """The prefixed name of the namespaced element ``tag`` ("{uri}local") when the W3C
     validator does not allow it directly in the Atom ``container``, else None."""
     uri, _, local = tag[1:].partition("}")
-    prefix = KNOWN.get(_near(uri))
+    prefix = _prefix(uri)
     if prefix is None or prefix in ("xhtml", "atom"):
         return None  # (atom.py judges Atom elements; misplaced XHTML is only a warning)
     if prefix in _JUDGED_ELSEWHERE and not (prefix == "itunes" and container in _PERSONS):
@@ -330,7 +343,7 @@ def check_extension(el: etree._Element, tag: str, container: str, sink: Sink) ->
                  line_of(el))
         return
     uri = tag[1:tag.index("}")]
-    prefix = KNOWN.get(_near(uri))
+    prefix = _prefix(uri)
     if prefix is None:
         return
     if len(el) and prefix in _TEXT_ONLY and tag not in _ELEMENTS_ONLY:
