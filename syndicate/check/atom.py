@@ -158,13 +158,14 @@ def _group(el: etree._Element, sink: Sink, parent: str,
     is markup the schema does not allow on ``el`` and on its leaf children."""
     _shape(el, parent, sink)
     groups: dict[str, list[etree._Element]] = defaultdict(list)
+    once: set[str] = set()
     for child in elements(el):
         tag = child.tag
         if not tag.startswith(_ATOM_PREFIX):
             # Foreign markup (RFC 4287 section 6) is allowed anywhere, but an element of a
             # namespace the W3C validator knows must be one it expects here.
             if tag[0] == "{":
-                check_extension(child, tag, parent, sink)
+                check_extension(child, tag, parent, sink, once)
             continue
         name = tag[_ATOM_PREFIX_LEN:]
         if name not in known:

@@ -21,6 +21,7 @@ from lxml import etree
 
 from syndicate.check.modules import w3cdtf_problem
 from syndicate.check.tree import Sink, line_of
+from syndicate.check.values import iri_problem
 
 
 def _table(text: str) -> dict[str, frozenset[str]]:
@@ -304,72 +305,127 @@ def misplaced(tag: str, container: str) -> str | None:
     prefix = _prefix(uri)
     if prefix is None or prefix in ("xhtml", "atom"):
         return None  # (atom.py judges Atom elements; misplaced XHTML is only a warning)
-    if prefix in _JUDGED_ELSEWHERE and not (prefix == "itunes" and container in _PERSONS):
-        return None  # (no other module looks for iTunes elements in a person)
+    if prefix in _JUDGED_ELSEWHERE and not (prefix in ("itunes", "media")
+                                            and container in _PERSONS):
+        return None  # (no other module looks for iTunes or Media RSS in a person)
     name = local.replace("-", "_")
     if name in _ALLOWED[container].get(prefix, ()) or name in _ANYWHERE.get(prefix, ()):
         return None
     return f"{prefix}:{local}"
 
 
-# Extension elements whose content is text only (a child element is undefined there), and
-# those holding elements only (text there is unexpected), as the W3C validator reads them.
-_TEXT_ONLY = frozenset(("dc", "dcterms", "thr", "opensearch", "slash", "wfw", "sy", "geourl",
-                        "icbm", "fh"))
-_ELEMENTS_ONLY = frozenset(("{http://purl.org/syndication/history/1.0}complete",
-                            "{http://purl.org/syndication/history/1.0}archive",
-                            "{http://www.w3.org/2007/app}control"))
-_APP_EDITED = "{http://www.w3.org/2007/app}edited"
-_DCTERMS_DATES = frozenset("{http://purl.org/dc/terms/}" + n for n in ("created", "issued",
-                                                                      "modified"))
-_OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
-_OPENSEARCH_COUNTS = frozenset(_OPENSEARCH + n for n in ("totalResults", "itemsPerPage",
-                                                         "startIndex"))
+# Extension elements that hold other elements (or anything at all: the validator's
+# "eater" handlers); a child element of any other known-namespace element is undefined.
+# Media RSS, iTunes and the modules_ext namespaces judge their own children elsewhere.
+_HOLDERS = frozenset(("app:control", "fh:complete", "fh:archive", "georss:where", "geo:Point", "itunes:owner",
+                      "itunes:category", "foaf:maker", "dcterms:valid", "dcterms:available",
+                      "dcterms:spatial", "dcterms:temporal", "dcterms:accessRights",
+                      "dcterms:accrualMethod", "dcterms:accrualPeriodicity",
+                      "dcterms:accrualPolicy", "dcterms:bibliographicCitation",
+                      "dcterms:educationLevel", "dcterms:instructionalMethod",
+                      "dcterms:license", "dcterms:provenance", "dcterms:rightsHolder",
+                      "taxo:topics"))
+_HOLDER_PREFIXES = frozenset(("rdf", "rdfs", "sx", "media", "access", "feedburner",
+                              "conversationsNetwork", "cc", "g", "xhtml"))
+# Elements holding elements only: text there is unexpected (W3C UnexpectedText).
+_ELEMENTS_ONLY = frozenset(("fh:complete", "fh:archive", "app:control"))
+# Elements an Atom feed, entry or source may hold once (the validator's noduplicates;
+# thr:total, FeedBurner and Conversations Network are modules_ext.SINGLE).
+_ONCE = frozenset((
+    *("dc:" + n for n in ("title", "description", "type", "format", "source", "language",
+                          "rights")),
+    *("dcterms:" + n for n in ("abstract", "tableOfContents", "created", "issued", "modified",
+                               "dateAccepted", "dateCopyrighted", "dateSubmitted", "extent",
+                               "mediator")),
+    "sy:updatePeriod", "sy:updateFrequency", "sy:updateBase", "admin:generatorAgent",
+    "admin:errorReportsTo", "wfw:comment", "wfw:commentRss", "wfw:commentRSS",
+    "slash:hit_parade", "slash:comments", "opensearch:totalResults", "opensearch:startIndex",
+    "opensearch:itemsPerPage", "app:edited", "app:control",
+    *("blogChannel:" + n for n in ("blogRoll", "mySubscriptions", "blink", "changes")),
+))
+_PERIODS = frozenset(("hourly", "daily", "weekly", "monthly", "yearly"))
 
 
-def _integer(value: str, *, signed: bool) -> bool:
+def _integer(value: str, *, least: int | None) -> bool:
+    """Whether ``value`` reads as an integer (at least ``least``) the way the validator
+    reads one: Python's int(), so a sign and surrounding white space are accepted."""
     try:
-        number = int(value)  # as the W3C validator reads it: sign, white space allowed
+        number = int(value)
     except ValueError:
         return False
-    return signed or number >= 0
+    return least is None or number >= least
 
 
-def check_extension(el: etree._Element, tag: str, container: str, sink: Sink) -> None:
-    """Judge one namespaced, non-Atom child ``el`` (tag ``tag``) of an Atom ``container``."""
+def _full_uri(value: str) -> str | None:
+    why = iri_problem(value, absolute=True, ascii_only=True, lenient=True)
+    return why or ("'[' or ']' not allowed" if "[" in value or "]" in value else None)
+
+
+def _value_problem(name: str, value: str) -> str | None:
+    """Why the text of the extension element ``name`` (prefix:local) is refused, or None."""
+    text = value.strip()
+    if name == "app:edited":
+        why = date_problem(text) or ("white space around it" if text != value else None)
+        return f"must be an RFC 3339 date-time: {why}" if why else None
+    if name in ("dcterms:created", "dcterms:issued", "dcterms:modified", "sy:updateBase"):
+        why = w3cdtf_problem(text)
+        return f"must be a W3CDTF date: {why}" if why else None
+    if name in ("opensearch:totalResults", "opensearch:itemsPerPage"):
+        return None if _integer(value, least=0) else "must be an integer of 0 or more"
+    if name == "opensearch:startIndex":
+        return None if not text or _integer(value, least=None) else "must be an integer"
+    if name == "sy:updateFrequency":
+        return None if _integer(value, least=1) else "must be a positive integer"
+    if name == "sy:updatePeriod":
+        return None if text in _PERIODS else \
+            "must be hourly, daily, weekly, monthly or yearly"
+    if name in ("wfw:comment", "wfw:commentRss", "wfw:commentRSS",
+                "creativeCommons:license"):
+        why = _full_uri(text)
+        return f"must be a full URI: {why}" if why else None
+    return None
+
+
+def check_extension(el: etree._Element, tag: str, container: str, sink: Sink,
+                    seen: set[str]) -> None:
+    """Judge one namespaced, non-Atom child ``el`` (tag ``tag``) of an Atom ``container``;
+    ``seen`` collects the once-only names met so far in that container."""
     where = misplaced(tag, container)
     if where is not None:
         sink.add("atom.extension.misplaced", f"undefined {container} element: {where}",
                  line_of(el))
         return
-    uri = tag[1:tag.index("}")]
-    prefix = _prefix(uri)
+    prefix = _prefix(tag[1:tag.index("}")])
     if prefix is None:
         return
-    if len(el) and prefix in _TEXT_ONLY and tag not in _ELEMENTS_ONLY:
-        for child in el.iterchildren("{*}*"):
-            sink.add("atom.extension.misplaced",
-                     f"undefined {prefix}:{etree.QName(tag).localname} element: "
-                     f"{etree.QName(child).localname}", line_of(child))
-            break
-    value = el.text or ""
-    if tag in _ELEMENTS_ONLY:
-        if value.strip() or any((k.tail or "").strip() for k in el):
-            sink.add("atom.unexpected-text",
-                     f"unexpected text in {prefix}:{etree.QName(tag).localname}", line_of(el))
-    elif tag == _APP_EDITED:
-        raw = value.strip()
-        if why := date_problem(raw) or ("white space around it" if raw != value else None):
-            sink.add("atom.extension.bad-value",
-                     f"app:edited must be an RFC 3339 date-time, got {value!r}: {why}",
+    name = f"{prefix}:{tag[tag.index('}') + 1:]}"
+    if name in _ONCE:
+        if name in seen:
+            sink.add("ext.duplicate", f"{name} may appear only once in atom:{container}",
                      line_of(el))
-    elif tag in _DCTERMS_DATES:
-        if why := w3cdtf_problem(value.strip()):
-            sink.add("atom.extension.bad-value",
-                     f"dcterms:{etree.QName(tag).localname} must be a W3CDTF date, got "
-                     f"{value!r}: {why}", line_of(el))
-    elif tag in _OPENSEARCH_COUNTS and not _integer(value, signed=tag.endswith("startIndex")):
-        sink.add("atom.extension.bad-value",
-                 f"opensearch:{etree.QName(tag).localname} must be an integer"
-                 f"{'' if tag.endswith('startIndex') else ' of 0 or more'}, got {value!r}",
-                 line_of(el))
+        seen.add(name)
+    if len(el) and name not in _HOLDERS and prefix not in _HOLDER_PREFIXES:
+        for child in el.iterchildren("{*}*", "*"):
+            sink.add("atom.extension.misplaced",
+                     f"undefined {name} element: {etree.QName(child).localname}",
+                     line_of(child))
+            break
+    if name in _ELEMENTS_ONLY:
+        if (el.text or "").strip() or any((k.tail or "").strip() for k in el):
+            sink.add("atom.unexpected-text", f"unexpected text in {name}", line_of(el))
+        if name == "app:control":
+            for n, draft in enumerate(el.iterchildren("{http://www.w3.org/2007/app}draft")):
+                if n:
+                    sink.add("ext.duplicate", "app:draft may appear only once in app:control",
+                             line_of(draft))
+                if len(draft):
+                    sink.add("atom.extension.misplaced",
+                             "undefined app:draft element: "
+                             f"{etree.QName(draft[0]).localname}", line_of(draft))
+                elif draft.text not in ("yes", "no"):  # not stripped (W3C InvalidYesNo)
+                    sink.add("atom.extension.bad-value",
+                             f"app:draft must be yes or no, got {draft.text!r}",
+                             line_of(draft))
+        return
+    if why := _value_problem(name, el.text or ""):
+        sink.add("atom.extension.bad-value", f"{name} {why}, got {el.text!r}", line_of(el))

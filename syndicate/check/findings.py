@@ -98,8 +98,10 @@ CODES: dict[str, tuple[Severity, str]] = {
                                     "it (W3C UndefinedElement).")),
     "atom.extension.bad-value": (E, ("An extension element in an Atom container holds a value "
                                     "the W3C validator refuses: app:edited not RFC 3339, "
-                                    "dcterms:created/issued/modified not W3CDTF, an OpenSearch "
-                                    "count not an integer.")),
+                                    "dcterms:created/issued/modified or sy:updateBase not "
+                                    "W3CDTF, an OpenSearch or sy count not an integer, "
+                                    "sy:updatePeriod, app:draft, a wfw or creativeCommons "
+                                    "URI.")),
     "atom.obsolete-namespace": (E, ("The feed, or an element in it, uses the pre-RFC Atom 0.3 "
                                    "namespace (W3C ObsoleteNamespace).")),
     "atom.unknown-element": (E, ("An element in the Atom namespace that RFC 4287 does not define "
@@ -344,7 +346,7 @@ CODES: dict[str, tuple[Severity, str]] = {
                                    "entry.")),
     # --- more extension modules (check/modules_ext.py): FeedBurner, Atom threading,
     # FeedSync, Conversations Network, access restriction, GeoRSS
-    "ext.duplicate": (E, "A FeedBurner, thr:total or Conversations Network element that may appear once per parent appears twice."),
+    "ext.duplicate": (E, "A FeedBurner, thr:total or Conversations Network element that may appear once per parent appears twice (in Atom also Dublin Core, dcterms, sy, wfw, slash, OpenSearch and app elements; W3C DuplicateElement)."),
     "ext.misplaced": (E, "A FeedBurner, FeedSync, Conversations Network, thr:total or access:restriction element stands at the wrong level (channel vs item, or below the top)."),
     "ext.feedburner.bad-uri": (E, "feedburner:awareness, origLink, origEnclosureLink or feedburnerHostname is not a full URI, or (Atom) a feedFlare href/src is not a URI."),
     "ext.feedburner.contains-html": (W, "feedburner:browserFriendly contains HTML; it is plain text."),
