@@ -94,6 +94,7 @@ _FOREIGN_CONTENT = frozenset(("link", "category"))
 _ATOM_ATTRIBUTE = "{" + ATOM_NS + "}"
 _LOOSE_EMAIL = re.compile(r"[\w.%+-]+@[A-Za-z][\w.-]+\Z")
 
+
 def _full_iri_problem(value: str) -> str | None:
     """Why ``value`` is not an absolute IRI as the W3C validator reads ids and category
     schemes: its pattern for a full URI has no IPv6 literal, so '[' and ']' are refused
