@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from lxml import etree
 
-from syndicate.check.atom_constructs import _ENTRY, ATOM_NS, AtomConstructs, _rel
+from syndicate.check.atom_constructs import _ENTRY, ATOM_NS, AtomConstructs, _rel, blank_attribute
+from syndicate.check.atom_extensions import check_extension, date_problem
 from syndicate.check.findings import Finding
 from syndicate.check.history import check_archive
 from syndicate.check.modules import check_modules
@@ -22,7 +24,6 @@ from syndicate.check.values import (
     iri_problem,
     is_email,
     rfc3339_moment,
-    rfc3339_problem,
 )
 from syndicate.check.xmlattr import check_xml_attributes
 
@@ -62,6 +63,11 @@ def check_atom(root: etree._Element, location: str | None, *,
         checker.feed(root)
     else:
         checker.entry(root, feed_has_author=False, standalone=True)
+    for old in root.iter("{" + ATOM03_NS + "}*"):
+        # Atom 0.3 elements inside an Atom 1.0 document (W3C ObsoleteNamespace).
+        sink.add("atom.obsolete-namespace",
+                 f"atom:{split(old.tag)[1]} is in the obsolete Atom 0.3 namespace {ATOM03_NS}; "
+                 f"use {ATOM_NS} (RFC 4287)", line_of(old))
     check_xml_attributes(root, sink, lang_code="atom.bad-lang")
     check_modules(root, sink, rss1=False, namespaces=namespaces)
     return sink.findings
@@ -85,13 +91,24 @@ _TEXT_ONLY = frozenset(("id", "updated", "published", "icon", "logo", "name", "u
 _CONTAINERS = frozenset(("feed", "entry", "source", "author", "contributor"))
 # Elements whose content may be foreign markup but no Atom element (undefinedContent).
 _FOREIGN_CONTENT = frozenset(("link", "category"))
+_ATOM_ATTRIBUTE = "{" + ATOM_NS + "}"
+_LOOSE_EMAIL = re.compile(r"[\w.%+-]+@[A-Za-z][\w.-]+\Z")
+
+
+def _full_iri_problem(value: str) -> str | None:
+    """Why ``value`` is not an absolute IRI as the W3C validator reads ids and category
+    schemes: its pattern for a full URI has no IPv6 literal, so '[' and ']' are refused
+    (InvalidUriChar)."""
+    return iri_problem(value, absolute=True, lenient=True) or (
+        "'[' or ']' not allowed" if "[" in value or "]" in value else None)
 
 
 def _no_space_iri(raw: str) -> str | None:
     """Why ``raw`` is not an IRI reference; white space around it counts (RFC 4287
     section 3: no white space in any IRI; W3C UnexpectedWhitespace)."""
     value = raw.strip()
-    return iri_problem(value) or ("white space around it" if raw != value else None)
+    return iri_problem(value, lenient=True) or (
+        "white space around it" if raw != value else None)
 
 
 def _shape(el: etree._Element, name: str, sink: Sink) -> None:
@@ -105,6 +122,14 @@ def _shape(el: etree._Element, name: str, sink: Sink) -> None:
             if not attr.startswith("{") and attr not in allowed:
                 sink.add("atom.unexpected-attribute",
                          f"unexpected {attr!r} attribute on atom:{name}", line_of(el))
+            elif attr.startswith(_ATOM_ATTRIBUTE):
+                # RFC 4287 defines no Atom-namespaced attribute (W3C UnexpectedAttribute).
+                sink.add("atom.unexpected-attribute",
+                         f"unexpected atom:{attr[len(_ATOM_ATTRIBUTE):]} attribute on "
+                         f"atom:{name}", line_of(el))
+    if name == "category" and (el.text or "").strip():
+        # atom:category is empty (undefinedContent admits no text; W3C UnexpectedText).
+        sink.add("atom.unexpected-text", "unexpected text in atom:category", line_of(el))
     if not len(el) and name not in _CONTAINERS:
         return  # a leaf: no child to find, no tail text to look at
     if name in _TEXT_ONLY:
@@ -134,10 +159,15 @@ def _group(el: etree._Element, sink: Sink, parent: str,
     is markup the schema does not allow on ``el`` and on its leaf children."""
     _shape(el, parent, sink)
     groups: dict[str, list[etree._Element]] = defaultdict(list)
+    once: set[str] = set()
     for child in elements(el):
         tag = child.tag
         if not tag.startswith(_ATOM_PREFIX):
-            continue  # foreign markup (RFC 4287 section 6) is allowed anywhere
+            # Foreign markup (RFC 4287 section 6) is allowed anywhere, but an element of a
+            # namespace the W3C validator knows must be one it expects here.
+            if tag[0] == "{":
+                check_extension(child, tag, parent, sink, once)
+            continue
         name = tag[_ATOM_PREFIX_LEN:]
         if name not in known:
             sink.add("atom.unknown-element", f"undefined {parent} element: atom:{name}",
@@ -311,7 +341,9 @@ class _Atom(AtomConstructs):
                     self._category(el)
                 elif name == "generator":
                     uri = el.get("uri")
-                    if uri is not None and (why := iri_problem(uri)):
+                    if uri == "":
+                        blank_attribute(self.sink, el, "uri")
+                    elif uri is not None and (why := iri_problem(uri, lenient=True)):
                         self.sink.add("atom.generator.bad-uri",
                                       f"generator uri must be an IRI reference: {why}",
                                       line_of(el))
@@ -319,13 +351,17 @@ class _Atom(AtomConstructs):
                         self.sink.add("atom.generator.empty",
                                       "generator should name the software (W3C NotBlank)",
                                       line_of(el))
-                elif name in ("icon", "logo") and (why := _no_space_iri(el.text or "")):
-                    self.sink.add("atom.iri.invalid",
-                                  f"{name} must be an IRI reference: {why}", line_of(el))
+                elif name in ("icon", "logo"):
+                    if not el.text:
+                        self.sink.add("atom.blank", f"{name} is blank (W3C NotBlank)",
+                                      line_of(el))
+                    elif why := _no_space_iri(el.text):
+                        self.sink.add("atom.iri.invalid",
+                                      f"{name} must be an IRI reference: {why}", line_of(el))
 
     def _id(self, el: etree._Element) -> None:
         value = el.text or ""
-        if why := iri_problem(value, absolute=True):
+        if why := _full_iri_problem(value):
             self.sink.add("atom.id.invalid", f"id {value!r} must be an absolute IRI: {why}",
                           line_of(el))
         elif (canonical := canonical_uri(value)) != value:
@@ -340,7 +376,7 @@ class _Atom(AtomConstructs):
         value = raw.strip()
         # RFC 4287 section 3: no white space in a Date construct (W3C UnexpectedWhitespace;
         # only the schema's xsd:dateTime would collapse it).
-        why = rfc3339_problem(value) or ("white space around it" if raw != value else None)
+        why = date_problem(value) or ("white space around it" if raw != value else None)
         if why:
             name = split(el.tag)[1]
             self.sink.add("atom.date.invalid",
@@ -365,14 +401,19 @@ class _Atom(AtomConstructs):
                          line_of(person_name))
         for uri in g.get("uri", ()):
             value = uri.text or ""
+            if not value:
+                sink.add("atom.blank", f"{name} uri is blank (W3C NotBlank)", line_of(uri))
+                continue
             # RFC 4287 section 3: no white space in an IRI (W3C UnexpectedWhitespace).
-            why = iri_problem(value.strip()) or (
-                "white space around it" if value != value.strip() else None)
+            why = _no_space_iri(value)
             if why:
                 sink.add("atom.person.bad-uri", f"{name} uri must be an IRI reference: {why}",
                          line_of(uri))
         for email in g.get("email", ()):
-            if not is_email((email.text or "").strip()):
+            value = (email.text or "").strip()
+            # The W3C validator also takes a word@host address with non-ASCII letters
+            # (it only warns that the host is unknown).
+            if not is_email(value) and not _LOOSE_EMAIL.match(value):
                 sink.add("atom.person.bad-email",
                          f"{name} email {email.text!r} is not an e-mail address",
                          line_of(email))
@@ -382,6 +423,6 @@ class _Atom(AtomConstructs):
             self.sink.add("atom.category.missing-term", "category must have a term attribute",
                           line_of(el))
         scheme = el.get("scheme")
-        if scheme is not None and (why := iri_problem(scheme, absolute=True)):
+        if scheme is not None and (why := _full_iri_problem(scheme)):
             self.sink.add("atom.category.bad-scheme", f"category scheme must be an IRI: {why}",
                           line_of(el))

@@ -8,9 +8,11 @@ inherits these methods, so they keep working on its sink, location and hex_lines
 from __future__ import annotations
 
 import binascii
+import re
 
 from lxml import etree
 
+from syndicate.check.atom_extensions import in_xhtml_div
 from syndicate.check.markup import element_hex_escaped, html_in_text
 from syndicate.check.tree import (
     Sink,
@@ -20,11 +22,12 @@ from syndicate.check.tree import (
     resolve,
     same_location,
 )
-from syndicate.check.values import iri_problem, is_language_tag, is_mime_type, non_negative_int
+from syndicate.check.values import iri_problem, is_iso639, is_mime_type
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _XHTML_DIV = "{" + XHTML_NS + "}div"
+_XHTML_PREFIX = "{" + XHTML_NS + "}"
 _ENTRY = "{" + ATOM_NS + "}entry"
 
 # IANA link relations (https://www.iana.org/assignments/link-relations), names only.
@@ -55,10 +58,35 @@ _ISEGMENT_NZ_NC = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY
 
 
 def _rel(link: etree._Element) -> str:
-    """The link's relation, defaulting to alternate, with the IANA IRI form shortened."""
-    # White space around the value is tolerated, as by the W3C validator.
-    rel = (link.get("rel") or "").strip() or "alternate"
-    return rel.removeprefix(_IANA_REL)
+    """The link's relation, defaulting to alternate, with the IANA IRI form shortened.
+
+    The value is taken as written, as the W3C validator does: rel=" alternate" or rel=""
+    is not an alternate link (an entry with only such links has no alternate)."""
+    rel = link.get("rel")
+    return "alternate" if rel is None else rel.removeprefix(_IANA_REL)
+
+
+# A media type as the W3C validator reads a link or content type: type/subtype made of any
+# characters but white space and the RFC 2045 specials, then ;name=value parameters
+# ("*/*" passes, "" and "html" do not).
+_MT_TOKEN = r'[^\s()<>,;:\\"/\[\]?=]+'
+_LINK_TYPE = re.compile(_MT_TOKEN + "/" + _MT_TOKEN + r'(?:\s*;\s*' + _MT_TOKEN
+                        + r'=(?:"(?:\\"|[^"])*"|' + _MT_TOKEN + "))*\\Z")
+
+
+def _count(value: str) -> bool:
+    """Whether ``value`` reads as a non-negative integer the way the W3C validator reads
+    one (Python's int(): a sign and surrounding white space are accepted)."""
+    try:
+        return int(value) >= 0
+    except ValueError:
+        return False
+
+
+def blank_attribute(sink: Sink, el: etree._Element, attr: str) -> None:
+    """A blank attribute RFC 4287 gives a value to: a warning (W3C AttrNotBlank)."""
+    sink.add("atom.blank", f"atom:{etree.QName(el).localname} {attr} attribute is blank",
+             line_of(el))
 
 
 class AtomConstructs:
@@ -82,6 +110,9 @@ class AtomConstructs:
 
     def _text(self, el: etree._Element, name: str) -> None:
         kind = el.get("type")
+        if kind == "":
+            blank_attribute(self.sink, el, "type")  # read as text, as the W3C validator does
+            kind = None
         if kind in (None, "text", "html"):
             self._no_children(el, f"{name} (type {kind or 'text'})")
             self._blank(el, name)
@@ -108,16 +139,28 @@ class AtomConstructs:
     def _xhtml_div(self, el: etree._Element, name: str) -> None:
         kids = list(elements(el))
         stray_text = (el.text or "").strip() or any((k.tail or "").strip() for k in el)
-        if len(kids) != 1 or kids[0].tag != _XHTML_DIV or stray_text:
+        if not kids and not stray_text:
+            self.sink.add("atom.text.empty", f"{name} should not be blank", line_of(el))
+            return
+        # As the W3C validator reads it: text beside the div, or another element, is an
+        # error; a second xhtml:div is not (it is still XHTML markup).
+        if stray_text or any(kid.tag != _XHTML_DIV for kid in kids):
             self.sink.add("atom.text.missing-xhtml-div",
-                          f"{name} of type xhtml must contain exactly one xhtml:div element "
+                          f"{name} of type xhtml must contain an xhtml:div element "
                           "and nothing else", line_of(el))
             return
-        for inner in kids[0].iter():
-            if isinstance(inner.tag, str) and inner.tag[0] != "{":
+        for inner in (node for kid in kids for node in kid.iter()):
+            if not isinstance(inner.tag, str):
+                continue
+            if inner.tag[0] != "{":
                 self.sink.add("atom.xhtml.no-namespace",
                               f"{name}: element {inner.tag!r} inside the xhtml:div has no "
                               "namespace (it must be XHTML or a namespaced extension)",
+                              line_of(inner))
+                return
+            if not inner.tag.startswith(_XHTML_PREFIX) and (where := in_xhtml_div(inner)):
+                self.sink.add("atom.extension.misplaced",
+                              f"{name}: undefined element {where} inside the xhtml:div",
                               line_of(inner))
                 return
 
@@ -125,9 +168,14 @@ class AtomConstructs:
         """Check atom:content; returns True when the entry must then carry a summary."""
         sink = self.sink
         kind = el.get("type")
+        if kind == "":
+            blank_attribute(sink, el, "type")  # read as text, as the W3C validator does
+            kind = None
         src = el.get("src")
         if src is not None:
-            if why := iri_problem(src):
+            if src == "":
+                blank_attribute(sink, el, "src")
+            elif why := iri_problem(src, lenient=True):
                 sink.add("atom.content.bad-src", f"content src must be an IRI reference: {why}",
                          line_of(el))
             if (el.text or "").strip() or len(el):
@@ -137,7 +185,7 @@ class AtomConstructs:
                 sink.add("atom.content.src-missing-type",
                          "content with src should have a type attribute (a MIME media type)",
                          line_of(el))
-            elif kind in ("text", "html", "xhtml") or not is_mime_type(kind):
+            elif kind in ("text", "html", "xhtml") or not _LINK_TYPE.match(kind):
                 sink.add("atom.content.bad-type",
                          f"content with src must have a MIME media type, not {kind!r}",
                          line_of(el))
@@ -152,18 +200,18 @@ class AtomConstructs:
             self._xhtml_div(el, "content")
             return False
         media = kind.split(";", 1)[0].strip().lower()
-        if not is_mime_type(kind) or media.startswith(("multipart/", "message/")):
+        if not _LINK_TYPE.match(kind) or media.startswith(("multipart/", "message/")):
             sink.add("atom.content.bad-type",
                      f"content type must be text, html, xhtml or a simple MIME media type, "
                      f"not {kind!r}", line_of(el))
             return False
-        if media.startswith("text/"):
+        xml = media.endswith(("/xml", "+xml", "/xml-external-parsed-entity", "/xml-dtd"))
+        if media.startswith("text/") and not xml:  # text/xml holds XML (RFC 4287 4.1.3.3)
             self._no_children(el, f"content (type {kind})")
             if not media.endswith("/html"):
                 self._plain(el, "content")
             return False
-        if media.endswith(("/xml", "+xml", "/xml-external-parsed-entity",
-                           "/xml-dtd")):
+        if xml:
             if len(el) and ((el.text or "").strip()
                             or any((k.tail or "").strip() for k in el)):
                 sink.add("atom.content.mixed",
@@ -174,9 +222,10 @@ class AtomConstructs:
         if len(el):
             self._no_children(el, f"content (type {kind}, base64)")
         else:
-            payload = "".join((el.text or "").split())
+            # Decoded as the W3C validator decodes it: characters outside the base64
+            # alphabet are skipped, only a wrong length or padding is an error.
             try:
-                binascii.a2b_base64(payload.encode("ascii"), strict_mode=True)
+                binascii.a2b_base64((el.text or "").encode("latin-1"))
             except (binascii.Error, UnicodeEncodeError, ValueError):
                 sink.add("atom.content.bad-base64",
                          f"content of type {kind!r} must be base64-encoded", line_of(el))
@@ -188,11 +237,11 @@ class AtomConstructs:
         if href is None:
             sink.add("atom.link.missing-href", "link must have an href attribute",
                      line_of(el))
-        elif why := iri_problem(href) if href else None:
+        elif why := iri_problem(href, lenient=True) if href else None:
             sink.add("atom.link.bad-href", f"link href must be an IRI reference: {why}",
                      line_of(el))
         elif (el.get("rel") or "").strip() == "license" and \
-                (why := iri_problem(href, absolute=True)):
+                (why := iri_problem(href, absolute=True, lenient=True)):
             # RFC 4946: a license is named by an IRI that stands on its own.
             sink.add("atom.link.bad-href", f"license link href must be a full IRI: {why}",
                      line_of(el))
@@ -215,15 +264,17 @@ class AtomConstructs:
                 sink.add("atom.link.unregistered-rel",
                          f"unregistered link relationship {rel!r}", line_of(el))
         kind = el.get("type")
-        if kind is not None and not is_mime_type(kind):
+        if kind is not None and not _LINK_TYPE.match(kind):
             sink.add("atom.link.bad-type", f"link type {kind!r} is not a MIME media type",
                      line_of(el))
         lang = el.get("hreflang")
-        if lang is not None and not is_language_tag(lang):
-            sink.add("atom.link.bad-hreflang", f"link hreflang {lang!r} is not a language tag",
-                     line_of(el))
+        # The primary subtag must be an ISO 639 code (W3C InvalidLanguage): "english" and
+        # "i-klingon" are not, "en-" is accepted as the reference validator accepts it.
+        if lang is not None and not is_iso639(lang):
+            sink.add("atom.link.bad-hreflang",
+                     f"link hreflang {lang!r} is not an ISO 639 language code", line_of(el))
         length = el.get("length")
-        if length is not None and non_negative_int(length) is None:
+        if length is not None and not _count(length):
             sink.add("atom.link.bad-length",
                      f"link length {length!r} must be a non-negative integer", line_of(el))
         parent = el.getparent()

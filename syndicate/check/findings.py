@@ -79,6 +79,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     # --- end of the gates and reader lints block
     # --- XML
     "xml.not-well-formed": (E, "The document is not well-formed XML."),
+    "xml.bad-version": (E, "The XML declaration names a version other than 1.0 (W3C BadXmlVersion)."),
     "xml.too-deep": (E, "Elements are nested deeper than the parser allows (256 levels)."),
     "xml.doctype-entity": (E, ("The DOCTYPE declares entities; they are never expanded and the "
                               "document is rejected (entity bombs, external entities).")),
@@ -91,7 +92,9 @@ CODES: dict[str, tuple[Severity, str]] = {
                         "or white space around it).")),
     "xml.undeclared-encoding": (E, "No encoding is declared and the bytes are not UTF-8."),
     # --- Atom (RFC 4287)
-    "atom.obsolete-namespace": (E, "The feed uses the pre-RFC Atom 0.3 namespace."),
+    "atom.extension.misplaced": (E, "An element of a namespace the W3C validator knows (Dublin Core, app, thr, fh, OpenSearch, ...) stands directly in an Atom feed, entry, source or person that does not take it (W3C UndefinedElement)."),
+    "atom.extension.bad-value": (E, "An extension element in an Atom container holds a value the W3C validator refuses: app:edited not RFC 3339, dcterms:created/issued/modified or sy:updateBase not W3CDTF, an OpenSearch or sy count not an integer, sy:updatePeriod, app:draft, a wfw or creativeCommons URI."),
+    "atom.obsolete-namespace": (E, "The feed, or an element in it, uses the pre-RFC Atom 0.3 namespace (W3C ObsoleteNamespace)."),
     "atom.unknown-element": (E, ("An element in the Atom namespace that RFC 4287 does not define "
                                 "here.")),
     "atom.feed.missing-id": (E, "atom:feed has no atom:id (exactly one is required)."),
@@ -158,12 +161,12 @@ CODES: dict[str, tuple[Severity, str]] = {
     "atom.link.missing-href": (E, "atom:link has no href attribute."),
     "atom.link.bad-href": (E, ("atom:link's href is not an IRI reference (or, for a license "
                               "link, not an absolute IRI).")),
-    "atom.link.bad-rel": (E, ("atom:link's rel is neither a link relation name nor an absolute "
-                             "IRI.")),
+    "atom.link.bad-rel": (W, "atom:link's rel is neither a link relation name nor an absolute IRI (the W3C validator only warns: UnregisteredAtomLinkRel)."),
     "atom.link.unregistered-rel": (W, ("atom:link's rel is a name not in the IANA link relation "
                                       "registry.")),
     "atom.link.bad-type": (E, "atom:link's type is not a MIME media type."),
-    "atom.link.bad-hreflang": (E, "atom:link's hreflang is not a language tag."),
+    "atom.link.bad-hreflang": (E, "atom:link's hreflang does not start with an ISO 639 language code (W3C InvalidLanguage)."),
+    "atom.blank": (W, "An Atom attribute or IRI element that needs a value is blank (type, src, generator uri, icon, logo, person uri; W3C AttrNotBlank, NotBlank)."),
     "atom.link.bad-length": (E, "atom:link's length is not a non-negative integer."),
     "atom.link.not-empty": (W, "atom:link should be empty (all its data is in attributes)."),
     "atom.link.self-not-atom": (W, "The self link's type is not a feed media type."),
@@ -331,7 +334,7 @@ CODES: dict[str, tuple[Severity, str]] = {
                                    "entry.")),
     # --- more extension modules (check/modules_ext.py): FeedBurner, Atom threading,
     # FeedSync, Conversations Network, access restriction, GeoRSS
-    "ext.duplicate": (E, "A FeedBurner, thr:total or Conversations Network element that may appear once per parent appears twice."),
+    "ext.duplicate": (E, "A FeedBurner, thr:total or Conversations Network element that may appear once per parent appears twice (in Atom also Dublin Core, dcterms, sy, wfw, slash, OpenSearch and app elements; W3C DuplicateElement)."),
     "ext.misplaced": (E, "A FeedBurner, FeedSync, Conversations Network, thr:total or access:restriction element stands at the wrong level (channel vs item, or below the top)."),
     "ext.feedburner.bad-uri": (E, "feedburner:awareness, origLink, origEnclosureLink or feedburnerHostname is not a full URI, or (Atom) a feedFlare href/src is not a URI."),
     "ext.feedburner.contains-html": (W, "feedburner:browserFriendly contains HTML; it is plain text."),

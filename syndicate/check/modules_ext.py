@@ -208,9 +208,11 @@ def _thread(el: etree._Element, tag: str, sink: Sink) -> None:
                  line_of(el))
     for attr in ("href", "source"):
         value = el.get(attr)
-        if value is not None and (why := iri_problem(value.strip())):
-            sink.add("ext.thr.bad-uri", f"{name} {attr} must be an IRI, got {value!r}: {why}",
-                     line_of(el))
+        # Judged as the W3C validator judges them: with its full-URI pattern (its
+        # in-reply-to handler inherits that pattern), so a relative reference is refused.
+        if value is not None and (why := iri_problem(value.strip(), absolute=True)):
+            sink.add("ext.thr.bad-uri", f"{name} {attr} must be an absolute IRI, got "
+                                        f"{value!r}: {why}", line_of(el))
     kind = el.get("type")
     if kind is not None and not is_mime_type(kind.strip()):
         sink.add("ext.thr.bad-type", f"{name} type must be a MIME type, got {kind!r}",

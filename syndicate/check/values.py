@@ -194,6 +194,7 @@ def rfc822_moment(value: str) -> datetime.datetime | None:
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 # Characters never allowed in an IRI (RFC 3987): controls, space and the "unwise" set.
 _FORBIDDEN = re.compile(r"[\x00-\x20\x7f-\x9f<>\"{}|\\^`]|%(?![0-9A-Fa-f]{2})")
+_FORBIDDEN_CHAR = re.compile(r"[\x00-\x20\x7f-\x9f<>\"{}|\\^`]")
 _HIER_HOST = re.compile(r"//([^/?#]*)")
 _HOST = re.compile(r"(?:[^@]*@)?(\[[0-9A-Fa-f:.]+\]|[^\[\]:@]*)(?::(\d*))?\Z", re.ASCII)
 
@@ -214,19 +215,26 @@ _UUID = re.compile(r"[Uu][Rr][Nn]:[Uu][Uu][Ii][Dd]:[a-fA-F0-9]{8}-[a-fA-F0-9]{4}
                    r"[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}\Z")
 
 
-def iri_problem(value: str, *, absolute: bool = False, ascii_only: bool = False) -> str | None:
-    """Why ``value`` is not an IRI reference (or absolute IRI / ASCII URI), or None."""
+def iri_problem(value: str, *, absolute: bool = False, ascii_only: bool = False,
+                lenient: bool = False) -> str | None:
+    """Why ``value`` is not an IRI reference (or absolute IRI / ASCII URI), or None.
+
+    ``lenient`` judges as the W3C Feed Validator does (its URI pattern admits '%' not
+    followed by two hex digits, a second '#' and any port text): used where agreeing with
+    it matters more than RFC 3986's finer grammar (Atom, xml:base)."""
     if _PLAIN_URL.match(value) is not None:
         return None
     if value == "":
         return "empty"
     m = _FORBIDDEN.search(value)
-    if m is not None:
+    if m is not None and not (lenient and m.group(0) == "%"):
         ch = m.group(0)
         return "bad percent-escape" if ch == "%" else f"character {ch!r} not allowed"
+    if lenient and m is not None and (m := _FORBIDDEN_CHAR.search(value)) is not None:
+        return f"character {m.group(0)!r} not allowed"
     if ascii_only and not value.isascii():
         return "non-ASCII characters (an IRI) where a URI is expected"
-    if value.count("#") > 1:
+    if value.count("#") > 1 and not lenient:
         return "more than one '#'"
     scheme = _SCHEME.match(value)
     if scheme is None:
@@ -252,6 +260,8 @@ def iri_problem(value: str, *, absolute: bool = False, ascii_only: bool = False)
     if host is not None:
         hm = _HOST.match(host.group(1))
         if hm is None:
+            if lenient:
+                return None
             return "malformed authority (host/port)"
         if scheme is not None and scheme.group(0)[:-1].lower() in ("http", "https") \
                 and hm.group(1) == "":

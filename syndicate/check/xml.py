@@ -173,6 +173,12 @@ def parse_xml(data: bytes) -> Parsed:
         line = exc.lineno if exc.lineno and exc.lineno > 0 else None
         findings.append(finding(code, message, line))
         return Parsed(None, tuple(findings))
+    if data[:6] == b"<?xml " and b'"1.0"' not in data[:40] and b"'1.0'" not in data[:40] \
+            and root.getroottree().docinfo.xml_version not in (None, "1.0"):
+        # Feeds are XML 1.0; the W3C validator refuses other versions (BadXmlVersion).
+        findings.append(finding("xml.bad-version", "the XML declaration says version "
+                                f"{root.getroottree().docinfo.xml_version}; feeds are XML 1.0",
+                                1))
     if not prolog and not findings and "<!DOCTYPE" not in text and \
             (data.startswith(b"\xef\xbb\xbf<") or data.lstrip(b" \t\r\n")[:1] == b"<"):
         # No "<!DOCTYPE" in the bytes nor in the text they decode to (an encoding such as

@@ -22,7 +22,7 @@ def check_xml_attributes(root: etree._Element, sink: Sink, *, lang_code: str) ->
         base = el.get(XML_NS + "base")
         if base is not None:
             # RFC 3987: no white space in an IRI, not even around it.
-            why = iri_problem(base.strip()) if base.strip() else None
+            why = iri_problem(base.strip(), lenient=True) if base.strip() else None
             why = why or ("white space around it" if base != base.strip() else None)
             if why:
                 sink.add("xml.bad-base", f"xml:base {base!r} is not an IRI reference: {why}",
