@@ -198,6 +198,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.duplicate-channel": (E, "The rss element has more than one channel."),
     "rss.unknown-element": (E, ("An element without a namespace that RSS 2.0 does not define "
                                "here (extensions must be namespaced).")),
+    "rss.module.undefined-element": (E, ("An element of a common RSS module (dc, dcterms, "
+                                        "content, sy, admin, wfw, slash) that the module does "
+                                        "not define, or defines for another parent.")),
+    "rss.namespaced-root": (E, ("The rss element is in a namespace (RSS 0.9x/2.0 elements have "
+                               "none).")),
     "rss.channel.missing-title": (E, "channel has no title."),
     "rss.channel.missing-link": (E, "channel has no link."),
     "rss.channel.missing-description": (E, "channel has no description."),

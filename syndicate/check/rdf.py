@@ -18,6 +18,7 @@ from lxml import etree
 
 from syndicate.check.findings import Finding
 from syndicate.check.modules import check_modules
+from syndicate.check.rss_vocab import check_module_places
 from syndicate.check.tree import Sink, elements, line_of, split
 from syndicate.check.values import iri_problem, url_problem
 from syndicate.check.xmlattr import check_xml_attributes
@@ -77,6 +78,7 @@ def check_rss11(root: etree._Element,
     sink = Sink()
     rdf = _Rdf(sink, RSS11_NS)
     rdf.rss11(root, "Channel")
+    check_module_places(root, sink, frozenset((RSS11_NS, RDF_NS)), rss2=False)
     check_modules(root, sink, rss1=True, namespaces=namespaces)
     check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings
@@ -88,6 +90,7 @@ def check_rdf(root: etree._Element,
     sink = Sink()
     ns = RSS1_NS if any(split(c.tag)[0] == RSS1_NS for c in elements(root)) else RSS090_NS
     _Rdf(sink, ns).check(root)
+    check_module_places(root, sink, frozenset((ns, RDF_NS)), rss2=False)
     check_modules(root, sink, rss1=True, namespaces=namespaces)
     check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings
@@ -306,6 +309,14 @@ class _Rdf:
 
     def _node(self, el: etree._Element) -> None:
         self._foreign_attributes(el)
+        if el.tag[0] != "{" or ((el.text or "").strip() and not len(el)):
+            # A node element is namespaced and holds property elements, never text: this
+            # is markup such as <b>bold</b> left unescaped in a text field.
+            self.sink.add("rss.rdf.invalid",
+                          f"{_qname(el)} where RDF expects a node (a namespaced element "
+                          "holding properties): markup in a text field must be escaped or "
+                          "rdf:parseType=\"Literal\"", line_of(el))
+            return
         if el.get(_RESOURCE) is not None:
             self.sink.add("rss.rdf.invalid",
                           f"{_qname(el)} stands where RDF expects a resource (a node), which "

@@ -34,6 +34,7 @@ from syndicate.check.rss_elements import (
     _value,
     image_url_format_ok,
 )
+from syndicate.check.rss_vocab import check_markup_in_text, check_module_places
 from syndicate.check.tree import (
     Sink,
     elements,
@@ -56,6 +57,7 @@ from syndicate.check.xmlattr import check_xml_attributes
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RSS1_NS = "http://purl.org/rss/1.0/"
 
+_RSS_PARENT_NS = frozenset(("", USERLAND_NS))
 _CHANNEL_ONCE = ("title", "link", "description", "language", "copyright", "managingEditor",
                  "webMaster", "pubDate", "lastBuildDate", "generator", "docs", "cloud", "ttl",
                  "image", "rating", "textInput", "skipHours", "skipDays")
@@ -99,6 +101,11 @@ def check_rss(root: etree._Element, location: str | None, *,
     if channels:
         _Channel(sink, location, version=version or "", hex_lines=hex_lines).check(
             channels[0])
+    if root.tag != "rss":
+        sink.add("rss.namespaced-root", f"the rss element must not be in a namespace (it is in "
+                                        f"{split(root.tag)[0]!r})", line_of(root))
+    check_markup_in_text(root, sink)
+    check_module_places(root, sink, _RSS_PARENT_NS, rss2=True)
     check_modules(root, sink, rss1=False, namespaces=namespaces)
     check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings

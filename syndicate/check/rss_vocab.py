@@ -1,0 +1,147 @@
+"""Where the common RSS modules' elements may stand, and markup inside RSS text fields,
+judged as the W3C Feed Validator does.
+
+The reference knows each module's vocabulary per parent: an element of a namespace it
+knows that the parent does not define is an UndefinedElement (an error) unless it is one
+it accepts anywhere with a "questionable usage" warning (Dublin Core's descriptive
+elements, the DCMI terms). The facts, per module (the modules' own specifications):
+
+- Dublin Core (purl.org/dc/elements/1.1/): the 15 DCMES elements; creator, subject and
+  date only on a channel, item, image or text input, the other twelve anywhere;
+- DCMI terms (purl.org/dc/terms/): the refinements listed below, anywhere;
+- content: ``encoded`` and ``items``, on items only;
+- syndication (sy:): updatePeriod, updateFrequency, updateBase, on the channel only;
+- admin: generatorAgent, errorReportsTo, on the channel only;
+- wfw: comment, commentRss (and its commentRSS spelling), on items only;
+- slash: comments, department, section, hit_parade, on items only;
+- blogChannel: blogRoll, mySubscriptions, blink, changes, on the channel only;
+- creativeCommons / cc: license, on a channel or item (cc's also on an image and,
+  as cc:License, at the top of an RSS 1.0 document);
+- in RSS 2.0, RDF elements other than rdf:RDF, rdf:type and rdf:Description, and any
+  RSS 1.0 element; in RSS 1.x, Atom elements other than those Atom feeds define for
+  feed or entry.
+
+Only elements whose parent is an RSS element are judged (inside another module's
+element the rules of that module apply). Markup in an RSS 2.0 text field - an element
+without a namespace inside title, description, link... - is an undefined element too:
+HTML belongs escaped or in CDATA.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from syndicate.check.tree import Sink, line_of, split
+
+DC_NS = "http://purl.org/dc/elements/1.1/"
+DCTERMS_NS = "http://purl.org/dc/terms/"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
+ADMIN_NS = "http://webns.net/mvcb/"
+WFW_NS = "http://wellformedweb.org/CommentAPI/"
+SLASH_NS = "http://purl.org/rss/1.0/modules/slash/"
+
+_DC_ANYWHERE = frozenset((
+    "title", "description", "publisher", "contributor", "type", "format", "identifier",
+    "source", "language", "relation", "coverage", "rights"))
+_DC_RESOURCE = frozenset(("creator", "subject", "date"))
+_DCTERMS = frozenset((
+    "abstract", "accessRights", "accrualMethod", "accrualPeriodicity", "accrualPolicy",
+    "alternative", "audience", "available", "bibliographicCitation", "conformsTo",
+    "created", "dateAccepted", "dateCopyrighted", "dateSubmitted", "educationLevel",
+    "extent", "hasFormat", "hasPart", "hasVersion", "instructionalMethod", "isFormatOf",
+    "isPartOf", "isReferencedBy", "isReplacedBy", "isRequiredBy", "isVersionOf", "issued",
+    "license", "mediator", "modified", "provenance", "references", "replaces", "requires",
+    "rightsHolder", "spatial", "tableOfContents", "temporal", "valid"))
+# The RSS elements that describe a resource (Dublin Core's creator/subject/date there).
+_RESOURCES = frozenset(("channel", "Channel", "item", "image", "textInput", "textinput"))
+_CHANNEL = frozenset(("channel", "Channel"))
+_ITEM = frozenset(("item",))
+# Module namespace -> (element name -> the RSS parents allowed; None = anywhere).
+_PLACES: dict[str, dict[str, frozenset[str] | None]] = {
+    DC_NS: {**{n: None for n in _DC_ANYWHERE}, **{n: _RESOURCES for n in _DC_RESOURCE}},
+    DCTERMS_NS: {n: None for n in _DCTERMS},
+    CONTENT_NS: {"encoded": _ITEM, "items": _ITEM},
+    SY_NS: {n: _CHANNEL for n in ("updatePeriod", "updateFrequency", "updateBase")},
+    ADMIN_NS: {n: _CHANNEL for n in ("generatorAgent", "errorReportsTo")},
+    WFW_NS: {n: _ITEM for n in ("comment", "commentRss", "commentRSS")},
+    SLASH_NS: {n: _ITEM for n in ("comments", "department", "section", "hit_parade")},
+}
+_ITEM_CHANNEL = _CHANNEL | _ITEM
+_PLACES.update({
+    "http://backend.userland.com/blogChannelModule": {
+        n: _CHANNEL for n in ("blogRoll", "mySubscriptions", "blink", "changes")},
+    "http://backend.userland.com/creativeCommonsRssModule": {"license": _ITEM_CHANNEL},
+    # an RSS 1.0 licence also stands at the top, beside the channel (cc:License there)
+    "http://web.resource.org/cc/": {"license": _ITEM_CHANNEL | {"RDF", "image"},
+                                    "License": frozenset(("RDF",))},
+})
+# Atom elements the reference accepts anywhere (with a warning at most), for RSS 1.x;
+# RSS 2.0 channels and items judge theirs in rss_elements._group.
+_ATOM_ANYWHERE: dict[str, frozenset[str] | None] = {n: None for n in (
+    "author", "category", "content", "contributor", "generator", "icon", "id", "link",
+    "logo", "published", "rights", "subtitle", "summary", "title", "updated")}
+_RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+# In RSS 2.0 only: RDF's own elements (outside RSS 1.0's structure) and RSS 1.0's.
+_RSS2_PLACES: dict[str, dict[str, frozenset[str] | None]] = {
+    **_PLACES,
+    _RDF_NS: {"RDF": None, "type": None, "Description": None},
+    "http://purl.org/rss/1.0/": {},
+}
+_RDF_PLACES = {**_PLACES, "http://www.w3.org/2005/Atom": _ATOM_ANYWHERE}
+_RSS2_TAGS = tuple("{" + ns + "}*" for ns in _RSS2_PLACES)
+_RDF_TAGS = tuple("{" + ns + "}*" for ns in _RDF_PLACES)
+
+# Elements without a namespace inside RSS 2.0 fields that hold text (evaluated in C).
+_MARKUP_IN_TEXT = etree.XPath(
+    "channel/*[namespace-uri()=''][not(self::item or self::image or self::textInput"
+    " or self::skipHours or self::skipDays)]/*[namespace-uri()='']"
+    " | channel/item/*[namespace-uri()='']/*[namespace-uri()='']"
+    " | channel/*[self::image or self::textInput or self::skipHours or self::skipDays]"
+    "/*[namespace-uri()='']/*[namespace-uri()='']")
+
+
+def check_markup_in_text(root: etree._Element, sink: Sink) -> None:
+    """RSS 2.0: an element inside a text field (unescaped HTML such as <b>)."""
+    found = _MARKUP_IN_TEXT(root)
+    assert isinstance(found, list)  # a node-set expression
+    for el in found:
+        assert isinstance(el, etree._Element)
+        parent = el.getparent()
+        where = parent.tag if parent is not None else "?"
+        sink.add("rss.unknown-element",
+                 f"undefined {where} element: {el.tag} (markup in a text field must be "
+                 "escaped or in CDATA)", line_of(el))
+
+
+def check_module_places(root: etree._Element, sink: Sink,
+                        rss_namespaces: frozenset[str], *, rss2: bool) -> None:
+    """Module elements the module does not define, or defines for another parent, and
+    elements without a namespace inside them (unescaped markup)."""
+    table = _RSS2_PLACES if rss2 else _RDF_PLACES
+    for el in root.iter(*(_RSS2_TAGS if rss2 else _RDF_TAGS)):
+        parent = el.getparent()
+        if parent is None:
+            continue
+        pns, pname = split(parent.tag)
+        if pns not in rss_namespaces:
+            continue
+        ns, name = split(el.tag)
+        places = table[ns]
+        if name not in places:
+            sink.add("rss.module.undefined-element",
+                     f"{_qname(el)} is not an element of its module", line_of(el))
+            continue
+        allowed = places[name]
+        if allowed is not None and pname not in allowed:
+            sink.add("rss.module.undefined-element",
+                     f"{_qname(el)} is not defined in {pname}", line_of(el))
+        elif rss2 and len(el) and ns != _RDF_NS:
+            for child in el.iterchildren("{}*"):
+                sink.add("rss.module.undefined-element",
+                         f"undefined {_qname(el)} element: {child.tag} (markup in a text "
+                         "field must be escaped or in CDATA)", line_of(child))
+
+
+def _qname(el: etree._Element) -> str:
+    return f"{el.prefix}:{split(el.tag)[1]}" if el.prefix else split(el.tag)[1]
