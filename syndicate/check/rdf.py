@@ -106,6 +106,10 @@ class _Rdf:
     def check(self, root: etree._Element) -> None:
         sink = self.sink
         tops: dict[str, list[etree._Element]] = {}
+        for key in root.attrib:  # rdf:RDF carries no unqualified attribute
+            if not (key.decode() if isinstance(key, bytes) else key).startswith("{"):
+                sink.add("rss.rdf.unexpected-attribute",
+                         f"unexpected {key!r} attribute on rdf:RDF", line_of(root))
         for child in elements(root):
             cns, name = split(child.tag)
             if cns == self.ns and name in _CHILDREN:
@@ -210,7 +214,15 @@ class _Rdf:
                               "rdf:parseType=\"Literal\")", line_of(el))
             else:
                 for child in elements(el):
-                    self._node(child)
+                    if (child.text or "").strip() and not len(child):
+                        # A node holds properties, never text: this is markup such as
+                        # <b>bold</b> left unescaped in an RSS text field.
+                        self.sink.add("rss.rdf.invalid",
+                                      f"{what} holds {_qname(child)} with text, which is no "
+                                      "RDF: escape markup or use rdf:parseType=\"Literal\"",
+                                      line_of(child))
+                    else:
+                        self._node(child)
 
     # Extension markup is RDF/XML (RDF/XML syntax 2.1-2.4): property elements and node
     # elements alternate, a property holds text or nodes but not both (unless
@@ -309,9 +321,7 @@ class _Rdf:
 
     def _node(self, el: etree._Element) -> None:
         self._foreign_attributes(el)
-        if el.tag[0] != "{" or ((el.text or "").strip() and not len(el)):
-            # A node element is namespaced and holds property elements, never text: this
-            # is markup such as <b>bold</b> left unescaped in a text field.
+        if el.tag[0] != "{":  # an RDF node element is namespaced
             self.sink.add("rss.rdf.invalid",
                           f"{_qname(el)} where RDF expects a node (a namespaced element "
                           "holding properties): markup in a text field must be escaped or "
@@ -367,6 +377,7 @@ class _Rdf:
             if child.tag != "{" + RDF_NS + "}Seq":
                 sink.add("rss.unknown-element",
                          f"undefined items element: {split(child.tag)[1]}", line_of(child))
+        self._attributes(seqs[0], "rdf:Seq", frozenset())
         listed: set[str] = set()
         for li in elements(seqs[0]):
             if li.tag != "{" + RDF_NS + "}li":

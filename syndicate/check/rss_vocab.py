@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from syndicate.check.rss_elements import unexpected_attributes
 from syndicate.check.tree import Sink, line_of, split
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -82,6 +83,7 @@ _ATOM_ANYWHERE: dict[str, frozenset[str] | None] = {n: None for n in (
     "author", "category", "content", "contributor", "generator", "icon", "id", "link",
     "logo", "published", "rights", "subtitle", "summary", "title", "updated")}
 _RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_RDF = "{" + _RDF_NS + "}"
 # In RSS 2.0 only: RDF's own elements (outside RSS 1.0's structure) and RSS 1.0's.
 _RSS2_PLACES: dict[str, dict[str, frozenset[str] | None]] = {
     **_PLACES,
@@ -89,6 +91,13 @@ _RSS2_PLACES: dict[str, dict[str, frozenset[str] | None]] = {
     "http://purl.org/rss/1.0/": {},
 }
 _RDF_PLACES = {**_PLACES, "http://www.w3.org/2005/Atom": _ATOM_ANYWHERE}
+# The attributes module elements may carry: RDF's in RSS 1.x; in RSS 2.0 none, but for
+# the modules whose value is a resource (admin:generatorAgent, cc:license).
+_RDF_VALUED = frozenset(("http://webns.net/mvcb/", "http://web.resource.org/cc/"))
+_MODULE_ATTRIBUTES = {
+    True: frozenset(_RDF + a for a in ("resource", "parseType", "datatype")),
+    False: frozenset(),
+}
 _RSS2_TAGS = tuple("{" + ns + "}*" for ns in _RSS2_PLACES)
 _RDF_TAGS = tuple("{" + ns + "}*" for ns in _RDF_PLACES)
 
@@ -132,6 +141,11 @@ def check_module_places(root: etree._Element, sink: Sink,
             sink.add("rss.module.undefined-element",
                      f"{_qname(el)} is not an element of its module", line_of(el))
             continue
+        if el.attrib and ns in _PLACES:
+            rdf_attributes = not rss2 or ns in _RDF_VALUED
+            for attr in unexpected_attributes(el, _MODULE_ATTRIBUTES[rdf_attributes]):
+                sink.add("rss.unexpected-attribute",
+                         f"unexpected {attr!r} attribute on {_qname(el)}", line_of(el))
         allowed = places[name]
         if allowed is not None and pname not in allowed:
             sink.add("rss.module.undefined-element",
