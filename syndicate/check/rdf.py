@@ -32,7 +32,8 @@ _PARSE_TYPE = "{" + RDF_NS + "}parseType"
 
 # Children each RSS element may have (from its own namespace), all at most once.
 _CHILDREN: dict[str, tuple[str, ...]] = {
-    "channel": ("title", "link", "description", "image", "items", "textinput"),
+    # textInput: the RSS 0.9x/2.0 spelling, which the reference accepts here too
+    "channel": ("title", "link", "description", "image", "items", "textinput", "textInput"),
     "item": ("title", "link", "description"),
     "image": ("title", "link", "url"),
     "textinput": ("title", "description", "name", "link"),
@@ -59,9 +60,10 @@ def is_rss1(root: etree._Element) -> bool:
 
 RSS11_NS = "http://purl.org/net/rss1.1#"
 _RSS11_CHILDREN: dict[str, tuple[str, ...]] = {
-    "Channel": ("title", "link", "description", "image", "items"),
+    "Channel": ("title", "link", "description", "image", "items", "textinput", "textInput"),
     "item": ("title", "link", "description", "image"),
-    "image": ("title", "url"),
+    # link and description as in RSS 1.0's image, which the reference accepts here too
+    "image": ("title", "url", "link", "description"),
 }
 _RSS11_REQUIRED: dict[str, tuple[str, ...]] = {
     "Channel": ("title", "link", "description", "items"),
@@ -187,7 +189,7 @@ class _Rdf:
                          line_of(child))
                 continue
             seen[name] = child
-            if parent == "channel" and name in ("image", "textinput", "items"):
+            if parent == "channel" and name in ("image", "textinput", "textInput", "items"):
                 continue  # checked with the pairs
             self._text_element(child, f"{parent} {name}")
             if name in _URL_CHILDREN and (why := url_problem(child.text or "")):
@@ -267,6 +269,8 @@ class _Rdf:
                 self.rss11(child, "image")
             elif cname == "items":
                 self._rss11_items(child)
+            elif cname in ("textinput", "textInput"):
+                continue  # not RSS 1.1's; the reference accepts it unjudged
             else:
                 self._text_element(child, f"{name} {cname}")
                 if cname in _URL_CHILDREN and (why := url_problem(child.text or "")):
@@ -289,7 +293,7 @@ class _Rdf:
         for child in elements(items):
             if child.tag == "{" + RSS11_NS + "}item":
                 self.rss11(child, "item")
-            else:
+            elif split(child.tag)[0] in ("", RSS11_NS, RDF_NS):  # others: their module's
                 self.sink.add("rss.unknown-element",
                               f"undefined items element: {_qname(child)}", line_of(child))
 
@@ -374,13 +378,18 @@ class _Rdf:
                      line_of(items))
             return
         for child in elements(items):
-            if child.tag != "{" + RDF_NS + "}Seq":
+            # other namespaces' elements are properties, judged by their module
+            if child.tag != "{" + RDF_NS + "}Seq" and split(child.tag)[0] in ("", self.ns):
                 sink.add("rss.unknown-element",
                          f"undefined items element: {split(child.tag)[1]}", line_of(child))
         self._attributes(seqs[0], "rdf:Seq", frozenset())
         listed: set[str] = set()
         for li in elements(seqs[0]):
             if li.tag != "{" + RDF_NS + "}li":
+                if split(li.tag)[0] in ("", self.ns):  # other namespaces: their module's
+                    sink.add("rss.unknown-element",
+                             f"undefined rdf:Seq element: {_qname(li)} (it holds rdf:li)",
+                             line_of(li))
                 continue
             self._attributes(li, "rdf:li", frozenset((_RESOURCE, "resource")))
             target = li.get(_RESOURCE) or li.get("resource")

@@ -90,7 +90,9 @@ _RSS2_PLACES: dict[str, dict[str, frozenset[str] | None]] = {
     _RDF_NS: {"RDF": None, "type": None, "Description": None},
     "http://purl.org/rss/1.0/": {},
 }
-_RDF_PLACES = {**_PLACES, "http://www.w3.org/2005/Atom": _ATOM_ANYWHERE}
+_RDF_PLACES = {**_PLACES, "http://www.w3.org/2005/Atom": _ATOM_ANYWHERE,
+               _RDF_NS: {"RDF": None, "type": None, "Description": None,
+                         "Seq": frozenset(("items",)), "li": frozenset(("Seq",))}}
 # The attributes module elements may carry: RDF's in RSS 1.x; in RSS 2.0 none, but for
 # the modules whose value is a resource (admin:generatorAgent, cc:license).
 _RDF_VALUED = frozenset(("http://webns.net/mvcb/", "http://web.resource.org/cc/"))
@@ -133,8 +135,8 @@ def check_module_places(root: etree._Element, sink: Sink,
         if parent is None:
             continue
         pns, pname = split(parent.tag)
-        if pns not in rss_namespaces:
-            continue
+        if pns not in rss_namespaces or pns == _RDF_NS and pname not in ("RDF", "Seq"):
+            continue  # inside RDF nodes (rdf:Description) the properties are free
         ns, name = split(el.tag)
         places = table[ns]
         if name not in places:
