@@ -201,6 +201,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.module.undefined-element": (E, ("An element of a common RSS module (dc, dcterms, "
                                         "content, sy, admin, wfw, slash) that the module does "
                                         "not define, or defines for another parent.")),
+    "rss.module.bad-value": (E, ("A module element's value has the wrong form (dcterms dates and "
+                                "sy:updateBase W3CDTF, sy:updatePeriod hourly..yearly, "
+                                "sy:updateFrequency a positive integer, wfw links full URLs).")),
     "rss.namespaced-root": (E, ("The rss element is in a namespace (RSS 0.9x/2.0 elements have "
                                "none).")),
     "rss.channel.missing-title": (E, "channel has no title."),

@@ -25,14 +25,23 @@ Only elements whose parent is an RSS element are judged (inside another module's
 element the rules of that module apply). Markup in an RSS 2.0 text field - an element
 without a namespace inside title, description, link... - is an undefined element too:
 HTML belongs escaped or in CDATA.
+
+Values: dcterms:created/issued/modified and sy:updateBase are W3CDTF dates;
+sy:updatePeriod is hourly, daily, weekly, monthly or yearly; sy:updateFrequency and
+dcterms:extent positive integers; wfw comment links, blogChannel and creativeCommons
+values full URLs. Most of these elements may appear once per parent.
 """
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
+from syndicate.check.modules import w3cdtf_problem
 from syndicate.check.rss_elements import unexpected_attributes
 from syndicate.check.tree import Sink, line_of, split
+from syndicate.check.values import url_problem
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
 DCTERMS_NS = "http://purl.org/dc/terms/"
@@ -125,11 +134,58 @@ def check_markup_in_text(root: etree._Element, sink: Sink) -> None:
                  "escaped or in CDATA)", line_of(el))
 
 
+_BLOGCHANNEL_NS = "http://backend.userland.com/blogChannelModule"
+# Elements a parent may hold once (the reference's noduplicates).
+_SINGLE = frozenset((
+    *("{" + DC_NS + "}" + n for n in (
+        "title", "description", "type", "format", "source", "language", "rights")),
+    *("{" + DCTERMS_NS + "}" + n for n in (
+        "abstract", "tableOfContents", "created", "issued", "modified", "dateAccepted",
+        "dateCopyrighted", "dateSubmitted", "extent", "mediator")),
+    *("{" + SY_NS + "}" + n for n in ("updatePeriod", "updateFrequency", "updateBase")),
+    *("{" + ADMIN_NS + "}" + n for n in ("generatorAgent", "errorReportsTo")),
+    *("{" + CONTENT_NS + "}" + n for n in ("encoded", "items")),
+    *("{" + WFW_NS + "}" + n for n in ("comment", "commentRss", "commentRSS")),
+    *("{" + _BLOGCHANNEL_NS + "}" + n for n in (
+        "blogRoll", "mySubscriptions", "blink", "changes")),
+    "{" + SLASH_NS + "}hit_parade", "{" + SLASH_NS + "}comments",
+))
+_DC_DATE = "{" + DC_NS + "}date"  # once per channel (an item may hold several)
+# The forms of module values (dc:date and slash:comments are modules.py's).
+_W3CDTF = frozenset(("{" + DCTERMS_NS + "}created", "{" + DCTERMS_NS + "}issued",
+                     "{" + DCTERMS_NS + "}modified", "{" + SY_NS + "}updateBase"))
+_POSITIVE = frozenset(("{" + SY_NS + "}updateFrequency", "{" + DCTERMS_NS + "}extent"))
+_FULL_URL = frozenset((
+    *("{" + WFW_NS + "}" + n for n in ("comment", "commentRss", "commentRSS")),
+    *("{" + _BLOGCHANNEL_NS + "}" + n for n in (
+        "blogRoll", "mySubscriptions", "blink", "changes")),
+    "{http://backend.userland.com/creativeCommonsRssModule}license"))
+_PERIODS = frozenset(("hourly", "daily", "weekly", "monthly", "yearly"))
+_INTEGER = re.compile(r"[+-]?\d+\Z", re.ASCII)
+
+
+def _value_problem(tag: str, value: str) -> str | None:
+    """Why a module element's (stripped) text has the wrong form, or None."""
+    if tag in _W3CDTF:
+        why = w3cdtf_problem(value)
+        return f"must be a W3CDTF date such as 2003-12-13T18:30:02Z: {why}" if why else None
+    if tag in _POSITIVE:
+        return None if _INTEGER.match(value) and int(value) > 0 else \
+            "must be a positive integer"
+    if tag in _FULL_URL:
+        why = url_problem(value)
+        return f"must be a full URL: {why}" if why else None
+    if tag == "{" + SY_NS + "}updatePeriod" and value not in _PERIODS:
+        return "must be hourly, daily, weekly, monthly or yearly"
+    return None
+
+
 def check_module_places(root: etree._Element, sink: Sink,
                         rss_namespaces: frozenset[str], *, rss2: bool) -> None:
     """Module elements the module does not define, or defines for another parent, and
     elements without a namespace inside them (unescaped markup)."""
     table = _RSS2_PLACES if rss2 else _RDF_PLACES
+    singles: set[tuple[etree._Element, str]] = set()
     for el in root.iter(*(_RSS2_TAGS if rss2 else _RDF_TAGS)):
         parent = el.getparent()
         if parent is None:
@@ -152,6 +208,16 @@ def check_module_places(root: etree._Element, sink: Sink,
         if allowed is not None and pname not in allowed:
             sink.add("rss.module.undefined-element",
                      f"{_qname(el)} is not defined in {pname}", line_of(el))
+            continue
+        tag = el.tag
+        assert isinstance(tag, str)  # iter() with tag names yields elements only
+        if tag in _SINGLE or tag == _DC_DATE and pname in _CHANNEL:
+            if (parent, tag) in singles:
+                sink.add("rss.duplicate-element", f"{pname} contains more than one "
+                                                  f"{_qname(el)}", line_of(el))
+            singles.add((parent, tag))
+        if why := _value_problem(tag, (el.text or "").strip()):
+            sink.add("rss.module.bad-value", f"{_qname(el)} {el.text!r} {why}", line_of(el))
         elif rss2 and len(el) and ns != _RDF_NS:
             for child in el.iterchildren("{}*"):
                 sink.add("rss.module.undefined-element",
