@@ -204,6 +204,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.module.bad-value": (E, ("A module element's value has the wrong form (dcterms dates and "
                                 "sy:updateBase W3CDTF, sy:updatePeriod hourly..yearly, "
                                 "sy:updateFrequency a positive integer, wfw links full URLs).")),
+    "rss.atom.bad-value": (E, ("An Atom element in an RSS feed has a malformed value (atom:link "
+                              "href not an IRI reference, type not a MIME type; atom:id not an "
+                              "IRI).")),
     "rss.namespaced-root": (E, ("The rss element is in a namespace (RSS 0.9x/2.0 elements have "
                                "none).")),
     "rss.channel.missing-title": (E, "channel has no title."),

@@ -34,7 +34,11 @@ from syndicate.check.rss_elements import (
     _value,
     image_url_format_ok,
 )
-from syndicate.check.rss_vocab import check_markup_in_text, check_module_places
+from syndicate.check.rss_vocab import (
+    check_atom_values,
+    check_markup_in_text,
+    check_module_places,
+)
 from syndicate.check.tree import (
     Sink,
     elements,
@@ -106,6 +110,7 @@ def check_rss(root: etree._Element, location: str | None, *,
                                         f"{split(root.tag)[0]!r})", line_of(root))
     check_markup_in_text(root, sink)
     check_module_places(root, sink, _RSS_PARENT_NS, rss2=True)
+    check_atom_values(root, sink, skip_channel_links=True)
     check_modules(root, sink, rss1=False, namespaces=namespaces)
     check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings

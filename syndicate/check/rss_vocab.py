@@ -41,7 +41,7 @@ from lxml import etree
 from syndicate.check.modules import w3cdtf_problem
 from syndicate.check.rss_elements import unexpected_attributes
 from syndicate.check.tree import Sink, line_of, split
-from syndicate.check.values import url_problem
+from syndicate.check.values import iri_problem, url_problem
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
 DCTERMS_NS = "http://purl.org/dc/terms/"
@@ -227,3 +227,38 @@ def check_module_places(root: etree._Element, sink: Sink,
 
 def _qname(el: etree._Element) -> str:
     return f"{el.prefix}:{split(el.tag)[1]}" if el.prefix else split(el.tag)[1]
+
+
+_ATOM_LINK = "{http://www.w3.org/2005/Atom}link"
+# A media type as the reference reads one: type/subtype of any characters but spaces and
+# RFC 2045 specials (so image/* passes), then ;name=value parameters.
+_MT_TOKEN = r'[^\s()<>,;:\\"/\[\]?=]+'
+_MEDIA_TYPE = re.compile(_MT_TOKEN + "/" + _MT_TOKEN + r'(?:\s*;\s*' + _MT_TOKEN +
+                         r'=(?:"(?:\\"|[^"])*"|' + _MT_TOKEN + "))*\\Z")
+_ATOM_ID = "{http://www.w3.org/2005/Atom}id"
+
+
+def check_atom_values(root: etree._Element, sink: Sink, *, skip_channel_links: bool) -> None:
+    """atom:link and atom:id wherever they stand in an RSS document: a link has an href
+    that is an IRI reference and, when typed, a MIME type; an id is an IRI (a urn: or
+    tag: one in its own syntax). ``skip_channel_links``: the RSS 2.0 channel's links'
+    href presence is checked with the channel (rss._atom_links)."""
+    for el in root.iter(_ATOM_LINK, _ATOM_ID):
+        if el.tag == _ATOM_ID:
+            if why := iri_problem((el.text or "").strip()):
+                sink.add("rss.atom.bad-value", f"atom:id {el.text!r} is not an IRI: {why}",
+                         line_of(el))
+            continue
+        href = el.get("href")
+        if href is None:
+            parent = el.getparent()
+            if not (skip_channel_links and parent is not None and parent.tag == "channel"):
+                sink.add("rss.atom-link.missing-href", "atom:link must have an href attribute",
+                         line_of(el))
+        elif why := iri_problem(href):
+            sink.add("rss.atom.bad-value", f"atom:link href {href!r} is not an IRI reference: "
+                                           f"{why}", line_of(el))
+        kind = el.get("type")
+        if kind is not None and not _MEDIA_TYPE.match(kind):
+            sink.add("rss.atom.bad-value", f"atom:link type {kind!r} is not a MIME type",
+                     line_of(el))

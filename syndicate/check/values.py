@@ -295,8 +295,14 @@ def canonical_uri(value: str) -> str:
 
 
 def url_problem(value: str) -> str | None:
-    """Why ``value`` is not a full (absolute, ASCII) URL as RSS and OPML expect, or None."""
-    return iri_problem(value.strip(), absolute=True, ascii_only=True)
+    """Why ``value`` is not a full (absolute, ASCII) URL as RSS and OPML expect, or None.
+    Judged as the W3C validator's full-URI pattern does: brackets (an IPv6 literal) are
+    not among its characters, a stray '%' is."""
+    v = value.strip()
+    if "[" in v or "]" in v:
+        return "character '[' or ']' not allowed"
+    return iri_problem(v.replace("%", "%25") if "%" in v else v, absolute=True,
+                       ascii_only=True)
 
 
 def is_http_url(value: str) -> bool:
