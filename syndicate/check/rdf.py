@@ -14,6 +14,8 @@ The structure the RSS 1.0 specification (section 5) and the W3C Feed Validator r
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from syndicate.check.findings import Finding
@@ -45,6 +47,8 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "textinput": ("title", "description", "name", "link"),
 }
 _URL_CHILDREN = frozenset(("link", "url"))
+# A textinput name is an HTML form-control name: it starts with a letter (as in RSS 2.0).
+_FORM_NAME = re.compile(r"[a-zA-Z]")
 # RDF attributes the RSS text elements may carry (the W3C validator's "text" handler).
 _TEXT_ATTRIBUTES = frozenset((_PARSE_TYPE, "{" + RDF_NS + "}datatype", _RESOURCE))
 
@@ -110,6 +114,7 @@ class _Rdf:
     def check(self, root: etree._Element) -> None:
         sink = self.sink
         tops: dict[str, list[etree._Element]] = {}
+        self._no_text(root, "rdf:RDF")
         for key in root.attrib:  # rdf:RDF carries no unqualified attribute
             if not (key.decode() if isinstance(key, bytes) else key).startswith("{"):
                 sink.add("rss.rdf.unexpected-attribute",
@@ -147,7 +152,7 @@ class _Rdf:
             sink.add("rss.rdf.missing-about", f"{name} must have an rdf:about attribute",
                      line_of(el))
         elif about is not None:
-            if why := iri_problem(about.strip()):
+            if why := iri_problem(about.strip(), ascii_only=True):  # W3C UriNotIri
                 sink.add("rss.rdf.bad-resource",
                          f"{name} rdf:about must be a URI reference, got {about!r}: {why}",
                          line_of(el))
@@ -194,6 +199,11 @@ class _Rdf:
             if parent == "channel" and name in ("image", "textinput", "textInput", "items"):
                 continue  # checked with the pairs
             self._text_element(child, f"{parent} {name}")
+            if (parent, name) == ("textinput", "name") and \
+                    not _FORM_NAME.match((child.text or "").strip()):
+                sink.add("rss.textinput.bad-name",
+                         f"textinput name must be a form-control name starting with a "
+                         f"letter, got {child.text!r}", line_of(child))
             if name in _URL_CHILDREN and (why := url_problem(child.text or "")):
                 sink.add("rss.bad-url", f"{parent} {name} must be a full URL, got "
                                         f"{child.text!r}: {why}", line_of(child))
@@ -249,9 +259,15 @@ class _Rdf:
                          f"{self.abouts[about]}", line_of(el))
             else:
                 self.abouts[about] = line_of(el) or 0
+            if name == "Channel" and about is not None and \
+                    (why := iri_problem(about.strip(), ascii_only=True)):  # items' unjudged
+                sink.add("rss.rdf.bad-resource",
+                         f"{name} rdf:about must be a URI reference, got {about!r}: {why}",
+                         line_of(el))
         elif el.get(_PARSE_TYPE) != "Resource":
             sink.add("rss.rdf.unexpected-attribute",
                      "an RSS 1.1 image needs rdf:parseType=\"Resource\"", line_of(el))
+        self._no_text(el, name)
         seen: set[str] = set()
         for child in elements(el):
             cns, cname = split(child.tag)
@@ -287,7 +303,14 @@ class _Rdf:
                 sink.add(code or "rss.rdf.missing-element",
                          f"missing {name} element: {required}", line_of(el))
 
+    def _no_text(self, el: etree._Element, name: str) -> None:
+        """An element that holds elements only (W3C UnexpectedText)."""
+        if (el.text or "").strip() or any((k.tail or "").strip() for k in el):
+            self.sink.add("rss.rdf.mixed-content", f"{name} holds text beside its elements",
+                          line_of(el))
+
     def _rss11_items(self, items: etree._Element) -> None:
+        self._no_text(items, "items")
         self._attributes(items, "items", frozenset((_PARSE_TYPE,)))
         if items.get(_PARSE_TYPE) != "Collection":
             self.sink.add("rss.rdf.unexpected-attribute",
@@ -385,6 +408,8 @@ class _Rdf:
                 sink.add("rss.unknown-element",
                          f"undefined items element: {split(child.tag)[1]}", line_of(child))
         self._attributes(seqs[0], "rdf:Seq", frozenset())
+        self._no_text(items, "items")
+        self._no_text(seqs[0], "rdf:Seq")
         listed: set[str] = set()
         for li in elements(seqs[0]):
             if li.tag != "{" + RDF_NS + "}li":

@@ -408,7 +408,8 @@ class _Channel:
                 sink.add("rss.guid.empty", "guid must not be empty", line_of(el))
             return
         if permalink in (None, "true"):
-            if url_problem(value) is not None or value.lower().startswith(("tag:", "urn:")):
+            if url_problem(value) is not None or \
+                    value.lower().startswith(("tag:", "urn:uuid:")):  # other URNs may do
                 sink.add("rss.guid.not-url",
                          f"guid must be a full URL, unless isPermaLink attribute is false: "
                          f"{value!r}", line_of(el))
