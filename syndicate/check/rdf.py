@@ -20,7 +20,7 @@ from lxml import etree
 
 from syndicate.check.findings import Finding
 from syndicate.check.modules import check_modules
-from syndicate.check.rss_vocab import check_atom_values, check_module_places
+from syndicate.check.rss_vocab import check_vocabulary
 from syndicate.check.tree import Sink, elements, line_of, split
 from syndicate.check.values import iri_problem, url_problem
 from syndicate.check.xmlattr import check_xml_attributes
@@ -84,8 +84,7 @@ def check_rss11(root: etree._Element,
     sink = Sink()
     rdf = _Rdf(sink, RSS11_NS)
     rdf.rss11(root, "Channel")
-    check_module_places(root, sink, frozenset((RSS11_NS, RDF_NS)), rss2=False)
-    check_atom_values(root, sink, skip_channel_links=False)
+    check_vocabulary(root, sink, frozenset((RSS11_NS, RDF_NS)), rss2=False)
     check_modules(root, sink, rss1=True, namespaces=namespaces)
     check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings
@@ -97,8 +96,7 @@ def check_rdf(root: etree._Element,
     sink = Sink()
     ns = RSS1_NS if any(split(c.tag)[0] == RSS1_NS for c in elements(root)) else RSS090_NS
     _Rdf(sink, ns).check(root)
-    check_module_places(root, sink, frozenset((ns, RDF_NS)), rss2=False)
-    check_atom_values(root, sink, skip_channel_links=False)
+    check_vocabulary(root, sink, frozenset((ns, RDF_NS)), rss2=False)
     check_modules(root, sink, rss1=True, namespaces=namespaces)
     check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings

@@ -34,11 +34,7 @@ from syndicate.check.rss_elements import (
     _value,
     image_url_format_ok,
 )
-from syndicate.check.rss_vocab import (
-    check_atom_values,
-    check_markup_in_text,
-    check_module_places,
-)
+from syndicate.check.rss_vocab import check_vocabulary
 from syndicate.check.tree import (
     Sink,
     elements,
@@ -108,9 +104,7 @@ def check_rss(root: etree._Element, location: str | None, *,
     if root.tag != "rss":
         sink.add("rss.namespaced-root", f"the rss element must not be in a namespace (it is in "
                                         f"{split(root.tag)[0]!r})", line_of(root))
-    check_markup_in_text(root, sink)
-    check_module_places(root, sink, _RSS_PARENT_NS, rss2=True)
-    check_atom_values(root, sink, skip_channel_links=True)
+    check_vocabulary(root, sink, _RSS_PARENT_NS, rss2=True)
     check_modules(root, sink, rss1=False, namespaces=namespaces)
     check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings

@@ -113,6 +113,10 @@ _ATOM_IN: dict[str, frozenset[str]] = {
 }
 
 
+# The RSS elements that hold elements; all others hold text.
+_CONTAINERS = frozenset(("channel", "item", "image", "textInput", "skipHours", "skipDays"))
+
+
 def _group(el: etree._Element, sink: Sink, parent: str, known: frozenset[str],
            *, allow_items: bool = False) -> dict[str, list[etree._Element]]:
     # Elements that hold elements only: text there is an error (W3C UnexpectedText).
@@ -141,6 +145,13 @@ def _group(el: etree._Element, sink: Sink, parent: str, known: frozenset[str],
             groups[name].append(child)
             if child.attrib:
                 _attributes(sink, child, name)
+            if len(child) and name not in _CONTAINERS:
+                # An element in a text field: unescaped markup such as <b> (the W3C
+                # validator's UndefinedElement); namespaced ones are extensions.
+                for mark in child.iterchildren("{}*"):
+                    sink.add("rss.unknown-element",
+                             f"undefined {name} element: {mark.tag} (markup in a text "
+                             "field must be escaped or in CDATA)", line_of(mark))
         else:
             sink.add("rss.unknown-element", f"undefined {parent} element: {name}",
                      line_of(child))

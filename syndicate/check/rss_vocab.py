@@ -22,9 +22,10 @@ elements, the DCMI terms). The facts, per module (the modules' own specification
   feed or entry.
 
 Only elements whose parent is an RSS element are judged (inside another module's
-element the rules of that module apply). Markup in an RSS 2.0 text field - an element
-without a namespace inside title, description, link... - is an undefined element too:
-HTML belongs escaped or in CDATA.
+element the rules of that module apply). Markup in a module's text (an element without a
+namespace inside dc:creator, content:encoded...) is an undefined element too: HTML
+belongs escaped or in CDATA (rss_elements._group judges RSS 2.0's own text fields). The
+same walk judges atom:link and atom:id values anywhere in the document.
 
 Values: dcterms:created/issued/modified and sy:updateBase are W3CDTF dates;
 sy:updatePeriod is hourly, daily, weekly, monthly or yearly; sy:updateFrequency and
@@ -111,28 +112,9 @@ _MODULE_ATTRIBUTES = {
 }
 _RSS2_TAGS = tuple("{" + ns + "}*" for ns in _RSS2_PLACES)
 _RDF_TAGS = tuple("{" + ns + "}*" for ns in _RDF_PLACES)
-
-# Elements without a namespace inside RSS 2.0 fields that hold text (evaluated in C).
-_MARKUP_IN_TEXT = etree.XPath(
-    "channel/*[namespace-uri()=''][not(self::item or self::image or self::textInput"
-    " or self::skipHours or self::skipDays)]/*[namespace-uri()='']"
-    " | channel/item/*[namespace-uri()='']/*[namespace-uri()='']"
-    " | channel/*[self::image or self::textInput or self::skipHours or self::skipDays]"
-    "/*[namespace-uri()='']/*[namespace-uri()='']")
-
-
-def check_markup_in_text(root: etree._Element, sink: Sink) -> None:
-    """RSS 2.0: an element inside a text field (unescaped HTML such as <b>)."""
-    found = _MARKUP_IN_TEXT(root)
-    assert isinstance(found, list)  # a node-set expression
-    for el in found:
-        assert isinstance(el, etree._Element)
-        parent = el.getparent()
-        where = parent.tag if parent is not None else "?"
-        sink.add("rss.unknown-element",
-                 f"undefined {where} element: {el.tag} (markup in a text field must be "
-                 "escaped or in CDATA)", line_of(el))
-
+_ATOM_LINK = "{http://www.w3.org/2005/Atom}link"
+_ATOM_ID = "{http://www.w3.org/2005/Atom}id"
+_RSS2_WALK = (*_RSS2_TAGS, _ATOM_LINK, _ATOM_ID)
 
 _BLOGCHANNEL_NS = "http://backend.userland.com/blogChannelModule"
 # Elements a parent may hold once (the reference's noduplicates).
@@ -180,13 +162,18 @@ def _value_problem(tag: str, value: str) -> str | None:
     return None
 
 
-def check_module_places(root: etree._Element, sink: Sink,
+def check_vocabulary(root: etree._Element, sink: Sink,
                         rss_namespaces: frozenset[str], *, rss2: bool) -> None:
     """Module elements the module does not define, or defines for another parent, and
     elements without a namespace inside them (unescaped markup)."""
     table = _RSS2_PLACES if rss2 else _RDF_PLACES
     singles: set[tuple[etree._Element, str]] = set()
-    for el in root.iter(*(_RSS2_TAGS if rss2 else _RDF_TAGS)):
+    # one walk for both (each walk of the tree costs as much as the rest of this)
+    for el in root.iter(*(_RSS2_WALK if rss2 else _RDF_TAGS)):
+        if el.tag == _ATOM_LINK or el.tag == _ATOM_ID:
+            _atom_value(el, sink, skip_channel_links=rss2)
+            if rss2:
+                continue
         parent = el.getparent()
         if parent is None:
             continue
@@ -229,36 +216,33 @@ def _qname(el: etree._Element) -> str:
     return f"{el.prefix}:{split(el.tag)[1]}" if el.prefix else split(el.tag)[1]
 
 
-_ATOM_LINK = "{http://www.w3.org/2005/Atom}link"
 # A media type as the reference reads one: type/subtype of any characters but spaces and
 # RFC 2045 specials (so image/* passes), then ;name=value parameters.
 _MT_TOKEN = r'[^\s()<>,;:\\"/\[\]?=]+'
 _MEDIA_TYPE = re.compile(_MT_TOKEN + "/" + _MT_TOKEN + r'(?:\s*;\s*' + _MT_TOKEN +
                          r'=(?:"(?:\\"|[^"])*"|' + _MT_TOKEN + "))*\\Z")
-_ATOM_ID = "{http://www.w3.org/2005/Atom}id"
 
 
-def check_atom_values(root: etree._Element, sink: Sink, *, skip_channel_links: bool) -> None:
+def _atom_value(el: etree._Element, sink: Sink, *, skip_channel_links: bool) -> None:
     """atom:link and atom:id wherever they stand in an RSS document: a link has an href
     that is an IRI reference and, when typed, a MIME type; an id is an IRI (a urn: or
     tag: one in its own syntax). ``skip_channel_links``: the RSS 2.0 channel's links'
     href presence is checked with the channel (rss._atom_links)."""
-    for el in root.iter(_ATOM_LINK, _ATOM_ID):
-        if el.tag == _ATOM_ID:
-            if why := iri_problem((el.text or "").strip()):
-                sink.add("rss.atom.bad-value", f"atom:id {el.text!r} is not an IRI: {why}",
-                         line_of(el))
-            continue
-        href = el.get("href")
-        if href is None:
-            parent = el.getparent()
-            if not (skip_channel_links and parent is not None and parent.tag == "channel"):
-                sink.add("rss.atom-link.missing-href", "atom:link must have an href attribute",
-                         line_of(el))
-        elif why := iri_problem(href):
-            sink.add("rss.atom.bad-value", f"atom:link href {href!r} is not an IRI reference: "
-                                           f"{why}", line_of(el))
-        kind = el.get("type")
-        if kind is not None and not _MEDIA_TYPE.match(kind):
-            sink.add("rss.atom.bad-value", f"atom:link type {kind!r} is not a MIME type",
+    if el.tag == _ATOM_ID:
+        if why := iri_problem((el.text or "").strip()):
+            sink.add("rss.atom.bad-value", f"atom:id {el.text!r} is not an IRI: {why}",
                      line_of(el))
+        return
+    href = el.get("href")
+    if href is None:
+        parent = el.getparent()
+        if not (skip_channel_links and parent is not None and parent.tag == "channel"):
+            sink.add("rss.atom-link.missing-href", "atom:link must have an href attribute",
+                     line_of(el))
+    elif why := iri_problem(href):
+        sink.add("rss.atom.bad-value", f"atom:link href {href!r} is not an IRI reference: "
+                                       f"{why}", line_of(el))
+    kind = el.get("type")
+    if kind is not None and not _MEDIA_TYPE.match(kind):
+        sink.add("rss.atom.bad-value", f"atom:link type {kind!r} is not a MIME type",
+                 line_of(el))
