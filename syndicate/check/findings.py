@@ -244,8 +244,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.image.link-mismatch": (W, "image link should match the channel link."),
     "rss.cloud.missing-attribute": (E, ("cloud lacks domain, port, path, registerProcedure or "
                                        "protocol.")),
-    "rss.cloud.bad-port": (E, "cloud port is not an integer from 1 to 65535."),
-    "rss.cloud.bad-protocol": (E, "cloud protocol is not xml-rpc, soap or http-post."),
+    "rss.cloud.bad-port": (E, "cloud port is not a positive integer."),
+    "rss.cloud.port-out-of-range": (W, "cloud port is above 65535, the largest TCP port."),
+    "rss.cloud.bad-protocol": (W, "cloud protocol is not xml-rpc, soap or http-post."),
     "rss.textinput.avoid": (W, ("textInput is best avoided: few aggregators support it (RSS "
                                "Best Practices).")),
     "rss.textinput.missing-element": (E, "textInput lacks title, description, name or link."),

@@ -237,9 +237,13 @@ class _Channel:
                 sink.add("rss.cloud.missing-attribute", f"missing cloud attribute: {attr}",
                          line_of(el))
         port = el.get("port")
-        if port is not None and not 1 <= (non_negative_int(port) or 0) <= 65535:
-            sink.add("rss.cloud.bad-port", f"cloud port must be an integer from 1 to 65535, "
-                                           f"got {port!r}", line_of(el))
+        number = non_negative_int(port) if port is not None else None
+        if port is not None and not number:
+            sink.add("rss.cloud.bad-port", f"cloud port must be a positive integer, got "
+                                           f"{port!r}", line_of(el))
+        elif number is not None and number > 65535:
+            sink.add("rss.cloud.port-out-of-range",
+                     f"cloud port {port!r} is above 65535, the largest TCP port", line_of(el))
         protocol = el.get("protocol")
         if protocol is not None and protocol not in ("xml-rpc", "soap", "http-post"):
             sink.add("rss.cloud.bad-protocol",
