@@ -17,6 +17,8 @@ elements, the DCMI terms). The facts, per module (the modules' own specification
 - blogChannel: blogRoll, mySubscriptions, blink, changes, on the channel only;
 - creativeCommons / cc: license, on a channel or item (cc's also on an image and,
   as cc:License, at the top of an RSS 1.0 document);
+- FeedBurner: its eight elements, on a channel or item (feedFlare with href and src,
+  info with uri; the others without attributes);
 - in RSS 2.0, RDF elements other than rdf:RDF, rdf:type and rdf:Description, and any
   RSS 1.0 element; in RSS 1.x, Atom elements other than those Atom feeds define for
   feed or entry.
@@ -51,6 +53,7 @@ SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
 ADMIN_NS = "http://webns.net/mvcb/"
 WFW_NS = "http://wellformedweb.org/CommentAPI/"
 SLASH_NS = "http://purl.org/rss/1.0/modules/slash/"
+FEEDBURNER_NS = "http://rssnamespace.org/feedburner/ext/1.0"
 
 _DC_ANYWHERE = frozenset((
     "title", "description", "publisher", "contributor", "type", "format", "identifier",
@@ -86,7 +89,15 @@ _PLACES.update({
     # an RSS 1.0 licence also stands at the top, beside the channel (cc:License there)
     "http://web.resource.org/cc/": {"license": _ITEM_CHANNEL | {"RDF", "image"},
                                     "License": frozenset(("RDF",))},
+    # FeedBurner: which of channel or item is modules_ext's rule (_LEVEL); here, that it
+    # stands in one of them and is a FeedBurner element at all.
+    FEEDBURNER_NS: {n: _ITEM_CHANNEL for n in (
+        "awareness", "origLink", "origEnclosureLink", "browserFriendly", "emailServiceId",
+        "feedFlare", "info", "feedburnerHostname")},
 })
+# Unqualified attributes a module element defines.
+_OWN_ATTRIBUTES = {"{" + FEEDBURNER_NS + "}feedFlare": frozenset(("href", "src")),
+                   "{" + FEEDBURNER_NS + "}info": frozenset(("uri",))}
 # Atom elements the reference accepts anywhere (with a warning at most), for RSS 1.x;
 # RSS 2.0 channels and items judge theirs in rss_elements._group.
 _ATOM_ANYWHERE: dict[str, frozenset[str] | None] = {n: None for n in (
@@ -188,7 +199,10 @@ def check_vocabulary(root: etree._Element, sink: Sink,
             continue
         if el.attrib and ns in _PLACES:
             rdf_attributes = not rss2 or ns in _RDF_VALUED
-            for attr in unexpected_attributes(el, _MODULE_ATTRIBUTES[rdf_attributes]):
+            allowed_attributes = _MODULE_ATTRIBUTES[rdf_attributes]
+            if el.tag in _OWN_ATTRIBUTES:
+                allowed_attributes = allowed_attributes | _OWN_ATTRIBUTES[el.tag]
+            for attr in unexpected_attributes(el, allowed_attributes):
                 sink.add("rss.unexpected-attribute",
                          f"unexpected {attr!r} attribute on {_qname(el)}", line_of(el))
         allowed = places[name]
