@@ -132,10 +132,6 @@ class _Rdf:
         for extra in channels[1:]:
             sink.add("rss.duplicate-channel", "rdf:RDF contains more than one channel",
                      line_of(extra))
-        for name in ("image", "textinput"):
-            for extra in tops.get(name, [])[1:]:
-                sink.add("rss.duplicate-element", f"rdf:RDF contains more than one {name}",
-                         line_of(extra))
         for name in ("channel", "item", "image", "textinput"):
             for el in tops.get(name, ()):
                 self._resource(el, name)
@@ -154,7 +150,9 @@ class _Rdf:
                 sink.add("rss.rdf.bad-resource",
                          f"{name} rdf:about must be a URI reference, got {about!r}: {why}",
                          line_of(el))
-            if about in self.abouts:
+            if name in ("image", "textinput"):
+                pass  # the reference lets a second image or textinput repeat its rdf:about
+            elif about in self.abouts:
                 sink.add("rss.rdf.duplicate-about",
                          f"rdf:about {about!r} also names the resource at line "
                          f"{self.abouts[about]}", line_of(el))
@@ -249,8 +247,9 @@ class _Rdf:
         if name != "image":
             about = el.get(_ABOUT)
             if about is None:
-                sink.add("rss.rdf.missing-about", f"{name} must have an rdf:about attribute",
-                         line_of(el))
+                if name == "Channel":  # an item's is not required
+                    sink.add("rss.rdf.missing-about",
+                             f"{name} must have an rdf:about attribute", line_of(el))
             elif about in self.abouts:
                 sink.add("rss.rdf.duplicate-about",
                          f"rdf:about {about!r} also names the resource at line "
@@ -383,11 +382,11 @@ class _Rdf:
                 continue
             resource = pointer.get(_RESOURCE)
             self._attributes(pointer, f"channel {name}", frozenset((_RESOURCE,)))
-            if resource is None:
+            if resource is None and name == "image":  # a textinput's is not required
                 sink.add("rss.rdf.missing-resource",
                          f"channel {name} must have an rdf:resource attribute",
                          line_of(pointer))
-            elif resource not in targets:
+            elif resource is not None and resource not in targets:
                 sink.add("rss.rdf.unpaired",
                          f"channel {name} rdf:resource {resource!r} names no top-level "
                          f"{name} rdf:about", line_of(pointer))
@@ -418,10 +417,7 @@ class _Rdf:
                 continue
             self._attributes(li, "rdf:li", frozenset((_RESOURCE, "resource")))
             target = li.get(_RESOURCE) or li.get("resource")
-            if target is None:
-                sink.add("rss.rdf.missing-resource",
-                         "rdf:li must have an rdf:resource attribute", line_of(li))
-            else:
+            if target is not None:  # an rdf:li without one lists nothing (not an error)
                 listed.add(target)
         for item in tops.get("item", ()):
             about = item.get(_ABOUT)

@@ -60,8 +60,8 @@ RSS1_NS = "http://purl.org/rss/1.0/"
 _RSS_PARENT_NS = frozenset(("", USERLAND_NS))
 _CHANNEL_ONCE = ("title", "link", "description", "language", "copyright", "managingEditor",
                  "webMaster", "pubDate", "lastBuildDate", "generator", "docs", "cloud", "ttl",
-                 "image", "rating", "textInput", "skipHours", "skipDays")
-_CHANNEL_KNOWN = frozenset(_CHANNEL_ONCE) | {"category", "item"}
+                 "image", "textInput", "skipHours", "skipDays")  # rating may repeat
+_CHANNEL_KNOWN = frozenset(_CHANNEL_ONCE) | {"category", "item", "rating"}
 _ITEM_ONCE = ("title", "link", "description", "author", "comments", "guid", "pubDate",
               "source")
 _ITEM_KNOWN = frozenset(_ITEM_ONCE) | {"category", "enclosure"}
