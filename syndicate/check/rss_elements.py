@@ -131,6 +131,14 @@ def _group(el: etree._Element, sink: Sink, parent: str, known: frozenset[str],
         tag = child.tag
         ns, name = ("", tag) if tag[0] != "{" else split(tag)  # most RSS tags: no namespace
         if ns not in ("", USERLAND_NS):
+            if len(child):
+                # An element without a namespace directly inside an extension element:
+                # RSS 2.0 extensions are namespaced (W3C NotInANamespace), and HTML in
+                # an extension's text belongs escaped (dc:creator with <b>).
+                for mark in child.iterchildren("{}*"):
+                    sink.add("rss.unknown-element",
+                             f"undefined element {mark.tag} in {child.prefix or ns}:{name} "
+                             "(extension elements are namespaced)", line_of(mark))
             if ns == ATOM_NS:
                 if name == "link":
                     groups["atom:link"].append(child)
