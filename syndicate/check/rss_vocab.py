@@ -41,7 +41,7 @@ import re
 from lxml import etree
 
 from syndicate.check.modules import w3cdtf_problem
-from syndicate.check.rss_elements import unexpected_attributes
+from syndicate.check.rss_elements import _ATOM_LINK_ATTRIBUTES, unexpected_attributes
 from syndicate.check.tree import Sink, line_of, split
 from syndicate.check.values import iri_problem, url_problem
 
@@ -124,7 +124,20 @@ _RSS2_TAGS = tuple("{" + ns + "}*" for ns in _RSS2_PLACES)
 _RDF_TAGS = tuple("{" + ns + "}*" for ns in _RDF_PLACES)
 _ATOM_LINK = "{http://www.w3.org/2005/Atom}link"
 _ATOM_ID = "{http://www.w3.org/2005/Atom}id"
-_RSS2_WALK = (*_RSS2_TAGS, _ATOM_LINK, _ATOM_ID)
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_RSS2_WALK = (*_RSS2_TAGS, _ATOM + "*")
+# Atom elements inside RSS 2.0: the attributes each defines, and those a parent holds once.
+_ATOM_ATTRIBUTES: dict[str, frozenset[str]] = {
+    _ATOM + "content": frozenset(("type", "src")),
+    **{_ATOM + n: frozenset(("type",)) for n in ("title", "summary", "subtitle", "rights")},
+    _ATOM + "category": frozenset(("term", "scheme", "label")),
+    _ATOM + "generator": frozenset(("uri", "version")),
+    _ATOM_LINK: _ATOM_LINK_ATTRIBUTES,
+    **{_ATOM + n: frozenset((_RDF + "parseType",)) for n in ("author", "contributor")},
+}
+_ATOM_SINGLE = frozenset(_ATOM + n for n in (
+    "id", "updated", "published", "title", "summary", "rights", "subtitle", "icon", "logo",
+    "generator", "name", "uri", "email"))  # content may repeat
 
 _BLOGCHANNEL_NS = "http://backend.userland.com/blogChannelModule"
 # Elements a parent may hold once (the reference's noduplicates).
@@ -182,8 +195,9 @@ def check_vocabulary(root: etree._Element, sink: Sink,
     for el in root.iter(*(_RSS2_WALK if rss2 else _RDF_TAGS)):
         if el.tag == _ATOM_LINK or el.tag == _ATOM_ID:
             _atom_value(el, sink, skip_channel_links=rss2)
-            if rss2:
-                continue
+        if rss2 and el.tag[:len(_ATOM)] == _ATOM:
+            _atom_in_rss2(el, sink, singles)
+            continue
         parent = el.getparent()
         if parent is None:
             continue
@@ -218,6 +232,26 @@ def check_vocabulary(root: etree._Element, sink: Sink,
             singles.add((parent, tag))
         if why := _value_problem(tag, (el.text or "").strip()):
             sink.add("rss.module.bad-value", f"{_qname(el)} {el.text!r} {why}", line_of(el))
+
+
+def _atom_in_rss2(el: etree._Element, sink: Sink,
+                  singles: set[tuple[etree._Element, str]]) -> None:
+    """An Atom element in RSS 2.0: only its own attributes, and at most one of each
+    single-valued element (an item's author too) per parent."""
+    tag = el.tag
+    assert isinstance(tag, str)
+    if el.attrib:
+        for attr in unexpected_attributes(el, _ATOM_ATTRIBUTES.get(tag, frozenset())):
+            sink.add("rss.unexpected-attribute",
+                     f"unexpected {attr!r} attribute on {_qname(el)}", line_of(el))
+    parent = el.getparent()
+    if parent is not None and (tag in _ATOM_SINGLE
+                               or tag == _ATOM + "author" and parent.tag == "item"):
+        if (parent, tag) in singles:
+            sink.add("rss.duplicate-element",
+                     f"{split(parent.tag)[1]} contains more than one {_qname(el)}",
+                     line_of(el))
+        singles.add((parent, tag))
 
 
 def _qname(el: etree._Element) -> str:
