@@ -195,51 +195,44 @@ CODES: dict[str, tuple[Severity, str]] = {
     "atom.unexpected-text": (E, ("Text directly inside feed, entry, source, author or "
                                 "contributor, which hold elements only.")),
     # --- RSS 2.0
-    "rss.bad-version": (E, ("The rss element's version is missing or not 2.0 (0.91/0.92 are "
-                           "accepted).")),
+    "rss.bad-version": (E, "The rss element's version is missing or not 2.0 (0.91/0.92 are accepted)."),
     "rss.missing-channel": (E, "The rss element has no channel."),
     "rss.duplicate-channel": (E, "The rss element has more than one channel."),
-    "rss.unknown-element": (E, ("An element without a namespace that RSS 2.0 does not define "
-                               "here (extensions must be namespaced).")),
+    "rss.unknown-element": (E, "An element without a namespace that RSS 2.0 does not define here (extensions must be namespaced)."),
+    "rss.module.undefined-element": (E, "An element of a common RSS module (dc, dcterms, content, sy, admin, wfw, slash) that the module does not define, or defines for another parent."),
+    "rss.module.bad-value": (E, "A module element's value has the wrong form (dcterms dates and sy:updateBase W3CDTF, sy:updatePeriod hourly..yearly, sy:updateFrequency a positive integer, wfw links full URLs)."),
+    "rss.atom.bad-value": (E, "An Atom element in an RSS feed has a malformed value (atom:link href not an IRI reference, type not a MIME type; atom:id not an IRI)."),
+    "rss.namespaced-root": (E, "The rss element is in a namespace (RSS 0.9x/2.0 elements have none)."),
     "rss.channel.missing-title": (E, "channel has no title."),
     "rss.channel.missing-link": (E, "channel has no link."),
     "rss.channel.missing-description": (E, "channel has no description."),
     "rss.duplicate-element": (E, "An element allowed once appears more than once."),
     "rss.bad-url": (E, "A link, docs, comments, url or similar value is not a full URL."),
     "rss.bad-email": (E, "managingEditor, webMaster or author is not an e-mail address."),
-    "rss.email-missing-name": (W, ("An e-mail value should be followed by the person's name in "
-                                  "parentheses (RSS Best Practices).")),
+    "rss.email-missing-name": (W, "An e-mail value should be followed by the person's name in parentheses (RSS Best Practices)."),
     "rss.email-format": (W, "A contact in the 'Name <e-mail>' shape; RSS uses 'e-mail (Name)'."),
-    "rss.bad-language": (E, ("channel language, or an xml:lang in an RSS feed, is not an ISO "
-                            "639 language code.")),
+    "rss.bad-language": (E, "channel language, or an xml:lang in an RSS feed, is not an ISO 639 language code."),
     "rss.channel.bad-date": (E, "channel pubDate or lastBuildDate is not an RFC 822 date-time."),
     "rss.item.bad-pubdate": (E, "item pubDate is not an RFC 822 date-time."),
     "rss.date.wrong-weekday": (E, "An RFC 822 date names the wrong day of the week."),
-    "rss.date.problematic": (W, ("An RFC 822 date is legal but fragile: a two-digit year, "
-                                 "a military zone, a comment or lowercase names.")),
-    "rss.date.implausible": (W, ("A valid RFC 822 date is before 1990 or in the future (more "
-                                "than ten minutes ahead of the checking clock).")),
+    "rss.date.problematic": (W, "An RFC 822 date is legal but fragile: a two-digit year, a military zone, a comment or lowercase names."),
+    "rss.date.implausible": (W, "A valid RFC 822 date is before 1990 or in the future (more than ten minutes ahead of the checking clock)."),
     "rss.channel.bad-ttl": (E, "ttl is not a positive integer (minutes)."),
-    "rss.channel.missing-atom-self": (W, ("channel should contain atom:link with rel=\"self\" "
-                                         "(RSS Best Practices).")),
-    "rss.channel.self-link-mismatch": (W, ("The atom:link self reference does not match the "
-                                          "location given by --base-url.")),
+    "rss.channel.missing-atom-self": (W, "channel should contain atom:link with rel=\"self\" (RSS Best Practices)."),
+    "rss.channel.self-link-mismatch": (W, "The atom:link self reference does not match the location given by --base-url."),
     "rss.atom-link.missing-href": (E, "An atom:link in an RSS feed has no href."),
-    "rss.atom-link.relative-self": (W, ("The atom:link self reference is relative (with no "
-                                       "absolute xml:base).")),
+    "rss.atom-link.relative-self": (W, "The atom:link self reference is relative (with no absolute xml:base)."),
     "rss.image.missing-element": (E, "image lacks url, title or link."),
     "rss.image.bad-width": (E, "image width is not an integer from 1 to 144."),
     "rss.image.bad-height": (E, "image height is not an integer from 1 to 400."),
-    "rss.image.bad-format": (W, ("image url has a file extension other than .gif, .jpg, .jpeg "
-                                "or .png (RSS 2.0: a GIF, JPEG or PNG image).")),
+    "rss.image.bad-format": (W, "image url has a file extension other than .gif, .jpg, .jpeg or .png (RSS 2.0: a GIF, JPEG or PNG image)."),
     "rss.image.title-mismatch": (W, "image title should match the channel title."),
     "rss.image.link-mismatch": (W, "image link should match the channel link."),
-    "rss.cloud.missing-attribute": (E, ("cloud lacks domain, port, path, registerProcedure or "
-                                       "protocol.")),
-    "rss.cloud.bad-port": (E, "cloud port is not an integer from 1 to 65535."),
-    "rss.cloud.bad-protocol": (E, "cloud protocol is not xml-rpc, soap or http-post."),
-    "rss.textinput.avoid": (W, ("textInput is best avoided: few aggregators support it (RSS "
-                               "Best Practices).")),
+    "rss.cloud.missing-attribute": (E, "cloud lacks domain, port, path, registerProcedure or protocol."),
+    "rss.cloud.bad-port": (E, "cloud port is not a positive integer."),
+    "rss.cloud.port-out-of-range": (W, "cloud port is above 65535, the largest TCP port."),
+    "rss.cloud.bad-protocol": (W, "cloud protocol is not xml-rpc, soap or http-post."),
+    "rss.textinput.avoid": (W, "textInput is best avoided: few aggregators support it (RSS Best Practices)."),
     "rss.textinput.missing-element": (E, "textInput lacks title, description, name or link."),
     "rss.skiphours.bad-hour": (E, "skipHours hour is not an integer from 0 to 23."),
     "rss.skiphours.too-many": (E, "skipHours has more than 24 hour elements."),
@@ -249,20 +242,13 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.blank-element": (W, "A channel or item title, or an item category, is blank."),
     "rss.item.missing-title-or-description": (E, "item has neither title nor description."),
     "rss.item.missing-guid": (W, "item should contain a guid."),
-    "rss.item.duplicate-guid": (E, ("Two items share a guid (guid values must not be "
-                                    "duplicated within a feed).")),
-    "rss.item.multiple-enclosures": (W, ("item has more than one enclosure (many readers take "
-                                        "only the first).")),
-    "rss.guid.not-url": (E, ("guid is a permalink (isPermaLink absent or true) but not a full "
-                            "URL.")),
-    "rss.guid.not-unique-enough": (W, ("A short all-digit guid (isPermaLink=\"false\") is not "
-                                      "sufficiently unique.")),
-    "rss.item.content-before-description": (W, ("content:encoded should follow a description "
-                                               "(RSS Best Practices).")),
-    "rss.misplaced-item": (W, ("item elements should come after all channel elements (RSS Best "
-                              "Practices).")),
-    "rss.duplicate-semantics": (W, ("An RSS element and an extension element (dc:creator, "
-                                   "dc:date, ...) say the same thing.")),
+    "rss.item.duplicate-guid": (E, "Two items share a guid (guid values must not be duplicated within a feed)."),
+    "rss.item.multiple-enclosures": (W, "item has more than one enclosure (many readers take only the first)."),
+    "rss.guid.not-url": (E, "guid is a permalink (isPermaLink absent or true) but not a full URL."),
+    "rss.guid.not-unique-enough": (W, "A short all-digit guid (isPermaLink=\"false\") is not sufficiently unique."),
+    "rss.item.content-before-description": (W, "content:encoded should follow a description (RSS Best Practices)."),
+    "rss.misplaced-item": (W, "item elements should come after all channel elements (RSS Best Practices)."),
+    "rss.duplicate-semantics": (W, "An RSS element and an extension element (dc:creator, dc:date, ...) say the same thing."),
     "rss.guid.bad-ispermalink": (E, "guid isPermaLink is not \"true\" or \"false\"."),
     "rss.guid.empty": (E, "guid is empty."),
     "rss.enclosure.missing-attribute": (E, "enclosure lacks url, length or type."),
@@ -271,52 +257,32 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.enclosure.bad-type": (E, "enclosure type is not a MIME media type."),
     "rss.source.missing-url": (E, "source has no url attribute."),
     # --- W3C Feed Validator parity (issue 13 rule families; issue 14 markup and dates)
-    "atom.feed.all-same-id": (E, ("Every entry (two or more) carries the same id: they all claim "
-                                 "to be one entry.")),
-    "atom.entry.duplicate-updated": (W, ("Two entries share one updated instant (W3C "
-                                        "DuplicateUpdated).")),
-    "atom.text.contains-html": (W, ("A type=\"text\" construct or text content holds text "
-                                   "that looks like HTML (W3C ContainsUndeclaredHTML).")),
+    "atom.feed.all-same-id": (E, "Every entry (two or more) carries the same id: they all claim to be one entry."),
+    "atom.entry.duplicate-updated": (W, "Two entries share one updated instant (W3C DuplicateUpdated)."),
+    "atom.text.contains-html": (W, "A type=\"text\" construct or text content holds text that looks like HTML (W3C ContainsUndeclaredHTML)."),
     "atom.xhtml.no-namespace": (E, "An element inside an xhtml:div has no namespace."),
-    "atom.content.mixed": (E, ("XML-typed content (such as image/svg+xml) mixes text with "
-                              "its elements.")),
-    "rss.unexpected-attribute": (E, ("An RSS element carries an unqualified attribute RSS does "
-                                    "not define for it (such as a wrongly cased "
-                                    "isPermaLink).")),
+    "atom.content.mixed": (E, "XML-typed content (such as image/svg+xml) mixes text with its elements."),
+    "rss.unexpected-attribute": (E, "An RSS element carries an unqualified attribute RSS does not define for it (such as a wrongly cased isPermaLink)."),
     "rss.atom.misplaced": (E, "An Atom element stands where RSS does not allow one."),
-    "rss.contains-html": (W, ("A plain-text RSS field (title, description of the channel, "
-                             "category, author, ...) holds HTML (W3C ContainsHTML).")),
-    "rss.character-data": (W, ("RSS 2.0 plain text holds '<' before a letter or '/', or "
-                              "'&#', not written as hexadecimal character references (RSS "
-                              "Profile; W3C CharacterData).")),
+    "rss.contains-html": (W, "A plain-text RSS field (title, description of the channel, category, author, ...) holds HTML (W3C ContainsHTML)."),
+    "rss.character-data": (W, "RSS 2.0 plain text holds '<' before a letter or '/', or '&#', not written as hexadecimal character references (RSS Profile; W3C CharacterData)."),
     "rss.bad-doctype": (E, "The RSS 0.91 DOCTYPE on a feed that is not RSS 0.91."),
-    "rss.unexpected-text": (E, ("Text directly inside rss, channel, item, image, textInput, "
-                               "skipHours or skipDays, which hold elements only.")),
-    "rss.deprecated-dtd": (E, ("The DOCTYPE cites Netscape's RSS 0.91 DTD, which no longer "
-                              "exists (cite the RSS Advisory Board's copy).")),
-    "rss.undefined-entity": (E, ("An entity reference no known DTD declares (the RSS 0.91 DTD "
-                                "declares the HTML ones).")),
+    "rss.unexpected-text": (E, "Text directly inside rss, channel, item, image, textInput, skipHours or skipDays, which hold elements only."),
+    "rss.deprecated-dtd": (E, "The DOCTYPE cites Netscape's RSS 0.91 DTD, which no longer exists (cite the RSS Advisory Board's copy)."),
+    "rss.undefined-entity": (E, "An entity reference no known DTD declares (the RSS 0.91 DTD declares the HTML ones)."),
     "rss.skip.missing-child": (E, "skipHours has no hour, or skipDays no day."),
     "rss.skiphours.midnight-24": (W, "skipHours lists hour 24: use 0 for midnight."),
-    "rss.textinput.bad-name": (E, ("textInput name is not a form-control name (it must start "
-                                  "with a letter).")),
-    "rss.rdf.missing-element": (E, ("An RSS 1.0 item, image or textinput (or channel items) "
-                                   "lacks a required element.")),
-    "rss.rdf.missing-about": (E, ("An RSS 1.0 channel, item, image or textinput has no "
-                                 "rdf:about.")),
-    "rss.rdf.missing-resource": (E, ("An RSS 1.0 channel image or textinput, or an rdf:li, "
-                                    "has no rdf:resource.")),
+    "rss.textinput.bad-name": (E, "textInput name is not a form-control name (it must start with a letter)."),
+    "rss.rdf.missing-element": (E, "An RSS 1.0 item, image or textinput (or channel items) lacks a required element."),
+    "rss.rdf.missing-about": (E, "An RSS 1.0 channel, item, image or textinput has no rdf:about."),
+    "rss.rdf.missing-resource": (E, "An RSS 1.0 channel image or textinput, or an rdf:li, has no rdf:resource."),
     "rss.rdf.bad-resource": (E, "An rdf:about value is not a URI reference."),
     "rss.rdf.duplicate-about": (E, "Two RSS 1.0 resources share one rdf:about."),
     "rss.rdf.missing-seq": (E, "RSS 1.0 channel items holds no rdf:Seq."),
-    "rss.rdf.unexpected-attribute": (E, ("An RSS 1.0 element carries an attribute (rdf:parseType, "
-                                        "...) it may not have.")),
-    "rss.rdf.mixed-content": (E, ("RSS 1.0 markup mixes text with elements (RDF allows that "
-                                 "only with rdf:parseType=\"Literal\").")),
-    "rss.rdf.invalid": (E, ("RSS 1.x extension markup is not RDF/XML (a node element carrying "
-                           "rdf:resource).")),
-    "rss.rdf.unpaired": (W, ("An RSS 1.0 channel image, textinput or item list and the "
-                            "top-level resources do not name each other.")),
+    "rss.rdf.unexpected-attribute": (E, "An RSS 1.0 element carries an attribute (rdf:parseType, ...) it may not have."),
+    "rss.rdf.mixed-content": (E, "RSS 1.0 markup mixes text with elements (RDF allows that only with rdf:parseType=\"Literal\")."),
+    "rss.rdf.invalid": (E, "RSS 1.x extension markup is not RDF/XML (a node element carrying rdf:resource)."),
+    "rss.rdf.unpaired": (W, "An RSS 1.0 channel image, textinput or item list and the top-level resources do not name each other."),
     # --- extension modules (Dublin Core, Geo, Slash, TrackBack) in any feed format
     "ext.dc.bad-date": (E, "dc:date is not a W3CDTF date (a time needs a time zone)."),
     "ext.date.implausible": (W, "A valid dc:date is before 1990 or in the future."),

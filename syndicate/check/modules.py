@@ -51,8 +51,9 @@ def w3cdtf_problem(value: str) -> str | None:
     if m is None:
         return "not in the form YYYY[-MM[-DD[Thh:mm[:ss[.s]]TZD]]] (a time needs a zone)"
     year, month, day, hour, minute, second = (int(g) if g else None for g in m.groups()[:6])
-    try:
-        datetime.date(year or 1, month or 1, day or 1)
+    try:  # a missing month or day is fine; a zero one is not (nor year 0)
+        datetime.date(year if year is not None else 1, month if month is not None else 1,
+                      day if day is not None else 1)
     except ValueError:
         return "no such day"
     if (hour or 0) > 23 or (minute or 0) > 60 or (second or 0) > 60:

@@ -14,10 +14,13 @@ The structure the RSS 1.0 specification (section 5) and the W3C Feed Validator r
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from syndicate.check.findings import Finding
 from syndicate.check.modules import check_modules
+from syndicate.check.rss_vocab import check_vocabulary
 from syndicate.check.tree import Sink, elements, line_of, split
 from syndicate.check.values import iri_problem, url_problem
 from syndicate.check.xmlattr import check_xml_attributes
@@ -31,7 +34,8 @@ _PARSE_TYPE = "{" + RDF_NS + "}parseType"
 
 # Children each RSS element may have (from its own namespace), all at most once.
 _CHILDREN: dict[str, tuple[str, ...]] = {
-    "channel": ("title", "link", "description", "image", "items", "textinput"),
+    # textInput: the RSS 0.9x/2.0 spelling, which the reference accepts here too
+    "channel": ("title", "link", "description", "image", "items", "textinput", "textInput"),
     "item": ("title", "link", "description"),
     "image": ("title", "link", "url"),
     "textinput": ("title", "description", "name", "link"),
@@ -43,6 +47,8 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "textinput": ("title", "description", "name", "link"),
 }
 _URL_CHILDREN = frozenset(("link", "url"))
+# A textinput name is an HTML form-control name: it starts with a letter (as in RSS 2.0).
+_FORM_NAME = re.compile(r"[a-zA-Z]")
 # RDF attributes the RSS text elements may carry (the W3C validator's "text" handler).
 _TEXT_ATTRIBUTES = frozenset((_PARSE_TYPE, "{" + RDF_NS + "}datatype", _RESOURCE))
 
@@ -58,9 +64,10 @@ def is_rss1(root: etree._Element) -> bool:
 
 RSS11_NS = "http://purl.org/net/rss1.1#"
 _RSS11_CHILDREN: dict[str, tuple[str, ...]] = {
-    "Channel": ("title", "link", "description", "image", "items"),
+    "Channel": ("title", "link", "description", "image", "items", "textinput", "textInput"),
     "item": ("title", "link", "description", "image"),
-    "image": ("title", "url"),
+    # link and description as in RSS 1.0's image, which the reference accepts here too
+    "image": ("title", "url", "link", "description"),
 }
 _RSS11_REQUIRED: dict[str, tuple[str, ...]] = {
     "Channel": ("title", "link", "description", "items"),
@@ -77,6 +84,7 @@ def check_rss11(root: etree._Element,
     sink = Sink()
     rdf = _Rdf(sink, RSS11_NS)
     rdf.rss11(root, "Channel")
+    check_vocabulary(root, sink, frozenset((RSS11_NS, RDF_NS)), rss2=False)
     check_modules(root, sink, rss1=True, namespaces=namespaces)
     check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings
@@ -88,6 +96,7 @@ def check_rdf(root: etree._Element,
     sink = Sink()
     ns = RSS1_NS if any(split(c.tag)[0] == RSS1_NS for c in elements(root)) else RSS090_NS
     _Rdf(sink, ns).check(root)
+    check_vocabulary(root, sink, frozenset((ns, RDF_NS)), rss2=False)
     check_modules(root, sink, rss1=True, namespaces=namespaces)
     check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings
@@ -103,6 +112,11 @@ class _Rdf:
     def check(self, root: etree._Element) -> None:
         sink = self.sink
         tops: dict[str, list[etree._Element]] = {}
+        self._no_text(root, "rdf:RDF")
+        for key in root.attrib:  # rdf:RDF carries no unqualified attribute
+            if not (key.decode() if isinstance(key, bytes) else key).startswith("{"):
+                sink.add("rss.rdf.unexpected-attribute",
+                         f"unexpected {key!r} attribute on rdf:RDF", line_of(root))
         for child in elements(root):
             cns, name = split(child.tag)
             if cns == self.ns and name in _CHILDREN:
@@ -118,10 +132,6 @@ class _Rdf:
         for extra in channels[1:]:
             sink.add("rss.duplicate-channel", "rdf:RDF contains more than one channel",
                      line_of(extra))
-        for name in ("image", "textinput"):
-            for extra in tops.get(name, [])[1:]:
-                sink.add("rss.duplicate-element", f"rdf:RDF contains more than one {name}",
-                         line_of(extra))
         for name in ("channel", "item", "image", "textinput"):
             for el in tops.get(name, ()):
                 self._resource(el, name)
@@ -136,11 +146,13 @@ class _Rdf:
             sink.add("rss.rdf.missing-about", f"{name} must have an rdf:about attribute",
                      line_of(el))
         elif about is not None:
-            if why := iri_problem(about.strip()):
+            if why := iri_problem(about.strip(), ascii_only=True):  # W3C UriNotIri
                 sink.add("rss.rdf.bad-resource",
                          f"{name} rdf:about must be a URI reference, got {about!r}: {why}",
                          line_of(el))
-            if about in self.abouts:
+            if name in ("image", "textinput"):
+                pass  # the reference lets a second image or textinput repeat its rdf:about
+            elif about in self.abouts:
                 sink.add("rss.rdf.duplicate-about",
                          f"rdf:about {about!r} also names the resource at line "
                          f"{self.abouts[about]}", line_of(el))
@@ -180,9 +192,14 @@ class _Rdf:
                          line_of(child))
                 continue
             seen[name] = child
-            if parent == "channel" and name in ("image", "textinput", "items"):
+            if parent == "channel" and name in ("image", "textinput", "textInput", "items"):
                 continue  # checked with the pairs
             self._text_element(child, f"{parent} {name}")
+            if (parent, name) == ("textinput", "name") and \
+                    not _FORM_NAME.match((child.text or "").strip()):
+                sink.add("rss.textinput.bad-name",
+                         f"textinput name must be a form-control name starting with a "
+                         f"letter, got {child.text!r}", line_of(child))
             if name in _URL_CHILDREN and (why := url_problem(child.text or "")):
                 sink.add("rss.bad-url", f"{parent} {name} must be a full URL, got "
                                         f"{child.text!r}: {why}", line_of(child))
@@ -207,7 +224,15 @@ class _Rdf:
                               "rdf:parseType=\"Literal\")", line_of(el))
             else:
                 for child in elements(el):
-                    self._node(child)
+                    if (child.text or "").strip() and not len(child):
+                        # A node holds properties, never text: this is markup such as
+                        # <b>bold</b> left unescaped in an RSS text field.
+                        self.sink.add("rss.rdf.invalid",
+                                      f"{what} holds {_qname(child)} with text, which is no "
+                                      "RDF: escape markup or use rdf:parseType=\"Literal\"",
+                                      line_of(child))
+                    else:
+                        self._node(child)
 
     # Extension markup is RDF/XML (RDF/XML syntax 2.1-2.4): property elements and node
     # elements alternate, a property holds text or nodes but not both (unless
@@ -222,17 +247,24 @@ class _Rdf:
         if name != "image":
             about = el.get(_ABOUT)
             if about is None:
-                sink.add("rss.rdf.missing-about", f"{name} must have an rdf:about attribute",
-                         line_of(el))
+                if name == "Channel":  # an item's is not required
+                    sink.add("rss.rdf.missing-about",
+                             f"{name} must have an rdf:about attribute", line_of(el))
             elif about in self.abouts:
                 sink.add("rss.rdf.duplicate-about",
                          f"rdf:about {about!r} also names the resource at line "
                          f"{self.abouts[about]}", line_of(el))
             else:
                 self.abouts[about] = line_of(el) or 0
+            if name == "Channel" and about is not None and \
+                    (why := iri_problem(about.strip(), ascii_only=True)):  # items' unjudged
+                sink.add("rss.rdf.bad-resource",
+                         f"{name} rdf:about must be a URI reference, got {about!r}: {why}",
+                         line_of(el))
         elif el.get(_PARSE_TYPE) != "Resource":
             sink.add("rss.rdf.unexpected-attribute",
                      "an RSS 1.1 image needs rdf:parseType=\"Resource\"", line_of(el))
+        self._no_text(el, name)
         seen: set[str] = set()
         for child in elements(el):
             cns, cname = split(child.tag)
@@ -252,6 +284,8 @@ class _Rdf:
                 self.rss11(child, "image")
             elif cname == "items":
                 self._rss11_items(child)
+            elif cname in ("textinput", "textInput"):
+                continue  # not RSS 1.1's; the reference accepts it unjudged
             else:
                 self._text_element(child, f"{name} {cname}")
                 if cname in _URL_CHILDREN and (why := url_problem(child.text or "")):
@@ -266,7 +300,14 @@ class _Rdf:
                 sink.add(code or "rss.rdf.missing-element",
                          f"missing {name} element: {required}", line_of(el))
 
+    def _no_text(self, el: etree._Element, name: str) -> None:
+        """An element that holds elements only (W3C UnexpectedText)."""
+        if (el.text or "").strip() or any((k.tail or "").strip() for k in el):
+            self.sink.add("rss.rdf.mixed-content", f"{name} holds text beside its elements",
+                          line_of(el))
+
     def _rss11_items(self, items: etree._Element) -> None:
+        self._no_text(items, "items")
         self._attributes(items, "items", frozenset((_PARSE_TYPE,)))
         if items.get(_PARSE_TYPE) != "Collection":
             self.sink.add("rss.rdf.unexpected-attribute",
@@ -274,7 +315,7 @@ class _Rdf:
         for child in elements(items):
             if child.tag == "{" + RSS11_NS + "}item":
                 self.rss11(child, "item")
-            else:
+            elif split(child.tag)[0] in ("", RSS11_NS, RDF_NS):  # others: their module's
                 self.sink.add("rss.unknown-element",
                               f"undefined items element: {_qname(child)}", line_of(child))
 
@@ -306,6 +347,12 @@ class _Rdf:
 
     def _node(self, el: etree._Element) -> None:
         self._foreign_attributes(el)
+        if el.tag[0] != "{":  # an RDF node element is namespaced
+            self.sink.add("rss.rdf.invalid",
+                          f"{_qname(el)} where RDF expects a node (a namespaced element "
+                          "holding properties): markup in a text field must be escaped or "
+                          "rdf:parseType=\"Literal\"", line_of(el))
+            return
         if el.get(_RESOURCE) is not None:
             self.sink.add("rss.rdf.invalid",
                           f"{_qname(el)} stands where RDF expects a resource (a node), which "
@@ -335,11 +382,11 @@ class _Rdf:
                 continue
             resource = pointer.get(_RESOURCE)
             self._attributes(pointer, f"channel {name}", frozenset((_RESOURCE,)))
-            if resource is None:
+            if resource is None and name == "image":  # a textinput's is not required
                 sink.add("rss.rdf.missing-resource",
                          f"channel {name} must have an rdf:resource attribute",
                          line_of(pointer))
-            elif resource not in targets:
+            elif resource is not None and resource not in targets:
                 sink.add("rss.rdf.unpaired",
                          f"channel {name} rdf:resource {resource!r} names no top-level "
                          f"{name} rdf:about", line_of(pointer))
@@ -353,19 +400,24 @@ class _Rdf:
                      line_of(items))
             return
         for child in elements(items):
-            if child.tag != "{" + RDF_NS + "}Seq":
+            # other namespaces' elements are properties, judged by their module
+            if child.tag != "{" + RDF_NS + "}Seq" and split(child.tag)[0] in ("", self.ns):
                 sink.add("rss.unknown-element",
                          f"undefined items element: {split(child.tag)[1]}", line_of(child))
+        self._attributes(seqs[0], "rdf:Seq", frozenset())
+        self._no_text(items, "items")
+        self._no_text(seqs[0], "rdf:Seq")
         listed: set[str] = set()
         for li in elements(seqs[0]):
             if li.tag != "{" + RDF_NS + "}li":
+                if split(li.tag)[0] in ("", self.ns):  # other namespaces: their module's
+                    sink.add("rss.unknown-element",
+                             f"undefined rdf:Seq element: {_qname(li)} (it holds rdf:li)",
+                             line_of(li))
                 continue
             self._attributes(li, "rdf:li", frozenset((_RESOURCE, "resource")))
             target = li.get(_RESOURCE) or li.get("resource")
-            if target is None:
-                sink.add("rss.rdf.missing-resource",
-                         "rdf:li must have an rdf:resource attribute", line_of(li))
-            else:
+            if target is not None:  # an rdf:li without one lists nothing (not an error)
                 listed.add(target)
         for item in tops.get("item", ()):
             about = item.get(_ABOUT)

@@ -34,6 +34,7 @@ from syndicate.check.rss_elements import (
     _value,
     image_url_format_ok,
 )
+from syndicate.check.rss_vocab import check_vocabulary
 from syndicate.check.tree import (
     Sink,
     elements,
@@ -56,10 +57,11 @@ from syndicate.check.xmlattr import check_xml_attributes
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RSS1_NS = "http://purl.org/rss/1.0/"
 
+_RSS_PARENT_NS = frozenset(("", USERLAND_NS))
 _CHANNEL_ONCE = ("title", "link", "description", "language", "copyright", "managingEditor",
                  "webMaster", "pubDate", "lastBuildDate", "generator", "docs", "cloud", "ttl",
-                 "image", "rating", "textInput", "skipHours", "skipDays")
-_CHANNEL_KNOWN = frozenset(_CHANNEL_ONCE) | {"category", "item"}
+                 "image", "textInput", "skipHours", "skipDays")  # rating may repeat
+_CHANNEL_KNOWN = frozenset(_CHANNEL_ONCE) | {"category", "item", "rating"}
 _ITEM_ONCE = ("title", "link", "description", "author", "comments", "guid", "pubDate",
               "source")
 _ITEM_KNOWN = frozenset(_ITEM_ONCE) | {"category", "enclosure"}
@@ -99,6 +101,10 @@ def check_rss(root: etree._Element, location: str | None, *,
     if channels:
         _Channel(sink, location, version=version or "", hex_lines=hex_lines).check(
             channels[0])
+    if root.tag != "rss":
+        sink.add("rss.namespaced-root", f"the rss element must not be in a namespace (it is in "
+                                        f"{split(root.tag)[0]!r})", line_of(root))
+    check_vocabulary(root, sink, _RSS_PARENT_NS, rss2=True)
     check_modules(root, sink, rss1=False, namespaces=namespaces)
     check_xml_attributes(root, sink, lang_code="rss.bad-language")
     return sink.findings
@@ -231,9 +237,13 @@ class _Channel:
                 sink.add("rss.cloud.missing-attribute", f"missing cloud attribute: {attr}",
                          line_of(el))
         port = el.get("port")
-        if port is not None and not 1 <= (non_negative_int(port) or 0) <= 65535:
-            sink.add("rss.cloud.bad-port", f"cloud port must be an integer from 1 to 65535, "
-                                           f"got {port!r}", line_of(el))
+        number = non_negative_int(port) if port is not None else None
+        if port is not None and not number:
+            sink.add("rss.cloud.bad-port", f"cloud port must be a positive integer, got "
+                                           f"{port!r}", line_of(el))
+        elif number is not None and number > 65535:
+            sink.add("rss.cloud.port-out-of-range",
+                     f"cloud port {port!r} is above 65535, the largest TCP port", line_of(el))
         protocol = el.get("protocol")
         if protocol is not None and protocol not in ("xml-rpc", "soap", "http-post"):
             sink.add("rss.cloud.bad-protocol",
@@ -396,7 +406,8 @@ class _Channel:
                 sink.add("rss.guid.empty", "guid must not be empty", line_of(el))
             return
         if permalink in (None, "true"):
-            if url_problem(value) is not None or value.lower().startswith(("tag:", "urn:")):
+            if url_problem(value) is not None or \
+                    value.lower().startswith(("tag:", "urn:uuid:")):  # other URNs may do
                 sink.add("rss.guid.not-url",
                          f"guid must be a full URL, unless isPermaLink attribute is false: "
                          f"{value!r}", line_of(el))

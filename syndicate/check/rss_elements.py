@@ -31,16 +31,76 @@ _RSS_ATTRIBUTES: dict[str, frozenset[str]] = {
     "category": frozenset(("domain",)), "source": frozenset(("url",)),
     "enclosure": frozenset(("url", "length", "type")),
     "cloud": frozenset(("domain", "port", "path", "registerProcedure", "protocol")),
+    # RSS 1.0's RDF attributes, which the reference lets an RSS 2.0 image and textInput keep
+    "image": frozenset("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}" + a
+                       for a in ("about", "resource", "parseType")),
+    "textInput": frozenset(("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about",)),
 }
 
 
-def _attributes(sink: Sink, el: etree._Element, name: str) -> None:
-    allowed = _RSS_ATTRIBUTES.get(name, frozenset())
+# Namespaces the W3C validator knows (a subset of its list: those feeds use). An attribute
+# in one of them that the element does not expect is unexpected too (rdf:about on an RSS
+# 2.0 link); attributes in other namespaces are extensions. Compared as the reference
+# does: lower case, trailing punctuation ignored.
+_NEAR = re.compile(r".*\w")
+
+
+def _near(ns: str) -> str:
+    m = _NEAR.match(ns)
+    return (m.group() if m else ns).lower()
+
+
+_KNOWN_NS = frozenset(_near(ns) for ns in (
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#",
+    "http://purl.org/dc/elements/1.1/", "http://purl.org/dc/terms/",
+    "http://purl.org/rss/1.0/modules/content/", "http://purl.org/rss/1.0/modules/syndication/",
+    "http://webns.net/mvcb/", "http://wellformedweb.org/CommentAPI/",
+    "http://purl.org/rss/1.0/modules/slash/", "http://www.w3.org/2005/Atom",
+    "http://www.itunes.com/dtds/podcast-1.0.dtd", "http://search.yahoo.com/mrss/",
+    "http://rssnamespace.org/feedburner/ext/1.0",
+    "http://madskills.com/public/xml/rss/module/trackback/",
+    "http://purl.org/syndication/thread/1.0", "http://www.georss.org/georss",
+    "http://www.w3.org/2003/01/geo/wgs84_pos#",
+    "http://backend.userland.com/blogChannelModule",
+    "http://backend.userland.com/creativeCommonsRssModule", "http://web.resource.org/cc/",
+    "http://www.w3.org/1999/xhtml", "http://purl.org/rss/1.0/",
+    "http://my.netscape.com/rdf/simple/0.9/", "http://purl.org/net/rss1.1#",
+    "http://base.google.com/ns/1.0", "http://purl.org/syndication/history/1.0"))
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+
+def known_namespace(ns: str) -> bool:
+    """Whether the W3C validator judges attributes in ``ns`` (see _KNOWN_NS)."""
+    return _near(ns) in _KNOWN_NS
+
+
+def unexpected_attributes(el: etree._Element, allowed: frozenset[str]) -> list[str]:
+    """The attributes of ``el`` neither in ``allowed`` (Clark names), nor xml:*, nor in a
+    namespace the reference does not know."""
+    out = []
     for key in el.attrib:
         attr = key.decode() if isinstance(key, bytes) else key
-        if not attr.startswith("{") and attr not in allowed:
-            sink.add("rss.unexpected-attribute", f"unexpected {attr!r} attribute on {name}",
-                     line_of(el))
+        if attr in allowed:
+            continue
+        if attr.startswith("{"):
+            ns = attr[1:attr.index("}")]
+            if ns == _XML_NS or not known_namespace(ns):
+                continue
+        out.append(attr)
+    return out
+
+
+def _attributes(sink: Sink, el: etree._Element, name: str) -> None:
+    for attr in unexpected_attributes(el, _RSS_ATTRIBUTES.get(name, frozenset())):
+        sink.add("rss.unexpected-attribute", f"unexpected {attr!r} attribute on {name}",
+                 line_of(el))
+
+
+_RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+_THR = "{http://purl.org/syndication/thread/1.0}"
+_ATOM_LINK_ATTRIBUTES = frozenset((
+    "type", "title", "rel", "href", "length", "hreflang", _RDF + "type", _RDF + "resource",
+    _THR + "count", _THR + "when", _THR + "updated"))
 
 
 # The Atom elements an RSS channel or item may carry (the W3C validator's do_atom_*);
@@ -51,6 +111,10 @@ _ATOM_IN: dict[str, frozenset[str]] = {
     "item": frozenset(("id", "link", "title", "summary", "author", "contributor",
                        "content", "published", "updated")),
 }
+
+
+# The RSS elements that hold elements; all others hold text.
+_CONTAINERS = frozenset(("channel", "item", "image", "textInput", "skipHours", "skipDays"))
 
 
 def _group(el: etree._Element, sink: Sink, parent: str, known: frozenset[str],
@@ -67,9 +131,17 @@ def _group(el: etree._Element, sink: Sink, parent: str, known: frozenset[str],
         tag = child.tag
         ns, name = ("", tag) if tag[0] != "{" else split(tag)  # most RSS tags: no namespace
         if ns not in ("", USERLAND_NS):
+            if len(child):
+                # An element without a namespace directly inside an extension element:
+                # RSS 2.0 extensions are namespaced (W3C NotInANamespace), and HTML in
+                # an extension's text belongs escaped (dc:creator with <b>).
+                for mark in child.iterchildren("{}*"):
+                    sink.add("rss.unknown-element",
+                             f"undefined element {mark.tag} in {child.prefix or ns}:{name} "
+                             "(extension elements are namespaced)", line_of(mark))
             if ns == ATOM_NS:
                 if name == "link":
-                    groups["atom:link"].append(child)
+                    groups["atom:link"].append(child)  # (attributes: rss_vocab's walk)
                 if name not in _ATOM_IN.get(parent, frozenset()):
                     sink.add("rss.atom.misplaced",
                              f"atom:{name} is not defined in an RSS {parent}", line_of(child))
@@ -78,6 +150,13 @@ def _group(el: etree._Element, sink: Sink, parent: str, known: frozenset[str],
             groups[name].append(child)
             if child.attrib:
                 _attributes(sink, child, name)
+            if len(child) and name not in _CONTAINERS:
+                # An element in a text field: unescaped markup such as <b> (the W3C
+                # validator's UndefinedElement); namespaced ones are extensions.
+                for mark in child.iterchildren("{}*"):
+                    sink.add("rss.unknown-element",
+                             f"undefined {name} element: {mark.tag} (markup in a text "
+                             "field must be escaped or in CDATA)", line_of(mark))
         else:
             sink.add("rss.unknown-element", f"undefined {parent} element: {name}",
                      line_of(child))

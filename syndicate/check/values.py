@@ -104,15 +104,17 @@ def rfc822_check(value: str) -> tuple[DateVerdict, str]:
     reason = _bad_ymd(year, month, day)
     if reason:
         return DateVerdict.INVALID, reason
-    if int(hh) > 23 or int(mm) > 59 or (ss is not None and int(ss) > 60):
-        return DateVerdict.INVALID, "time of day out of range"
-    if zone[0] in "+-" and (int(zone[1:3]) > 23 or int(zone[3:]) > 59):
-        return DateVerdict.INVALID, "time zone offset out of range"
     if dow is not None:
         actual = _DAYS[datetime.date(year, month, day).weekday()]
         if actual != dow.capitalize():
             return DateVerdict.WRONG_WEEKDAY, (f"{year:04d}-{month:02d}-{day:02d} is a "
                                                f"{actual}, not a {dow}")
+    # Out-of-range times and offsets: the W3C validator checks the calendar date only,
+    # so these are problematical (a warning) rather than invalid.
+    if int(hh) > 23 or int(mm) > 59 or (ss is not None and int(ss) > 60):
+        return DateVerdict.PROBLEMATIC, "time of day out of range"
+    if zone[0] in "+-" and (int(zone[1:3]) > 23 or int(zone[3:]) > 59):
+        return DateVerdict.PROBLEMATIC, "time zone offset out of range"
     if len(year_s) == 2:
         return DateVerdict.PROBLEMATIC, "two-digit year; use four digits"
     if len(zone) == 1:
@@ -305,8 +307,14 @@ def canonical_uri(value: str) -> str:
 
 
 def url_problem(value: str) -> str | None:
-    """Why ``value`` is not a full (absolute, ASCII) URL as RSS and OPML expect, or None."""
-    return iri_problem(value.strip(), absolute=True, ascii_only=True)
+    """Why ``value`` is not a full (absolute, ASCII) URL as RSS and OPML expect, or None.
+    Judged as the W3C validator's full-URI pattern does: brackets (an IPv6 literal) are
+    not among its characters, a stray '%' is."""
+    v = value.strip()
+    if "[" in v or "]" in v:
+        return "character '[' or ']' not allowed"
+    return iri_problem(v.replace("%", "%25") if "%" in v else v, absolute=True,
+                       ascii_only=True)
 
 
 def is_http_url(value: str) -> bool:
