@@ -67,7 +67,15 @@ def check_media(root: etree._Element) -> list[Finding]:
     return sink.findings
 
 
+# Elements that hold attributes (and, for content and group, child elements) but no text.
+_NO_TEXT = frozenset(("thumbnail", "player", "content", "group"))
+
+
 def _media(el: etree._Element, name: str, sink: Sink) -> None:
+    if name in _NO_TEXT and ((el.text or "").strip()
+                             or any((c.tail or "").strip() for c in el)):
+        sink.add("media.unexpected-text", f"media:{name} holds text; it takes attributes "
+                 "(and media elements) only", line_of(el))
     if name in ("thumbnail", "player"):
         _url(el, name, sink, required=True)
         _positive(el, name, sink, ("width", "height"))
