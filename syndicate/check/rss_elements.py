@@ -117,6 +117,14 @@ _ATOM_IN: dict[str, frozenset[str]] = {
 _CONTAINERS = frozenset(("channel", "item", "image", "textInput", "skipHours", "skipDays"))
 
 
+# Atom elements with an RSS counterpart: out of place in RSS, the W3C validator only
+# questions them (QuestionableUsage, a warning); any other Atom element there (an
+# atom:entry in a channel, an atom:name in an item) is undefined (an error).
+_ATOM_QUESTIONABLE = frozenset((
+    "author", "category", "content", "contributor", "generator", "icon", "id", "link",
+    "logo", "published", "rights", "subtitle", "summary", "title", "updated"))
+
+
 def _group(el: etree._Element, sink: Sink, parent: str, known: frozenset[str],
            *, allow_items: bool = False) -> dict[str, list[etree._Element]]:
     # Elements that hold elements only: text there is an error (W3C UnexpectedText).
@@ -142,7 +150,13 @@ def _group(el: etree._Element, sink: Sink, parent: str, known: frozenset[str],
             if ns == ATOM_NS:
                 if name == "link":
                     groups["atom:link"].append(child)  # (attributes: rss_vocab's walk)
-                if name not in _ATOM_IN.get(parent, frozenset()):
+                if name in _ATOM_IN.get(parent, frozenset()):
+                    pass
+                elif name in _ATOM_QUESTIONABLE:
+                    sink.add("rss.atom.questionable",
+                             f"atom:{name} is not an RSS {parent} element; readers may ignore "
+                             "it", line_of(child))
+                else:
                     sink.add("rss.atom.misplaced",
                              f"atom:{name} is not defined in an RSS {parent}", line_of(child))
             continue
