@@ -335,6 +335,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "ext.georss.bad-number": (E, "georss:elev or georss:radius is not a number, or georss:floor not an integer."),
     "ext.geo.point-missing-coordinate": (E, "A geo:Point lacks geo:lat or geo:long."),
     # --- Media RSS (in Atom and RSS) and iTunes podcast elements (check/media.py, itunes.py)
+    "media.unexpected-attribute": (E, "A Media RSS element carries an attribute Media RSS does not define for it (names are case-sensitive)."),
     "media.unexpected-text": (E, "media:thumbnail, player, content or group holds text (they take attributes and media elements only)."),
     "media.wrong-namespace": (W, ("The Media RSS namespace is written without its trailing "
                                   "slash (http://search.yahoo.com/mrss); readers ignore "

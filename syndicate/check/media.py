@@ -71,7 +71,34 @@ def check_media(root: etree._Element) -> list[Finding]:
 _NO_TEXT = frozenset(("thumbnail", "player", "content", "group"))
 
 
+# The unqualified attributes each Media RSS element defines (Media RSS 1.5.1; the W3C
+# validator reports any other as UnexpectedAttribute). Namespaced attributes are
+# extensions; media:description, keywords and adult are not judged here.
+_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "category": frozenset(("label", "scheme")),
+    "copyright": frozenset(("url",)),
+    "credit": frozenset(("role", "scheme")),
+    "hash": frozenset(("algo",)),
+    "rating": frozenset(("scheme",)),
+    "restriction": frozenset(("relationship", "type")),
+    "player": frozenset(("height", "url", "width")),
+    "text": frozenset(("end", "lang", "start", "type")),
+    "title": frozenset(("type",)),
+    "thumbnail": frozenset(("height", "time", "url", "width")),
+    "content": frozenset(("bitrate", "channels", "duration", "expression", "fileSize",
+                          "framerate", "height", "isDefault", "lang", "medium",
+                          "samplingrate", "type", "url", "width")),
+    "group": frozenset(),
+}
+
+
 def _media(el: etree._Element, name: str, sink: Sink) -> None:
+    defined = _ATTRIBUTES.get(name)
+    if defined is not None and el.attrib:
+        for attr in el.attrib:
+            if isinstance(attr, str) and attr[:1] != "{" and attr not in defined:
+                sink.add("media.unexpected-attribute",
+                         f"media:{name} has no attribute {attr!r}", line_of(el))
     if name in _NO_TEXT and ((el.text or "").strip()
                              or any((c.tail or "").strip() for c in el)):
         sink.add("media.unexpected-text", f"media:{name} holds text; it takes attributes "
