@@ -108,7 +108,7 @@ def _absolute_base(el: etree._Element) -> bool:
     node: etree._Element | None = el
     while node is not None:
         base = node.get(XML_NS + "base")
-        if base is not None and urlsplit(base.strip()).scheme:
+        if base is not None and not is_relative(base.strip()):
             return True
         node = node.getparent()
     return False

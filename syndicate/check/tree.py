@@ -60,18 +60,36 @@ def base_of(el: etree._Element, location: str | None) -> str | None:
         node = node.getparent()
     base = location
     for b in reversed(chain):
-        base = urljoin(base, b) if base else b
+        base = _join(base, b) if base else b
     return base
+
+
+def _join(base: str, ref: str) -> str:
+    """``urljoin`` that keeps ``ref`` as written when either is malformed (an unclosed
+    IPv6 bracket makes urllib raise): the format rules report the bad value."""
+    try:
+        return urljoin(base, ref)
+    except ValueError:
+        return ref
+
+
+def _has_host(url: str) -> bool:
+    """Whether ``url`` names a host; a malformed authority (urllib raises) counts as one,
+    so it is judged as the absolute URL it tries to be, not as relative."""
+    try:
+        return bool(urlsplit(url).netloc)
+    except ValueError:
+        return True
 
 
 def relative_without_base(el: etree._Element, href: str) -> bool:
     """True when ``href`` has no host and no absolute xml:base is in effect at ``el``."""
-    if urlsplit(href).netloc:
+    if _has_host(href):
         return False
     node: etree._Element | None = el
     while node is not None:
         b = node.get(XML_NS + "base")
-        if b is not None and urlsplit(b).netloc:
+        if b is not None and _has_host(b):
             return False
         node = node.getparent()
     return True
@@ -79,7 +97,7 @@ def relative_without_base(el: etree._Element, href: str) -> bool:
 
 def resolve(el: etree._Element, href: str, location: str | None) -> str:
     base = base_of(el, location)
-    return urljoin(base, href) if base else href
+    return _join(base, href) if base else href
 
 
 def same_location(a: str, b: str) -> bool:
