@@ -27,7 +27,7 @@ import re
 from lxml import etree
 
 from syndicate.check.modules import w3cdtf_problem
-from syndicate.check.tree import Sink, line_of
+from syndicate.check.tree import Sink, elements, line_of
 from syndicate.check.values import iri_problem
 
 
@@ -433,14 +433,18 @@ def check_extension(el: etree._Element, tag: str, container: str, sink: Sink,
                 if n:
                     sink.add("ext.duplicate", "app:draft may appear only once in app:control",
                              line_of(draft))
-                if len(draft):
+                inner = next(elements(draft), None)  # comments and PIs are no children
+                if inner is not None:
                     sink.add("atom.extension.misplaced",
                              "undefined app:draft element: "
-                             f"{etree.QName(draft[0]).localname}", line_of(draft))
-                elif draft.text not in ("yes", "no"):  # not stripped (W3C InvalidYesNo)
+                             f"{etree.QName(inner).localname}", line_of(draft))
+                    continue
+                # The character data around any comment, as a SAX reader joins it; not
+                # stripped (W3C InvalidYesNo).
+                value = (draft.text or "") + "".join(k.tail or "" for k in draft)
+                if value not in ("yes", "no"):
                     sink.add("atom.extension.bad-value",
-                             f"app:draft must be yes or no, got {draft.text!r}",
-                             line_of(draft))
+                             f"app:draft must be yes or no, got {value!r}", line_of(draft))
         return
     kind = _VALUE_KIND.get(name)
     if kind is not None and (why := _value_problem(kind, el.text or "")):
