@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.check import check_bytes
+from syndicate.check import CODES, check_bytes
 
 CASES = Path(__file__).parent / "cases"
 _HEADER = re.compile(
@@ -67,3 +67,23 @@ def test_case(case: Path) -> None:
         assert f.line is not None and f.line >= 1, f"{f.code} has no line number"
     if case.parent.name in _FORMATS:
         assert result.format == case.parent.name
+
+
+# A description that names the severity of what it shows, outside its parenthesised
+# references (which quote the W3C validator's own levels): "draws a warning", "is an error".
+_SAYS_WARNING = re.compile(r"\b(?:draws?|gives?|is|are|gets?) (?:only )?a warning\b|\bwarns\b")
+_SAYS_ERROR = re.compile(r"\b(?:draws?|gives?|is|are) an error\b")
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda p: p.relative_to(CASES).as_posix())
+def test_description_names_the_severity_it_expects(case: Path) -> None:
+    header = _HEADER.search(_decode(case.read_bytes()))
+    assert header is not None
+    said = re.sub(r"\([^)]*\)", "", " ".join(header.group("desc").lower().split()))
+    expect = header.group("expect").strip()
+    codes = [] if expect == "valid" else [e.strip().split("@")[0] for e in expect.split(",")]
+    severities = {CODES[c][0] for c in codes if c in CODES}
+    if _SAYS_WARNING.search(said):
+        assert "warning" in severities, f"says a warning, expects {expect}"
+    if _SAYS_ERROR.search(said) and not re.search(r"\bnot an error\b", said):
+        assert "error" in severities, f"says an error, expects {expect}"
