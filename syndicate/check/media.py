@@ -17,7 +17,7 @@ from syndicate.check.findings import Finding
 from syndicate.check.itunes import ITUNES_NAMESPACES, Itunes
 from syndicate.check.media_terms import COUNTRIES, EBU_ROLES, RATINGS
 from syndicate.check.tree import Sink, elements, line_of, split
-from syndicate.check.values import iri_problem, is_iso639, is_mime_type
+from syndicate.check.values import iri_problem, is_iso639, is_mime_type, whole
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 # A common misspelling: without the trailing slash it is another namespace, and readers
@@ -153,7 +153,7 @@ def _url(el: etree._Element, name: str, sink: Sink, *, required: bool) -> None:
 def _positive(el: etree._Element, name: str, sink: Sink, attrs: tuple[str, ...]) -> None:
     for attr in attrs:
         value = el.get(attr)
-        if value and not (_INTEGER.match(value) and int(value) > 0):
+        if value and not (_INTEGER.match(value) and whole(value) > 0):
             sink.add("media.bad-number",
                      f"media:{name} {attr} must be a positive integer, got {value!r}",
                      line_of(el))
@@ -182,7 +182,7 @@ def _content(el: etree._Element, sink: Sink) -> None:
     _positive(el, "content", sink, ("width", "height", "fileSize"))
     line = line_of(el)
     channels = el.get("channels")
-    if channels and not (_INTEGER.match(channels) and int(channels) >= 0):
+    if channels and not (_INTEGER.match(channels) and whole(channels) >= 0):
         sink.add("media.bad-number",
                  f"media:content channels must be a non-negative integer, got {channels!r}",
                  line)

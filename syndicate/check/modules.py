@@ -19,7 +19,7 @@ from lxml import etree
 
 from syndicate.check import modules_ext as ext
 from syndicate.check.tree import Sink, line_of, split
-from syndicate.check.values import implausible, is_iso639, url_problem
+from syndicate.check.values import implausible, is_iso639, url_problem, whole
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -131,7 +131,7 @@ def check_modules(root: etree._Element, sink: Sink, *, rss1: bool,
                          f"slash:hit_parade must be comma-separated integers, got {el.text!r}",
                          line_of(el))
         elif tag == _SLASH + "comments":
-            if not _INTEGER.match(value) or int(value) < 0:
+            if not _INTEGER.match(value) or whole(value) < 0:
                 sink.add("ext.slash.bad-comments",
                          f"slash:comments must be a non-negative integer, got {el.text!r}",
                          line_of(el))

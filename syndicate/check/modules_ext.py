@@ -35,7 +35,13 @@ from lxml import etree
 
 from syndicate.check.markup import html_in_text
 from syndicate.check.tree import Sink, line_of, split
-from syndicate.check.values import iri_problem, is_http_url, is_mime_type, rfc3339_problem
+from syndicate.check.values import (
+    iri_problem,
+    is_http_url,
+    is_mime_type,
+    rfc3339_problem,
+    whole,
+)
 
 FEEDBURNER_NS = "http://rssnamespace.org/feedburner/ext/1.0"
 THR_NS = "http://purl.org/syndication/thread/1.0"
@@ -256,7 +262,7 @@ def _uint31(el: etree._Element, attr: str, sink: Sink) -> None:
     if value is None:
         sink.add("ext.sx.missing-attribute", f"{name} must have a {attr} attribute",
                  line_of(el))
-    elif not (value.isdigit() and value.isascii()) or not 0 < int(value) <= _UINT31_MAX:
+    elif not (value.isdigit() and value.isascii()) or not 0 < whole(value) <= _UINT31_MAX:
         sink.add("ext.sx.bad-number",
                  f"{name} {attr} must be an integer from 1 to 2147483647, got {value!r}",
                  line_of(el))
@@ -351,7 +357,7 @@ def _conversations(el: etree._Element, tag: str, sink: Sink) -> None:
     if local in ("introMilliseconds", "ratingCount"):
         ok, want = value.isdigit() and value.isascii(), "a non-negative integer"
     elif local == "ratingIndividual":
-        ok = value.isdigit() and value.isascii() and int(value) > 0
+        ok = value.isdigit() and value.isascii() and whole(value) > 0
         want = "a positive integer"
     elif local == "ratingAverage":
         ok, want = _FLOAT.match(value) is not None, "a number"

@@ -43,7 +43,7 @@ from lxml import etree
 from syndicate.check.modules import w3cdtf_problem
 from syndicate.check.rss_elements import _ATOM_LINK_ATTRIBUTES, unexpected_attributes
 from syndicate.check.tree import Sink, line_of, split
-from syndicate.check.values import iri_problem, url_problem
+from syndicate.check.values import iri_problem, url_problem, whole
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
 DCTERMS_NS = "http://purl.org/dc/terms/"
@@ -175,7 +175,7 @@ def _value_problem(tag: str, value: str) -> str | None:
         why = w3cdtf_problem(value)
         return f"must be a W3CDTF date such as 2003-12-13T18:30:02Z: {why}" if why else None
     if tag in _POSITIVE:
-        return None if _INTEGER.match(value) and int(value) > 0 else \
+        return None if _INTEGER.match(value) and whole(value) > 0 else \
             "must be a positive integer"
     if tag in _FULL_URL:
         why = url_problem(value)

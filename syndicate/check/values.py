@@ -350,7 +350,22 @@ def is_email(value: str) -> bool:
 def non_negative_int(value: str) -> int | None:
     """The integer in ``value`` (digits only, surrounding whitespace tolerated) or None."""
     v = value.strip()
-    return int(v) if _NON_NEG.match(v) else None
+    return whole(v) if _NON_NEG.match(v) else None
+
+
+# Above every bound a rule compares with: what a digit string too long for int() stands for.
+_HUGE = 10 ** 4300
+
+
+def whole(digits: str) -> int:
+    """``int(digits)`` for a string already matched as an integer. Python refuses to
+    convert one of more than 4,300 digits (ValueError, its guard against quadratic
+    parsing): such a number is beyond any bound a rule compares with, so it is taken as
+    a number that large, of its sign."""
+    try:
+        return int(digits)
+    except ValueError:
+        return -_HUGE if digits.strip().startswith("-") else _HUGE
 
 
 # --- ISO 639 (RSS language, dc:language) ---------------------------------------------
