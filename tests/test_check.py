@@ -194,6 +194,20 @@ def test_check_bytes_refuses_oversized_input_unparsed() -> None:
     assert [f.code for f in result.findings] == ["file.too-large"]
 
 
+@pytest.mark.parametrize("element", ["georss:point", "georss:polygon", "georss:elev"])
+def test_a_megabyte_of_digits_in_a_georss_number_is_judged_in_one_pass(element: str) -> None:
+    # Each of these values ends in a letter, so the number pattern must fail; written
+    # \d+\.?\d* it tried every split of the digit run (quadratic: this took hours).
+    digits = "1" * 1_000_000 + "x"
+    data = ('<rss version="2.0" xmlns:georss="http://www.georss.org/georss"><channel>'
+            "<title>t</title><link>http://example.com/</link><description>d</description>"
+            f"<item><title>t</title><{element}>{digits}</{element}></item>"
+            "</channel></rss>").encode()
+    codes = {f.code for f in check_bytes(data).findings}
+    assert codes & {"ext.georss.bad-point", "ext.georss.bad-point-list",
+                    "ext.georss.bad-number"}
+
+
 @pytest.mark.parametrize("data", [b"", b"   \n", b"\x00\x01\x02", b"{", b"[]", b"null",
                                   b"\xff\xfe", b"<", b"<?xml version='1.0'?>"])
 def test_garbage_never_raises_and_always_says_why(data: bytes) -> None:
