@@ -208,6 +208,16 @@ def test_a_megabyte_of_digits_in_a_georss_number_is_judged_in_one_pass(element: 
                     "ext.georss.bad-number"}
 
 
+def test_a_megabyte_of_white_space_in_an_opml_expansion_state_is_judged_in_one_pass() -> None:
+    # Written \s*(list)?\s*, the pattern split the white-space run between its two
+    # \s* every way before failing on the letter (quadratic: this took hours).
+    state = " " * 1_000_000 + "x"
+    data = ('<?xml version="1.0"?><opml version="2.0"><head><title>t</title>'
+            f"<expansionState>{state}</expansionState></head>"
+            '<body><outline text="a"/></body></opml>').encode()
+    assert "opml.bad-expansion-state" in {f.code for f in check_bytes(data).findings}
+
+
 @pytest.mark.parametrize("data", [b"", b"   \n", b"\x00\x01\x02", b"{", b"[]", b"null",
                                   b"\xff\xfe", b"<", b"<?xml version='1.0'?>"])
 def test_garbage_never_raises_and_always_says_why(data: bytes) -> None:
