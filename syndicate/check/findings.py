@@ -131,8 +131,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "atom.entry.missing-summary": (E, ("atom:entry has out-of-line (src) or base64 content, so it "
                                       "must have an atom:summary.")),
     "atom.entry.missing-textual-content": (W, "atom:entry has neither content nor summary."),
-    "atom.entry.duplicate-id": (W, ("Two entries share an id and the same updated time (their "
-                                   "updated values should differ).")),
+    "atom.entry.duplicate-id": (E, ("Two entries share an id and the same updated time: the same "
+                                   "entry twice at one moment (RFC 4287 4.1.1).")),
     "atom.source.missing-element": (W, ("atom:source should carry the id, title and updated of "
                                        "the original feed.")),
     "atom.source.duplicate-element": (E, ("atom:source contains more than one of an element "
@@ -257,7 +257,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "rss.enclosure.bad-type": (E, "enclosure type is not a MIME media type."),
     "rss.source.missing-url": (E, "source has no url attribute."),
     # --- W3C Feed Validator parity (issue 13 rule families; issue 14 markup and dates)
-    "atom.feed.all-same-id": (E, "Every entry (two or more) carries the same id: they all claim to be one entry."),
+    "atom.feed.all-same-id": (E, "Every entry of a feed of ten or more carries the same id: a constant, not an identifier."),
     "atom.entry.duplicate-updated": (W, "Two entries share one updated instant (W3C DuplicateUpdated)."),
     "atom.text.contains-html": (W, "A type=\"text\" construct or text content holds text that looks like HTML (W3C ContainsUndeclaredHTML)."),
     "atom.xhtml.no-namespace": (E, "An element inside an xhtml:div has no namespace."),
