@@ -158,14 +158,8 @@ def _prefix(uri: str) -> str | None:
         _PREFIXES[uri] = prefix
     return prefix
 
-_FEED = _table("""
-access: restriction
-admin: errorReportsTo generatorAgent
-app: collection
-blogChannel: blink blogRoll changes mySubscriptions
-cf: listinfo treatAs
-cp: server
-creativeCommons: license
+# Dublin Core and DCMI terms: allowed in a feed and in an entry alike.
+_DUBLIN_CORE = """
 dc: contributor coverage creator date description format identifier language publisher
     relation rights source subject title type
 dcterms: abstract accessRights accrualMethod accrualPeriodicity accrualPolicy
@@ -174,6 +168,15 @@ dcterms: abstract accessRights accrualMethod accrualPeriodicity accrualPolicy
     instructionalMethod isFormatOf isPartOf isReferencedBy isReplacedBy isRequiredBy
     isVersionOf issued license mediator modified provenance references replaces requires
     rightsHolder spatial tableOfContents temporal valid
+"""
+_FEED = _table(_DUBLIN_CORE + """
+access: restriction
+admin: errorReportsTo generatorAgent
+app: collection
+blogChannel: blink blogRoll changes mySubscriptions
+cf: listinfo treatAs
+cp: server
+creativeCommons: license
 feedburner: awareness browserFriendly emailServiceId feedFlare feedburnerHostname info
 fh: archive complete
 foaf: maker
@@ -199,21 +202,13 @@ thr: in_reply_to
 wiki: interwiki
 xhtml: div meta
 """)
-_ENTRY = _table("""
+_ENTRY = _table(_DUBLIN_CORE + """
 ag: source sourceURL timestamp
 annotate: reference
 app: control edited
 conversationsNetwork: image introMilliseconds ratingAverage ratingCount ratingIndividual
     ratingTimestamp
 creativeCommons: license
-dc: contributor coverage creator date description format identifier language publisher
-    relation rights source subject title type
-dcterms: abstract accessRights accrualMethod accrualPeriodicity accrualPolicy
-    alternative audience available bibliographicCitation conformsTo created dateAccepted
-    dateCopyrighted dateSubmitted educationLevel extent hasFormat hasPart hasVersion
-    instructionalMethod isFormatOf isPartOf isReferencedBy isReplacedBy isRequiredBy
-    isVersionOf issued license mediator modified provenance references replaces requires
-    rightsHolder spatial tableOfContents temporal valid
 ev: enddate location organizer startdate type
 feedburner: awareness origEnclosureLink origLink
 foaf: maker primaryTopic
