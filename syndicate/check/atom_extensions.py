@@ -26,6 +26,7 @@ import re
 
 from lxml import etree
 
+from syndicate.check.module_terms import DC_ANYWHERE, DC_RESOURCE, DCTERMS, ONCE, PERIODS
 from syndicate.check.modules import w3cdtf_problem
 from syndicate.check.tree import Sink, elements, line_of
 from syndicate.check.values import iri_problem
@@ -158,17 +159,10 @@ def _prefix(uri: str) -> str | None:
         _PREFIXES[uri] = prefix
     return prefix
 
-# Dublin Core and DCMI terms: allowed in a feed and in an entry alike.
-_DUBLIN_CORE = """
-dc: contributor coverage creator date description format identifier language publisher
-    relation rights source subject title type
-dcterms: abstract accessRights accrualMethod accrualPeriodicity accrualPolicy
-    alternative audience available bibliographicCitation conformsTo created dateAccepted
-    dateCopyrighted dateSubmitted educationLevel extent hasFormat hasPart hasVersion
-    instructionalMethod isFormatOf isPartOf isReferencedBy isReplacedBy isRequiredBy
-    isVersionOf issued license mediator modified provenance references replaces requires
-    rightsHolder spatial tableOfContents temporal valid
-"""
+# Dublin Core and DCMI terms: allowed in a feed and in an entry alike (the DCMI terms
+# anywhere, below).
+_DCTERMS = "\ndcterms: " + " ".join(sorted(DCTERMS)) + "\n"
+_DUBLIN_CORE = "\ndc: " + " ".join(sorted(DC_ANYWHERE | DC_RESOURCE)) + _DCTERMS
 _FEED = _table(_DUBLIN_CORE + """
 access: restriction
 admin: errorReportsTo generatorAgent
@@ -251,16 +245,8 @@ _PERSON = _table("""
 foaf: firstName homepage plan weblog workplaceHomepage
 xhtml: div
 """)
-_ANYWHERE = _table("""
+_ANYWHERE = _table(_DCTERMS + "\ndc: " + " ".join(sorted(DC_ANYWHERE)) + """
 app: categories collection workspace
-dc: contributor coverage description format identifier language publisher relation
-    rights source title type
-dcterms: abstract accessRights accrualMethod accrualPeriodicity accrualPolicy
-    alternative audience available bibliographicCitation conformsTo created dateAccepted
-    dateCopyrighted dateSubmitted educationLevel extent hasFormat hasPart hasVersion
-    instructionalMethod isFormatOf isPartOf isReferencedBy isReplacedBy isRequiredBy
-    isVersionOf issued license mediator modified provenance references replaces requires
-    rightsHolder spatial tableOfContents temporal valid
 geo: Point alt lat long
 georss: elev featureName featureTypeTag floor line point polygon radius relationshipTag
     where
@@ -334,18 +320,10 @@ _ELEMENTS_ONLY = frozenset(("fh:complete", "fh:archive", "app:control"))
 # Elements an Atom feed, entry or source may hold once (the validator's noduplicates;
 # thr:total, FeedBurner and Conversations Network are modules_ext.SINGLE).
 _ONCE = frozenset((
-    *("dc:" + n for n in ("title", "description", "type", "format", "source", "language",
-                          "rights")),
-    *("dcterms:" + n for n in ("abstract", "tableOfContents", "created", "issued", "modified",
-                               "dateAccepted", "dateCopyrighted", "dateSubmitted", "extent",
-                               "mediator")),
-    "sy:updatePeriod", "sy:updateFrequency", "sy:updateBase", "admin:generatorAgent",
-    "admin:errorReportsTo", "wfw:comment", "wfw:commentRss", "wfw:commentRSS",
-    "slash:hit_parade", "slash:comments", "opensearch:totalResults", "opensearch:startIndex",
-    "opensearch:itemsPerPage", "app:edited", "app:control",
-    *("blogChannel:" + n for n in ("blogRoll", "mySubscriptions", "blink", "changes")),
+    *(prefix + ":" + n for prefix, names in ONCE.items() for n in names),
+    "opensearch:totalResults", "opensearch:startIndex", "opensearch:itemsPerPage",
+    "app:edited", "app:control",
 ))
-_PERIODS = frozenset(("hourly", "daily", "weekly", "monthly", "yearly"))
 
 
 def _integer(value: str, *, least: int | None) -> bool:
@@ -390,7 +368,7 @@ def _value_problem(kind: str, value: str) -> str | None:
     if kind == "positive":
         return None if _integer(value, least=1) else "must be a positive integer"
     if kind == "period":
-        return None if text in _PERIODS else \
+        return None if text in PERIODS else \
             "must be hourly, daily, weekly, monthly or yearly"
     why = _full_uri(text)
     return f"must be a full URI: {why}" if why else None

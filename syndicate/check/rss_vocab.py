@@ -40,6 +40,7 @@ import re
 
 from lxml import etree
 
+from syndicate.check.module_terms import DC_ANYWHERE, DC_RESOURCE, DCTERMS, ONCE, PERIODS
 from syndicate.check.modules import w3cdtf_problem
 from syndicate.check.rss_elements import _ATOM_LINK_ATTRIBUTES, unexpected_attributes
 from syndicate.check.tree import Sink, line_of, split
@@ -54,26 +55,14 @@ WFW_NS = "http://wellformedweb.org/CommentAPI/"
 SLASH_NS = "http://purl.org/rss/1.0/modules/slash/"
 FEEDBURNER_NS = "http://rssnamespace.org/feedburner/ext/1.0"
 
-_DC_ANYWHERE = frozenset((
-    "title", "description", "publisher", "contributor", "type", "format", "identifier",
-    "source", "language", "relation", "coverage", "rights"))
-_DC_RESOURCE = frozenset(("creator", "subject", "date"))
-_DCTERMS = frozenset((
-    "abstract", "accessRights", "accrualMethod", "accrualPeriodicity", "accrualPolicy",
-    "alternative", "audience", "available", "bibliographicCitation", "conformsTo",
-    "created", "dateAccepted", "dateCopyrighted", "dateSubmitted", "educationLevel",
-    "extent", "hasFormat", "hasPart", "hasVersion", "instructionalMethod", "isFormatOf",
-    "isPartOf", "isReferencedBy", "isReplacedBy", "isRequiredBy", "isVersionOf", "issued",
-    "license", "mediator", "modified", "provenance", "references", "replaces", "requires",
-    "rightsHolder", "spatial", "tableOfContents", "temporal", "valid"))
 # The RSS elements that describe a resource (Dublin Core's creator/subject/date there).
 _RESOURCES = frozenset(("channel", "Channel", "item", "image", "textInput", "textinput"))
 _CHANNEL = frozenset(("channel", "Channel"))
 _ITEM = frozenset(("item",))
 # Module namespace -> (element name -> the RSS parents allowed; None = anywhere).
 _PLACES: dict[str, dict[str, frozenset[str] | None]] = {
-    DC_NS: {**{n: None for n in _DC_ANYWHERE}, **{n: _RESOURCES for n in _DC_RESOURCE}},
-    DCTERMS_NS: {n: None for n in _DCTERMS},
+    DC_NS: {**{n: None for n in DC_ANYWHERE}, **{n: _RESOURCES for n in DC_RESOURCE}},
+    DCTERMS_NS: {n: None for n in DCTERMS},
     CONTENT_NS: {"encoded": _ITEM, "items": _ITEM},
     SY_NS: {n: _CHANNEL for n in ("updatePeriod", "updateFrequency", "updateBase")},
     ADMIN_NS: {n: _CHANNEL for n in ("generatorAgent", "errorReportsTo")},
@@ -141,19 +130,11 @@ _ATOM_SINGLE = frozenset(_ATOM + n for n in (
 
 _BLOGCHANNEL_NS = "http://backend.userland.com/blogChannelModule"
 # Elements a parent may hold once (the reference's noduplicates).
+_MODULE_NS = {"dc": DC_NS, "dcterms": DCTERMS_NS, "sy": SY_NS, "admin": ADMIN_NS,
+              "wfw": WFW_NS, "blogChannel": _BLOGCHANNEL_NS, "slash": SLASH_NS}
 _SINGLE = frozenset((
-    *("{" + DC_NS + "}" + n for n in (
-        "title", "description", "type", "format", "source", "language", "rights")),
-    *("{" + DCTERMS_NS + "}" + n for n in (
-        "abstract", "tableOfContents", "created", "issued", "modified", "dateAccepted",
-        "dateCopyrighted", "dateSubmitted", "extent", "mediator")),
-    *("{" + SY_NS + "}" + n for n in ("updatePeriod", "updateFrequency", "updateBase")),
-    *("{" + ADMIN_NS + "}" + n for n in ("generatorAgent", "errorReportsTo")),
+    *("{" + _MODULE_NS[prefix] + "}" + n for prefix, names in ONCE.items() for n in names),
     *("{" + CONTENT_NS + "}" + n for n in ("encoded", "items")),
-    *("{" + WFW_NS + "}" + n for n in ("comment", "commentRss", "commentRSS")),
-    *("{" + _BLOGCHANNEL_NS + "}" + n for n in (
-        "blogRoll", "mySubscriptions", "blink", "changes")),
-    "{" + SLASH_NS + "}hit_parade", "{" + SLASH_NS + "}comments",
 ))
 _DC_DATE = "{" + DC_NS + "}date"  # once per channel (an item may hold several)
 # The forms of module values (dc:date and slash:comments are modules.py's).
@@ -165,7 +146,6 @@ _FULL_URL = frozenset((
     *("{" + _BLOGCHANNEL_NS + "}" + n for n in (
         "blogRoll", "mySubscriptions", "blink", "changes")),
     "{http://backend.userland.com/creativeCommonsRssModule}license"))
-_PERIODS = frozenset(("hourly", "daily", "weekly", "monthly", "yearly"))
 _INTEGER = re.compile(r"[+-]?\d+\Z", re.ASCII)
 
 
@@ -180,7 +160,7 @@ def _value_problem(tag: str, value: str) -> str | None:
     if tag in _FULL_URL:
         why = url_problem(value)
         return f"must be a full URL: {why}" if why else None
-    if tag == "{" + SY_NS + "}updatePeriod" and value not in _PERIODS:
+    if tag == "{" + SY_NS + "}updatePeriod" and value not in PERIODS:
         return "must be hourly, daily, weekly, monthly or yearly"
     return None
 
